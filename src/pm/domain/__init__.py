@@ -1,0 +1,1 @@
+"""Pure logic and value types: no I/O, no clock reads, no environment."""

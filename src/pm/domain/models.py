@@ -1,0 +1,127 @@
+"""Value types the broker port speaks in. Quantities, prices and money are Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+PositionSide = Literal["long", "short"]
+OrderSide = Literal["buy", "sell"]
+SourceType = Literal["live", "simulated", "stale"]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The broker's view of the account at one moment."""
+
+    account_id: str
+    account_number: str
+    status: str
+    currency: str
+    equity: Decimal
+    last_equity: Decimal
+    cash: Decimal
+    buying_power: Decimal
+    long_market_value: Decimal
+    short_market_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One open position as the broker reports it; a short keeps its negative qty and value."""
+
+    asset_id: str
+    symbol: str
+    qty: Decimal
+    side: PositionSide
+    asset_class: str
+    avg_entry_price: Decimal
+    current_price: Decimal
+    market_value: Decimal
+    cost_basis: Decimal
+    unrealized_pl: Decimal
+    unrealized_pl_pct: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A simple order; exactly one of qty and notional is set."""
+
+    symbol: str
+    side: OrderSide
+    client_order_id: str
+    qty: Decimal | None = None
+    notional: Decimal | None = None
+    type: str = "market"
+    time_in_force: str = "day"
+    limit_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order as the broker knows it."""
+
+    id: str
+    client_order_id: str
+    symbol: str
+    side: OrderSide
+    type: str
+    status: str
+    qty: Decimal | None
+    notional: Decimal | None
+    filled_qty: Decimal
+    filled_avg_price: Decimal | None
+    submitted_at: datetime | None
+    filled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseResult:
+    """One symbol's outcome in a close-all (the broker answers each separately)."""
+
+    symbol: str
+    status_code: int
+    order: Order | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True, slots=True)
+class MarketClock:
+    timestamp: datetime
+    is_open: bool
+    next_open: datetime
+    next_close: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TradingDay:
+    date: date
+    open: datetime
+    close: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    id: str
+    symbol: str
+    name: str
+    asset_class: str
+    exchange: str
+    tradable: bool
+    shortable: bool
+    fractionable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where displayed data came from, so nothing stale passes for live."""
+
+    type: SourceType
+    broker: str
+    fetched_at: datetime

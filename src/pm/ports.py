@@ -1,0 +1,117 @@
+"""The interfaces services depend on; adapters in broker/, db/ and cli/ implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from pm.domain.models import (
+    Account,
+    Asset,
+    CloseResult,
+    MarketClock,
+    Order,
+    OrderRequest,
+    Position,
+    TradingDay,
+)
+from pm.domain.portfolio import Snapshot
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Broker(Protocol):
+    """The brokerage account: the source of truth for positions, cash and orders.
+
+    Every method raises `BrokerUnavailable`, `CredentialsError`, `NotFound` or `BrokerRejected`
+    from `pm.domain.errors`, never a transport-specific exception.
+    """
+
+    @property
+    def name(self) -> str:
+        """"alpaca" or "demo"; shown in `source.broker`."""
+        ...
+
+    @property
+    def identity(self) -> str:
+        """A stable, non-secret key for "this account at this broker", known before any call."""
+        ...
+
+    @property
+    def simulated(self) -> bool: ...
+
+    def get_account(self) -> Account: ...
+
+    def get_positions(self) -> list[Position]: ...
+
+    def get_position(self, symbol: str) -> Position: ...
+
+    def submit_order(self, request: OrderRequest) -> Order: ...
+
+    def get_order_by_client_id(self, client_order_id: str) -> Order | None: ...
+
+    def close_position(
+        self, symbol: str, *, qty: Decimal | None = None, percentage: Decimal | None = None
+    ) -> Order: ...
+
+    def close_all_positions(self, *, cancel_orders: bool) -> list[CloseResult]: ...
+
+    def get_clock(self) -> MarketClock: ...
+
+    def get_calendar(self, start: date, end: date) -> list[TradingDay]: ...
+
+    def get_asset(self, symbol: str) -> Asset: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSync:
+    """What writing fetched positions into the book changed."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class Repository(Protocol):
+    """The local book. Each method is one transaction; a failure leaves nothing half-written."""
+
+    def register_account(self, account_id: str, broker_identity: str, now: datetime) -> None:
+        """Remember which account these credentials reach, for `--allow-stale` when offline."""
+        ...
+
+    def account_for(self, broker_identity: str) -> str | None: ...
+
+    def realized_pl(self, account_id: str) -> Decimal | None:
+        """Realized P/L from closed trades; None while the account has no trade history."""
+        ...
+
+    def save_snapshot(self, snapshot: Snapshot) -> None: ...
+
+    def latest_snapshot(self, account_id: str) -> Snapshot | None:
+        """The newest stored snapshot, with `source` as it was when taken."""
+        ...
+
+    def snapshots(
+        self, account_id: str, *, since: datetime | None, limit: int | None
+    ) -> list[Snapshot]:
+        """Stored snapshots, newest first."""
+        ...
+
+    def sync_positions(
+        self, account_id: str, positions: Sequence[Position], now: datetime
+    ) -> PositionSync:
+        """Insert new and update changed open positions of the account (the broker's view)."""
+        ...
+
+
+class WriteBehind(Protocol):
+    """Runs writes after the user has their output; the process waits for them before exiting."""
+
+    def submit(self, write: Callable[[], object]) -> None: ...

@@ -1,0 +1,1 @@
+"""One use case per module: takes ports, returns a result. No printing, no adapters."""
