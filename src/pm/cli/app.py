@@ -1,0 +1,70 @@
+"""The Typer application: global options and the command groups.
+
+Command modules import only typer at module level; everything heavy is imported inside the
+command, so `pm --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pm import __version__
+from pm.cli.commands import config as config_cmd
+from pm.cli.commands import db as db_cmd
+from pm.cli.commands import history, positions, snapshot
+from pm.cli.context import AppContext, Options
+
+app = typer.Typer(
+    name="pm",
+    help="Portfolio operations for Alpaca accounts. The broker is the source of truth.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pm {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Use the built-in simulated account (no credentials)."),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout", min=0.1, help="Give up on the broker after this many seconds [30]."
+        ),
+    ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv for debug).")
+    ] = 0,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Debug logging and tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Portfolio operations for Alpaca accounts."""
+    options = Options(demo=demo, timeout=timeout, verbose=verbose, debug=debug)
+    if isinstance(ctx.obj, AppContext):
+        ctx.obj.options = options
+    else:
+        ctx.obj = AppContext(options)
+
+
+app.command("snapshot")(snapshot.snapshot)
+app.add_typer(positions.app, name="positions")
+app.command("history")(history.history)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(config_cmd.app, name="config")

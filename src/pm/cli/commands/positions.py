@@ -1,0 +1,54 @@
+"""`pm positions` and `pm positions show SYMBOL`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from pm.cli.options import CsvOpt, JsonOpt
+
+app = typer.Typer(no_args_is_help=False)
+
+
+class SortField(str, Enum):
+    symbol = "symbol"
+    qty = "qty"
+    market_value = "market_value"
+    cost_basis = "cost_basis"
+    unrealized_pl = "unrealized_pl"
+    unrealized_pl_pct = "unrealized_pl_pct"
+
+
+@app.callback(invoke_without_command=True)
+def positions(
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    sort: Annotated[SortField, typer.Option("--sort", help="Sort by this field.")] = (
+        SortField.symbol
+    ),
+    desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
+) -> None:
+    """List open positions with P/L, live from the broker; then sync them into the book."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pm.cli.views import positions as view
+    from pm.services import positions as service
+
+    app_ = ctx.obj
+    result = service.fetch(
+        app_.broker(), app_.repo, app_.clock, app_.writes, sort=sort.value, descending=desc
+    )
+    view.show(result, json_=json_, csv=csv)
+
+
+@app.command("show")
+def show(ctx: typer.Context, symbol: str, json_: JsonOpt = False) -> None:
+    """Show one live position (exit 4 if the account does not hold it)."""
+    from pm.cli.views import positions as view
+    from pm.services import positions as service
+
+    app_ = ctx.obj
+    view.show_one(service.show(app_.broker(), app_.clock, symbol), json_)

@@ -1,0 +1,85 @@
+"""The one place that turns exceptions into an exit code and a line on stderr."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from pm.cli.output import json_text
+from pm.domain import errors as e
+
+EXIT_OK = 0
+EXIT_CHECK = 1
+EXIT_USAGE = 2
+EXIT_BROKER = 3
+EXIT_NOT_FOUND = 4
+EXIT_CREDENTIALS = 5
+EXIT_DATABASE = 6
+EXIT_INTERNAL = 7
+EXIT_INTERRUPTED = 130
+
+# exception class -> (exit code, HTTP analogue for the JSON error object)
+_CODES: tuple[tuple[type[e.PmError], int, int], ...] = (
+    (e.CheckFailed, EXIT_CHECK, 422),
+    (e.BrokerRejected, EXIT_CHECK, 422),
+    (e.BadInput, EXIT_USAGE, 400),
+    (e.BrokerUnavailable, EXIT_BROKER, 503),
+    (e.NotFound, EXIT_NOT_FOUND, 404),
+    (e.CredentialsError, EXIT_CREDENTIALS, 401),
+    (e.DatabaseError, EXIT_DATABASE, 503),
+)
+
+
+def classify(error: e.PmError) -> tuple[int, int]:
+    for cls, exit_code, status in _CODES:
+        if isinstance(error, cls):
+            return exit_code, status
+    return EXIT_INTERNAL, 500
+
+
+def report(
+    error: BaseException,
+    *,
+    as_json: bool,
+    debug: bool,
+    scrub: Callable[[str], str] = lambda s: s,
+) -> int:
+    """Write the error for a person (one line) or a program (a JSON object); return the code."""
+    if isinstance(error, KeyboardInterrupt | typer.Abort):
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(error, typer.TyperException):  # click's usage errors, as Typer vendors them
+        kind, code, status = "UsageError", getattr(error, "exit_code", EXIT_USAGE), 400
+        ctx = getattr(error, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message, extra = error.format_message() + hint, {}
+    elif isinstance(error, e.PmError):
+        kind, message, extra = error.kind, error.message, error.details()
+        code, status = classify(error)
+    else:
+        kind, code, status = "InternalError", EXIT_INTERNAL, 500
+        where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+        at = f" at {where.filename}:{where.lineno}" if where else ""
+        message = (
+            f"internal error: {type(error).__name__}: {error}{at}; "
+            "rerun with --debug for the traceback and report it"
+        )
+        extra = {}
+    if debug:
+        sys.stderr.write(scrub("".join(traceback.format_exception(error))))
+    message = scrub(" ".join(str(message).split()))
+    if as_json:
+        payload: dict[str, Any] = {
+            "error": kind,
+            "message": message,
+            "status_code": status,
+            **extra,
+        }
+        sys.stderr.write(scrub(json_text(payload)) + "\n")
+    else:
+        sys.stderr.write(f"error: {message}\n")
+    return code

@@ -1,0 +1,35 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+
+def _note_json(ctx: typer.Context, value: bool) -> bool:
+    """Remember --json so that an error, too, is written as a JSON object."""
+    if value and ctx.obj is not None:
+        ctx.obj.json_output = True
+    return value
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.", callback=_note_json)]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV to stdout.")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="At most this many rows.")]
+
+
+def parse_since(text: str) -> datetime:
+    """An ISO date or time (UTC unless it says otherwise), or an age like 7d, 12h, 30m."""
+    now = datetime.now(UTC)
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if text[-1:] in units and text[:-1].isdigit():
+        return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,57 @@
+"""Pieces several views share: the source label and signed money in colour."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from pm.cli.output import iso, number
+from pm.domain.models import Source
+
+
+def source_json(source: Source, age: timedelta | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "type": source.type,
+        "broker": source.broker,
+        "fetched_at": source.fetched_at,
+    }
+    if age is not None:
+        data["age_seconds"] = int(age.total_seconds())
+    return data
+
+
+def source_line(source: Source) -> str:
+    return f"{source.type} from {source.broker} at {iso(source.fetched_at)}"
+
+
+def money(value: Decimal, *, signed: bool = False) -> str:
+    """Cents with thousands separators; red/green when the sign matters."""
+    text = f"{value:,.2f}"
+    if not signed:
+        return text
+    if value > 0:
+        return f"[green]+{text}[/]"
+    return f"[red]{text}[/]" if value < 0 else text
+
+
+def percent(value: Decimal | None) -> str:
+    if value is None:
+        return "n/a"
+    text = f"{value:+.2f} %"
+    return f"[green]{text}[/]" if value > 0 else f"[red]{text}[/]" if value < 0 else text
+
+
+def quantity(value: Decimal) -> str:
+    return number(value.normalize())
+
+
+def humane_age(age: timedelta) -> str:
+    """ "2d 3h", "5h 12m", "4m 10s": coarse enough to read at a glance."""
+    seconds = max(0, int(age.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    shown = [f"{n}{unit}" for n, unit in parts if n][:2]
+    return " ".join(shown) or "0s"

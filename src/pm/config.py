@@ -1,0 +1,147 @@
+"""Effective settings: environment, then the TOML file in the config dir, then defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import typer
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PAPER_URL = "https://paper-api.alpaca.markets"
+LIVE_HOST = "api.alpaca.markets"
+DATA_URL = "https://data.alpaca.markets"
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory (XDG on POSIX, LOCALAPPDATA on Windows)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return f"sqlite:///{base / 'pm' / 'pm.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob `pm` has. Field names are the environment variable names, lower-cased."""
+
+    model_config = SettingsConfigDict(extra="ignore", validate_default=True)
+
+    alpaca_api_key: SecretStr | None = None
+    alpaca_secret_key: SecretStr | None = None
+    alpaca_base_url: str = PAPER_URL
+    alpaca_data_url: str = DATA_URL
+    fred_api_key: SecretStr | None = None
+    pm_broker: Literal["alpaca", "demo"] = "alpaca"
+    pm_database_url: str = Field(default_factory=default_database_url)
+    pm_auto_migrate: bool = True
+    pm_allow_live: bool = False
+    pm_timeout: float = Field(default=30.0, gt=0, le=600)
+    pm_log_level: LogLevel = "warning"
+    pm_log_format: Literal["console", "json"] | None = None
+
+    @field_validator("alpaca_base_url", "alpaca_data_url")
+    @classmethod
+    def _strip_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        if value.endswith("/v2"):
+            raise ValueError("must not end in /v2 (pm appends the API version itself)")
+        return value
+
+    @field_validator("pm_log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def is_live(self) -> bool:
+        """True when orders would move real money (Alpaca's live trading host)."""
+        return urlsplit(self.alpaca_base_url).hostname == LIVE_HOST
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.alpaca_api_key and self.alpaca_secret_key)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_file = config_file_path()
+        if toml_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+def config_file_path() -> Path:
+    """`PM_CONFIG_FILE`, else config.toml in the user's config dir (typer.get_app_dir("pm"))."""
+    explicit = os.environ.get("PM_CONFIG_FILE")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(typer.get_app_dir("pm")) / "config.toml"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; `overrides` are command-line options, which beat everything else."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True, slots=True)
+class SettingView:
+    """One setting as `pm config show` prints it: masked when secret, with its origin."""
+
+    name: str
+    value: str | float | bool | None
+    origin: Literal["env", "file", "default", "option"]
+
+
+def describe(settings: Settings) -> list[SettingView]:
+    """Every setting with secrets masked and the database password hidden."""
+    from pm.db.urls import mask_url
+
+    file_keys = _file_keys(config_file_path())
+    views = []
+    for name in Settings.model_fields:
+        value: Any = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = "***"
+        elif name == "pm_database_url":
+            value = mask_url(value)
+        if name.upper() in os.environ:
+            origin: Literal["env", "file", "default", "option"] = "env"
+        elif name in file_keys:
+            origin = "file"
+        elif name in settings.model_fields_set:
+            origin = "option"
+        else:
+            origin = "default"
+        views.append(SettingView(name.upper(), value, origin))
+    return views
+
+
+def _file_keys(path: Path) -> set[str]:
+    if not path.is_file():
+        return set()
+    import tomllib
+
+    with path.open("rb") as handle:
+        return {key.lower() for key in tomllib.load(handle)}

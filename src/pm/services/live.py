@@ -1,0 +1,40 @@
+"""Reading the broker: what is live now, labelled with where and when it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pm.domain.models import Account, Position, Source
+from pm.ports import Broker, Clock
+
+
+def source_of(broker: Broker, clock: Clock) -> Source:
+    """The label for data just fetched: simulated for the demo, live otherwise."""
+    return Source(
+        type="simulated" if broker.simulated else "live",
+        broker=broker.name,
+        fetched_at=clock.now(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBook:
+    account: Future[Account]
+    positions: Future[list[Position]]
+
+    def result(self) -> tuple[Account, list[Position]]:
+        """Wait for both; the account's error wins if both failed."""
+        return self.account.result(), self.positions.result()
+
+
+@contextmanager
+def book_in_flight(broker: Broker) -> Iterator[PendingBook]:
+    """Start the account and positions requests together: one round trip of latency, not two.
+
+    The caller can do other work (open the database) inside the block while they travel.
+    """
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pm-broker") as pool:
+        yield PendingBook(pool.submit(broker.get_account), pool.submit(broker.get_positions))

@@ -1,0 +1,53 @@
+"""`pm positions`: the broker's open positions, written into the book after they are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from pm.domain.models import Position, Source
+from pm.domain.portfolio import drop_dust
+from pm.ports import Broker, Clock, Repository, WriteBehind
+from pm.services.live import book_in_flight, source_of
+
+SortKey = Literal[
+    "symbol", "qty", "market_value", "cost_basis", "unrealized_pl", "unrealized_pl_pct"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsResult:
+    positions: tuple[Position, ...]
+    source: Source
+
+
+def fetch(
+    broker: Broker,
+    open_repo: Callable[[], Repository],
+    clock: Clock,
+    writes: WriteBehind,
+    *,
+    sort: SortKey = "symbol",
+    descending: bool = False,
+) -> PositionsResult:
+    """Live positions without dust, sorted; the book sync runs after the output."""
+    with book_in_flight(broker) as pending:
+        account, positions = pending.result()
+    source = source_of(broker, clock)
+    held = drop_dust(positions)
+    held.sort(key=lambda p: getattr(p, sort), reverse=descending)
+
+    def sync() -> None:
+        repo = open_repo()
+        repo.register_account(account.account_id, broker.identity, source.fetched_at)
+        repo.sync_positions(account.account_id, held, source.fetched_at)
+
+    writes.submit(sync)
+    return PositionsResult(tuple(held), source)
+
+
+def show(broker: Broker, clock: Clock, symbol: str) -> PositionsResult:
+    """One live position; NotFound (exit 4) when the account does not hold it."""
+    position = broker.get_position(symbol.upper())
+    return PositionsResult((position,), source_of(broker, clock))

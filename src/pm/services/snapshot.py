@@ -1,0 +1,72 @@
+"""`pm snapshot`: account and positions from the broker, P/L, and a stored point in time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from pm.domain.errors import BrokerUnavailable
+from pm.domain.portfolio import Snapshot, build_snapshot
+from pm.ports import Broker, Clock, Repository, WriteBehind
+from pm.services.live import book_in_flight, source_of
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotResult:
+    """A live snapshot, or (with allow_stale) the last stored one and why it is not live."""
+
+    snapshot: Snapshot
+    unavailable: BrokerUnavailable | None = None
+    age: timedelta | None = None
+
+
+def take(
+    broker: Broker,
+    open_repo: Callable[[], Repository],
+    clock: Clock,
+    writes: WriteBehind,
+    *,
+    allow_stale: bool = False,
+) -> SnapshotResult:
+    """Fetch account and positions at once, compute P/L, and store the point after output.
+
+    The database is opened while the two broker requests are in flight, so their latency
+    hides its start-up. A broker failure writes nothing.
+    """
+    with book_in_flight(broker) as pending:
+        repo = open_repo()
+        try:
+            account, positions = pending.result()
+        except BrokerUnavailable as error:
+            if not allow_stale:
+                raise
+            return _last_stored(broker, repo, clock, error)
+    snapshot = build_snapshot(
+        account,
+        positions,
+        realized_pl=repo.realized_pl(account.account_id),
+        source=source_of(broker, clock),
+    )
+
+    def store() -> None:
+        repo.register_account(account.account_id, broker.identity, snapshot.timestamp)
+        repo.save_snapshot(snapshot)
+
+    writes.submit(store)
+    return SnapshotResult(snapshot)
+
+
+def _last_stored(
+    broker: Broker, repo: Repository, clock: Clock, error: BrokerUnavailable
+) -> SnapshotResult:
+    account_id = repo.account_for(broker.identity)
+    stored = repo.latest_snapshot(account_id) if account_id else None
+    if stored is None:
+        raise BrokerUnavailable(
+            f"{error.message}; and no stored snapshot to show",
+            broker=error.broker,
+            last_attempt=error.last_attempt,
+        ) from error
+    stale = replace(stored, source=replace(stored.source, type="stale"))
+    return SnapshotResult(stale, unavailable=error, age=clock.now() - stored.timestamp)
