@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,7 +12,7 @@ from pm.cli.options import CsvOpt, JsonOpt
 app = typer.Typer(no_args_is_help=False)
 
 
-class SortField(str, Enum):
+class SortField(StrEnum):
     symbol = "symbol"
     qty = "qty"
     market_value = "market_value"
