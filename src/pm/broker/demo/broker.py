@@ -28,7 +28,7 @@ from pm.broker.demo.book import DemoBook, DemoStore, Holding
 from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty
 from pm.broker.demo.market_hours import as_utc, calendar, market_clock
 from pm.broker.demo.prices import CENT, previous_close, price_on
-from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, seed_book
+from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_book
 from pm.broker.demo.universe import UNIVERSE, Instrument, canonical_symbol, lookup
 from pm.domain.errors import BrokerRejected, NotFound
 from pm.domain.models import (
@@ -78,7 +78,7 @@ class DemoBroker:
 
     @property
     def identity(self) -> str:
-        return "demo"
+        return DEMO_IDENTITY
 
     @property
     def simulated(self) -> bool:

@@ -13,6 +13,7 @@ from pm.broker.demo.universe import UNIVERSE
 
 DEMO_ACCOUNT_ID = "demo-00000000-0000-4000-8000-000000000001"
 DEMO_ACCOUNT_NUMBER = "DEMO000001"
+DEMO_IDENTITY = "demo"  # the demo account is the same everywhere: no credentials to tell apart
 
 SEED_CASH = Decimal("26945.00")
 
