@@ -1,0 +1,323 @@
+"""Alpaca wire dicts to domain types: the one place where the wire format is interpreted.
+
+Plain functions over the decoded JSON (decoded with ``parse_float=Decimal`` by the transport,
+so no number passes through float). Any missing field, wrong type or non-numeric money raises
+`MalformedResponse`, which the adapter reports as a broker failure.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pm.domain.models import (
+    Account,
+    Asset,
+    CloseResult,
+    MarketClock,
+    Order,
+    OrderSide,
+    Position,
+    PositionSide,
+    TradingDay,
+)
+from pm.domain.money import parse_decimal
+
+# The trading calendar's open/close times are exchange-local.
+MARKET_TZ = ZoneInfo("America/New_York")
+
+_SIDES_POSITION: dict[object, PositionSide] = {"long": "long", "short": "short"}
+_SIDES_ORDER: dict[object, OrderSide] = {"buy": "buy", "sell": "sell"}
+
+
+class MalformedResponse(ValueError):
+    """The broker's reply did not have the documented shape."""
+
+
+def _obj(raw: object, what: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise MalformedResponse(f"{what}: expected an object, got {type(raw).__name__}")
+    return raw
+
+
+def _list(raw: object, what: str) -> list[Any]:
+    if not isinstance(raw, list):
+        raise MalformedResponse(f"{what}: expected a list, got {type(raw).__name__}")
+    return raw
+
+
+def _field(d: dict[str, Any], key: str, what: str) -> Any:
+    try:
+        return d[key]
+    except KeyError:
+        raise MalformedResponse(f"{what}: missing field {key!r}") from None
+
+
+def _str(d: dict[str, Any], key: str, what: str) -> str:
+    value = _field(d, key, what)
+    if not isinstance(value, str):
+        raise MalformedResponse(f"{what}.{key}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _bool(d: dict[str, Any], key: str, what: str) -> bool:
+    value = _field(d, key, what)
+    if not isinstance(value, bool):
+        raise MalformedResponse(f"{what}.{key}: expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _dec(d: dict[str, Any], key: str, what: str) -> Decimal:
+    value = _field(d, key, what)
+    if type(value) is str:  # the common case, kept cheap for 10k-position accounts
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise MalformedResponse(f"{what}.{key}: not a number: {value[:40]!r}") from None
+        if result.is_finite():
+            return result
+    try:
+        return parse_decimal(value, f"{what}.{key}")
+    except ValueError as exc:
+        raise MalformedResponse(str(exc)) from None
+
+
+def _opt_dec(d: dict[str, Any], key: str, what: str) -> Decimal | None:
+    value = d.get(key)
+    if value is None or value == "":
+        return None
+    return _dec(d, key, what)
+
+
+def parse_timestamp(value: object, what: str = "timestamp") -> datetime:
+    """ISO 8601 (``Z`` or an offset, up to nanoseconds) to an aware UTC datetime (microseconds,
+    truncated)."""
+    if not isinstance(value, str):
+        raise MalformedResponse(f"{what}: expected a timestamp string, got {type(value).__name__}")
+    text = value
+    dot = text.find(".")
+    if dot != -1:
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        if end - dot > 7:  # more than microseconds: truncate, never round into the next second
+            text = text[: dot + 7] + text[end:]
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedResponse(f"{what}: not an ISO 8601 timestamp: {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        raise MalformedResponse(f"{what}: timestamp without a timezone: {value[:40]!r}")
+    return parsed.astimezone(UTC)
+
+
+def _ts(d: dict[str, Any], key: str, what: str) -> datetime:
+    return parse_timestamp(_field(d, key, what), f"{what}.{key}")
+
+
+def _opt_ts(d: dict[str, Any], key: str, what: str) -> datetime | None:
+    value = d.get(key)
+    if value is None or value == "":
+        return None
+    return parse_timestamp(value, f"{what}.{key}")
+
+
+def parse_account(raw: object) -> Account:
+    """GET /v2/account (with or without the PDT fields that left on 2026-07-06)."""
+    w = "account"
+    d = _obj(raw, w)
+    return Account(
+        account_id=_str(d, "id", w),
+        account_number=_str(d, "account_number", w),
+        status=_str(d, "status", w),
+        currency=_str(d, "currency", w),
+        equity=_dec(d, "equity", w),
+        last_equity=_dec(d, "last_equity", w),
+        cash=_dec(d, "cash", w),
+        buying_power=_dec(d, "buying_power", w),
+        long_market_value=_dec(d, "long_market_value", w),
+        short_market_value=_dec(d, "short_market_value", w),
+    )
+
+
+def parse_position(raw: object, what: str = "position") -> Position:
+    """One position; a short keeps its negative qty, market value and cost basis.
+
+    `unrealized_pl_pct` is in percent units: Alpaca's ``unrealized_plpc`` is a fraction.
+    """
+    d = _obj(raw, what)
+    side = _SIDES_POSITION.get(d.get("side"))
+    if side is None:
+        raise MalformedResponse(f"{what}.side: expected 'long' or 'short', got {d.get('side')!r}")
+    return Position(
+        asset_id=_str(d, "asset_id", what),
+        symbol=_str(d, "symbol", what),
+        qty=_dec(d, "qty", what),
+        side=side,
+        asset_class=_str(d, "asset_class", what),
+        avg_entry_price=_dec(d, "avg_entry_price", what),
+        current_price=_dec(d, "current_price", what),
+        market_value=_dec(d, "market_value", what),
+        cost_basis=_dec(d, "cost_basis", what),
+        unrealized_pl=_dec(d, "unrealized_pl", what),
+        unrealized_pl_pct=_dec(d, "unrealized_plpc", what).scaleb(2),
+    )
+
+
+def _position_fast(d: Any) -> Position | None:
+    """The well-formed case without per-field bookkeeping; None sends it to `parse_position`."""
+    try:
+        asset_id, symbol, asset_class = d["asset_id"], d["symbol"], d["asset_class"]
+        q, a, c = d["qty"], d["avg_entry_price"], d["current_price"]
+        m, b, u, p = d["market_value"], d["cost_basis"], d["unrealized_pl"], d["unrealized_plpc"]
+        side = _SIDES_POSITION[d["side"]]
+    except (KeyError, TypeError):
+        return None
+    if not (
+        type(asset_id) is str
+        and type(symbol) is str
+        and type(asset_class) is str
+        and type(q) is str
+        and type(a) is str
+        and type(c) is str
+        and type(m) is str
+        and type(b) is str
+        and type(u) is str
+        and type(p) is str
+    ):
+        return None
+    try:
+        qty, avg, cur, mv, cb, upl, ppc = (
+            Decimal(q),
+            Decimal(a),
+            Decimal(c),
+            Decimal(m),
+            Decimal(b),
+            Decimal(u),
+            Decimal(p),
+        )
+    except InvalidOperation:
+        return None
+    if not (qty + avg + cur + mv + cb + upl + ppc).is_finite():
+        return None
+    return Position(asset_id, symbol, qty, side, asset_class, avg, cur, mv, cb, upl, ppc.scaleb(2))
+
+
+def parse_positions(raw: object) -> list[Position]:
+    """GET /v2/positions (10,000 positions parse in a few tens of milliseconds)."""
+    items = _list(raw, "positions")
+    out: list[Position] = []
+    append = out.append
+    for i, item in enumerate(items):
+        position = _position_fast(item)
+        append(position if position is not None else parse_position(item, f"positions[{i}]"))
+    return out
+
+
+def parse_order(raw: object, what: str = "order") -> Order:
+    """An order (POST /v2/orders, GET by client id, a close); symbols kept as sent (BTC/USD)."""
+    d = _obj(raw, what)
+    side = _SIDES_ORDER.get(d.get("side"))
+    if side is None:
+        raise MalformedResponse(f"{what}.side: expected 'buy' or 'sell', got {d.get('side')!r}")
+    order_type = d.get("type") or d.get("order_type")
+    if not isinstance(order_type, str):
+        raise MalformedResponse(f"{what}: missing field 'type'")
+    filled = _opt_dec(d, "filled_qty", what)
+    return Order(
+        id=_str(d, "id", what),
+        client_order_id=_str(d, "client_order_id", what),
+        symbol=_str(d, "symbol", what),
+        side=side,
+        type=order_type,
+        status=_str(d, "status", what),
+        qty=_opt_dec(d, "qty", what),
+        notional=_opt_dec(d, "notional", what),
+        filled_qty=filled if filled is not None else Decimal(0),
+        filled_avg_price=_opt_dec(d, "filled_avg_price", what),
+        submitted_at=_opt_ts(d, "submitted_at", what),
+        filled_at=_opt_ts(d, "filled_at", what),
+    )
+
+
+def _error_text(body: object) -> str:
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message:
+            return message
+    if isinstance(body, str) and body:
+        return body
+    return "no reason given"
+
+
+def parse_close_all(raw: object) -> list[CloseResult]:
+    """DELETE /v2/positions: HTTP 207, one ``{symbol, status, body}`` per position."""
+    results: list[CloseResult] = []
+    for i, item in enumerate(_list(raw, "close_all")):
+        w = f"close_all[{i}]"
+        d = _obj(item, w)
+        symbol = _str(d, "symbol", w)
+        status = _field(d, "status", w)
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise MalformedResponse(f"{w}.status: expected an HTTP status, got {status!r}")
+        body = d.get("body")
+        if 200 <= status < 300:
+            results.append(CloseResult(symbol, status, parse_order(body, f"{w}.body"), None))
+        else:
+            results.append(CloseResult(symbol, status, None, _error_text(body)))
+    return results
+
+
+def parse_clock(raw: object) -> MarketClock:
+    """GET /v2/clock (timestamps carry the exchange's offset; kept as UTC)."""
+    w = "clock"
+    d = _obj(raw, w)
+    return MarketClock(
+        timestamp=_ts(d, "timestamp", w),
+        is_open=_bool(d, "is_open", w),
+        next_open=_ts(d, "next_open", w),
+        next_close=_ts(d, "next_close", w),
+    )
+
+
+def _local_time(d: dict[str, Any], key: str, what: str) -> time:
+    text = _str(d, key, what)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise MalformedResponse(f"{what}.{key}: not a time of day: {text[:20]!r}") from None
+
+
+def parse_calendar(raw: object) -> list[TradingDay]:
+    """GET /v2/calendar: dates with New York open/close times, returned as UTC datetimes."""
+    days: list[TradingDay] = []
+    for i, item in enumerate(_list(raw, "calendar")):
+        w = f"calendar[{i}]"
+        d = _obj(item, w)
+        text = _str(d, "date", w)
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise MalformedResponse(f"{w}.date: not a date: {text[:20]!r}") from None
+        opens = datetime.combine(day, _local_time(d, "open", w), MARKET_TZ).astimezone(UTC)
+        closes = datetime.combine(day, _local_time(d, "close", w), MARKET_TZ).astimezone(UTC)
+        days.append(TradingDay(date=day, open=opens, close=closes))
+    return days
+
+
+def parse_asset(raw: object) -> Asset:
+    """GET /v2/assets/{symbol} (the wire calls the asset class ``class``)."""
+    w = "asset"
+    d = _obj(raw, w)
+    return Asset(
+        id=_str(d, "id", w),
+        symbol=_str(d, "symbol", w),
+        name=_str(d, "name", w),
+        asset_class=_str(d, "class", w),
+        exchange=_str(d, "exchange", w),
+        tradable=_bool(d, "tradable", w),
+        shortable=_bool(d, "shortable", w),
+        fractionable=_bool(d, "fractionable", w),
+    )

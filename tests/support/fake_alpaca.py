@@ -1,0 +1,331 @@
+"""A small local stand-in for Alpaca's trading API, for fault tests, CLI tests and benchmarks.
+
+    from tests.support.fake_alpaca import FakeAlpaca, Reply, closed_port_url
+
+    with FakeAlpaca() as srv:                 # threaded HTTP server on 127.0.0.1, random port
+        broker = AlpacaBroker(api_key="k", secret_key="s", base_url=srv.base_url, clock=...)
+        srv.latency_s = 0.05                  # added to every response
+        srv.script(503, 503, 200)             # the next three requests (any path): 503, 503,
+                                              # then the normal answer (200 = "route normally")
+        srv.script(Reply(429, headers={"Retry-After": "1"}), path="/v2/account")
+        srv.script(Reply.malformed())         # 200 with a body that is not JSON
+        srv.script(Reply.hang(5))             # hold the request 5 s, then answer normally
+        srv.fail_with(503)                    # every request (until `fail_with(None)`)
+        srv.positions = many_positions(10_000)  # wire dicts served by GET /v2/positions
+        srv.requests                          # [Recorded(method, path, query, body, at)]
+        srv.count("POST", "/v2/orders")
+        srv.stop()                            # afterwards: connection refused on that port
+
+Routes (payloads from ./alpaca_reference, copied from shared/alpaca-reference):
+GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock,
+/v2/calendar, /v2/assets/{symbol}, /v2/orders:by_client_order_id; POST /v2/orders (remembers
+the order by client_order_id; a repeat gives Alpaca's 422 40010001); DELETE /v2/positions/{s}
+and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+REFERENCE = Path(__file__).parent / "alpaca_reference"
+
+
+def payload(name: str) -> Any:
+    """A reference payload, e.g. payload("trading/account.json") or "errors/unauthorized_401"."""
+    if not name.endswith(".json"):
+        name += ".json"
+    return json.loads((REFERENCE / name).read_text())
+
+
+def many_positions(n: int) -> list[dict[str, Any]]:
+    """`n` wire positions (long, short and crypto in turn) with distinct symbols, for load."""
+    base = payload("trading/positions")
+    return [
+        {**base[i % 3], "symbol": f"S{i:05d}", "asset_id": str(uuid.UUID(int=i))} for i in range(n)
+    ]
+
+
+def closed_port_url() -> str:
+    """An http://127.0.0.1:PORT URL where nothing listens (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+_STATUS_BODIES = {
+    401: "errors/unauthorized_401",
+    403: "errors/forbidden_gateway_403",
+    404: "errors/position_not_found_404",
+    422: "errors/duplicate_client_order_id_422",
+    429: "errors/rate_limit_429",
+    500: "errors/internal_error_500",
+}
+
+
+@dataclass
+class Reply:
+    """A scripted answer. status 200 with body None means "answer as the route normally would"."""
+
+    status: int = 200
+    body: Any = None  # dict/list (sent as JSON), str/bytes (sent as is), None (default)
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # extra wait before answering (on top of latency_s)
+
+    @classmethod
+    def malformed(cls, status: int = 200, body: bytes = b"<html>upstream error</html>") -> Reply:
+        return cls(status, body, {"Content-Type": "text/html"})
+
+    @classmethod
+    def hang(cls, seconds: float) -> Reply:
+        """Say nothing for `seconds` (past the client's timeout), then answer normally."""
+        return cls(200, None, {}, seconds)
+
+    @classmethod
+    def of(cls, item: int | Reply) -> Reply:
+        if isinstance(item, Reply):
+            return item
+        if item == 200:
+            return cls()
+        name = _STATUS_BODIES.get(item)
+        body = payload(name) if name else {"code": item * 100000, "message": f"status {item}"}
+        return cls(item, body)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: bytes
+    headers: dict[str, str]
+    at: float  # time.monotonic() when the request arrived
+
+
+class FakeAlpaca:
+    """Threaded fake Alpaca trading endpoint; `base_url` is what AlpacaBroker wants."""
+
+    def __init__(self, *, latency_s: float = 0.0) -> None:
+        self.latency_s = latency_s
+        self.account: dict[str, Any] = payload("trading/account")
+        self.positions: list[dict[str, Any]] = payload("trading/positions")
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.requests: list[Recorded] = []
+        self._script: list[tuple[str | None, Reply]] = []
+        self._always: Reply | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeAlpaca:
+        handler = _make_handler(self)
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        server.daemon_threads = True
+        server.block_on_close = False  # a hanging handler must not block stop()
+        self._server = server
+        self.port = server.server_address[1]
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening: later connections to `base_url` are refused."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        with self._lock:  # also drop kept-alive connections, or clients could still reuse them
+            connections, self._connections = list(self._connections), set()
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeAlpaca:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- knobs -------------------------------------------------------------------------------
+
+    def script(self, *replies: int | Reply, path: str | None = None) -> None:
+        """Queue answers for the next requests (to `path` only, if given), in order."""
+        with self._lock:
+            self._script.extend((path, Reply.of(r)) for r in replies)
+
+    def fail_with(self, reply: int | Reply | None) -> None:
+        """Answer every request this way (after the script runs out); None to stop."""
+        self._always = None if reply is None else Reply.of(reply)
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                1
+                for r in self.requests
+                if (method is None or r.method == method) and (path is None or r.path == path)
+            )
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _next_scripted(self, path: str) -> Reply | None:
+        with self._lock:
+            for i, (only, reply) in enumerate(self._script):
+                if only is None or only == path:
+                    del self._script[i]
+                    return reply
+        return self._always
+
+    def _handle(self, method: str, raw_path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        parts = urlsplit(raw_path)
+        path, query = parts.path, parse_qs(parts.query)
+        with self._lock:
+            self.requests.append(Recorded(method, path, query, body, headers, time.monotonic()))
+        reply = self._next_scripted(path)
+        if reply is None or (reply.status == 200 and reply.body is None):
+            routed = self._route(method, path, query, body)
+            reply = routed if reply is None else replace(routed, delay_s=reply.delay_s)
+        return reply
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
+        if method == "GET":
+            return self._route_get(path, query)
+        if method == "POST" and path == "/v2/orders":
+            return self._submit(json.loads(body or b"{}"))
+        if method == "DELETE" and path == "/v2/positions":
+            return Reply(207, payload("trading/close_all_positions_207"))
+        if method == "DELETE" and path.startswith("/v2/positions/"):
+            symbol = path.removeprefix("/v2/positions/")
+            if symbol not in {p["symbol"] for p in self.positions}:
+                return Reply(404, payload("errors/position_not_found_404"))
+            order = payload("trading/close_position_order")
+            order["symbol"] = symbol
+            if "qty" in query:
+                order["qty"] = query["qty"][0]
+            return Reply(200, order)
+        return _NO_ROUTE
+
+    def _route_get(self, path: str, query: dict[str, list[str]]) -> Reply:
+        fixed: dict[str, Callable[[], Any]] = {
+            "/v2/account": lambda: self.account,
+            "/v2/positions": lambda: self.positions,
+            "/v2/clock": lambda: payload("trading/clock_open"),
+            "/v2/calendar": lambda: payload("trading/calendar"),
+        }
+        if path in fixed:
+            return Reply(200, fixed[path]())
+        if path.startswith("/v2/positions/"):
+            symbol = path.removeprefix("/v2/positions/")
+            for position in self.positions:
+                if position["symbol"] == symbol:
+                    return Reply(200, position)
+            return Reply(404, payload("errors/position_not_found_404"))
+        if path.startswith("/v2/assets/"):
+            symbol = path.removeprefix("/v2/assets/")
+            if symbol == "AAPL":
+                return Reply(200, payload("trading/asset_aapl"))
+            if symbol in ("BTC/USD", "BTCUSD"):
+                return Reply(200, payload("trading/asset_crypto_btcusd"))
+            return Reply(404, {"code": 40410000, "message": f"asset not found for {symbol}"})
+        if path == "/v2/orders:by_client_order_id":
+            cid = query.get("client_order_id", [""])[0]
+            if cid in self.orders:
+                return Reply(200, self.orders[cid])
+            return Reply(404, payload("errors/order_not_found_404"))
+        return _NO_ROUTE
+
+    def _submit(self, request: dict[str, Any]) -> Reply:
+        cid = request.get("client_order_id") or str(uuid.uuid4())
+        if cid in self.orders:
+            return Reply(422, payload("errors/duplicate_client_order_id_422"))
+        order = payload("trading/order_new_market_qty")
+        order.update(
+            id=str(uuid.uuid4()),
+            client_order_id=cid,
+            symbol=request.get("symbol", order["symbol"]),
+            side=request.get("side", order["side"]),
+            qty=None if request.get("qty") is None else str(request["qty"]),
+            notional=None if request.get("notional") is None else str(request["notional"]),
+        )
+        self.orders[cid] = order
+        return Reply(200, order)
+
+
+_NO_ROUTE = Reply(404, {"code": 40400000, "message": "endpoint not found"})
+
+
+def _make_handler(fake: FakeAlpaca) -> Callable[..., BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def setup(self) -> None:
+            super().setup()
+            with fake._lock:
+                fake._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with fake._lock:
+                fake._connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            reply = fake._handle(self.command, self.path, body, dict(self.headers.items()))
+            wait = fake.latency_s + reply.delay_s
+            if wait and fake._stopping.wait(wait):
+                self.close_connection = True
+                return
+            content = reply.body
+            if content is None:
+                data = b""
+            elif isinstance(content, bytes):
+                data = content
+            elif isinstance(content, str):
+                data = content.encode()
+            else:
+                data = json.dumps(content).encode()
+            self.send_response(reply.status)
+            headers = {"Content-Type": "application/json; charset=UTF-8", **reply.headers}
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+                self.close_connection = True
+
+        do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = _serve
+
+    return Handler
