@@ -6,13 +6,13 @@ Importing this module is cheap: alpaca-py, requests and tenacity are imported wh
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pm.broker.alpaca import parse
+from pm.broker.alpaca.identity import broker_identity, normalize_base_url
 from pm.domain.errors import (
     BadInput,
     BrokerRejected,
@@ -46,24 +46,6 @@ def _symbol(symbol: str) -> str:
     if not _SYMBOL.fullmatch(symbol) or ".." in symbol:
         raise BadInput(f"not a symbol: {symbol[:70]!r}")
     return symbol
-
-
-def normalize_base_url(base_url: str) -> str:
-    """The trading endpoint without a trailing slash; it must not end in /v2 (alpaca-py adds it)."""
-    url = base_url.strip().rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise BadInput(f"ALPACA_BASE_URL must start with https:// (got {url[:80]!r})")
-    if url.endswith("/v2"):
-        raise BadInput(
-            f"ALPACA_BASE_URL must not end in /v2 (the client adds it): use {url[:-3]!r}"
-        )
-    return url
-
-
-def broker_identity(base_url: str, api_key: str) -> str:
-    """ "alpaca:" + 16 hex of sha256(base_url, key id): stable, and no secret in it."""
-    digest = hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()
-    return f"alpaca:{digest[:16]}"
 
 
 def _wire_number(value: Decimal) -> str:
