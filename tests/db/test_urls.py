@@ -28,6 +28,8 @@ from pm.db.urls import mask_url, normalize_url
         ("sqlite:////tmp/a:b@c.db", "sqlite:////tmp/a:b@c.db"),
         ("sqlite:///relative.db", "sqlite:///relative.db"),
         ("not a url", "not a url"),
+        ("host=h password=secret dbname=x", "host=h password=*** dbname=x"),
+        ("host=h password='se cret' dbname=x", "host=h password=*** dbname=x"),
     ],
 )
 def test_mask_url(url: str, expected: str) -> None:

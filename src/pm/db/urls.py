@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>.*)$", re.DOTALL)
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|passwd|pass|pwd|sslpassword)=)[^&]*")
+_QUERY_SECRET = re.compile(
+    r"(?i)((?:^|[?&\s])(?:password|passwd|pass|pwd|sslpassword)=)(?:'[^']*'|[^&\s]*)"
+)
 MASK = "***"
 
 
