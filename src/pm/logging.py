@@ -17,7 +17,7 @@ class _Scrubber:
     """Replaces known secret values anywhere in an event, and values of secret-named keys."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 
     def text(self, value: str) -> str:
         for secret in self._secrets:

@@ -36,7 +36,7 @@ class Broker(Protocol):
 
     @property
     def name(self) -> str:
-        """"alpaca" or "demo"; shown in `source.broker`."""
+        """ "alpaca" or "demo"; shown in `source.broker`."""
         ...
 
     @property

@@ -21,6 +21,7 @@ app = typer.Typer(
     help="Portfolio operations for Alpaca accounts. The broker is the source of truth.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

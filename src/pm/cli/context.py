@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from pm.ports import Broker, Repository
 
 
+# Shorter "secrets" are not real credentials, and scrubbing them would mangle ordinary words.
+MIN_SECRET_LENGTH = 4
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -85,7 +89,8 @@ class AppContext:
         if "settings" not in self.__dict__:
             return text
         for secret in sorted(self.secrets(self.settings), key=len, reverse=True):
-            text = text.replace(secret, "***")
+            if len(secret) >= MIN_SECRET_LENGTH:
+                text = text.replace(secret, "***")
         return text
 
     @cached_property
@@ -96,9 +101,7 @@ class AppContext:
         return open_database(settings.pm_database_url, auto_migrate=settings.pm_auto_migrate)
 
     def repo(self) -> Repository:
-        from pm.db.repository import SqlRepository
-
-        return SqlRepository(self.database)
+        return self.database.repository()
 
     @cached_property
     def _broker(self) -> Broker:
@@ -106,13 +109,12 @@ class AppContext:
         if settings.pm_broker == "demo":
             from pm.broker.demo.broker import DemoBroker
             from pm.cli.output import stderr_console
-            from pm.db.repository import SqlDemoStore
 
             stderr_console().print(
                 "[bold magenta]SIMULATED[/] demo account: no real money, no broker.",
                 markup=True,
             )
-            return DemoBroker(SqlDemoStore(self.database), self.clock)
+            return DemoBroker(self.database.demo_store(), self.clock)
         api_key, secret_key = self._credentials()
         from pm.broker.alpaca.adapter import AlpacaBroker
 

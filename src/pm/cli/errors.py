@@ -82,4 +82,5 @@ def report(
         sys.stderr.write(scrub(json_text(payload)) + "\n")
     else:
         sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
     return code

@@ -13,20 +13,18 @@ app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 def upgrade(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """Bring the database to the latest schema revision (safe to run at any time)."""
     from pm.cli.views.db import show_revision
-    from pm.db import migrate
+    from pm.db.engine import upgrade as run_upgrade
 
     url = ctx.obj.settings.pm_database_url
-    before = migrate.current_revision(url)
-    migrate.upgrade(url)
-    after = migrate.current_revision(url)
-    show_revision(url, after, json_=json_, upgrade=True, upgraded_from=before)
+    done = run_upgrade(url)
+    show_revision(url, done.after, json_=json_, upgrade=True, upgraded_from=done.before)
 
 
 @app.command("current")
 def current(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """Show the database's schema revision and the latest one this pm knows."""
     from pm.cli.views.db import show_revision
-    from pm.db import migrate
+    from pm.db.engine import current_revision
 
     url = ctx.obj.settings.pm_database_url
-    show_revision(url, migrate.current_revision(url), json_=json_)
+    show_revision(url, current_revision(url), json_=json_)
