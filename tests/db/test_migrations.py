@@ -30,6 +30,13 @@ TABLES = {
     "demo_accounts",
     "demo_holdings",
     "demo_orders",
+    "reconciliation_runs",
+    "position_conflicts",
+    "jobs",
+    "universe_fundamentals",
+    "alerts",
+    "circuit_breakers",
+    "audit_log",
 }
 
 

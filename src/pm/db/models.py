@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -216,3 +217,130 @@ class DemoOrderRow(Base):
     filled_avg_price: Mapped[Decimal | None]
     submitted_at: Mapped[datetime | None]
     filled_at: Mapped[datetime | None]
+
+
+class ReconciliationRunRow(Base):
+    """One `pm reconcile` (or watch cycle): what it changed, or why it did not run."""
+
+    __tablename__ = "reconciliation_runs"
+    __table_args__ = (
+        Index("ix_reconciliation_runs_account_id_started_at", "account_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("accounts.account_id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    duration_ms: Mapped[int | None]
+    added: Mapped[int]
+    removed: Mapped[int]
+    updated: Mapped[int]
+    conflicts: Mapped[int]
+    error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
+
+
+class PositionConflictRow(Base):
+    """A quantity the book and the broker disagreed on, and how it was resolved."""
+
+    __tablename__ = "position_conflicts"
+    __table_args__ = (
+        Index("ix_position_conflicts_account_id_detected_at", "account_id", "detected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("accounts.account_id", ondelete="CASCADE")
+    )
+    run_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("reconciliation_runs.id", ondelete="SET NULL")
+    )
+    symbol: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    db_value: Mapped[Decimal | None]
+    broker_value: Mapped[Decimal | None]
+    resolution: Mapped[str] = mapped_column(String(32))
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    detected_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class JobRow(Base):
+    """A periodic job of `pm watch` for one account, with its interval and last run."""
+
+    __tablename__ = "jobs"
+
+    account_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval_s: Mapped[int]
+    last_run_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class UniverseFundamentalRow(Base):
+    """A symbol's sector (and industry), imported with `pm sectors import`."""
+
+    __tablename__ = "universe_fundamentals"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sector: Mapped[str] = mapped_column(String(64))
+    industry: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+
+class AlertRow(Base):
+    """A risk alert or limit breach, as `pm risk` found it."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_account_id_created_at", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("accounts.account_id", ondelete="CASCADE")
+    )
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    symbol: Mapped[str | None] = mapped_column(String(32))
+    sector: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class CircuitBreakerRow(Base):
+    """The trading halt switch of one account: ACTIVE, or HALTED with reason, who and when."""
+
+    __tablename__ = "circuit_breakers"
+
+    account_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("accounts.account_id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(255))
+    changed_at: Mapped[datetime]
+
+
+class AuditLogRow(Base):
+    """A destructive action, written before it reaches the broker and updated with its outcome."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_account_id_created_at", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[dict[str, Any]]
+    os_user: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))
+    outcome_details: Mapped[dict[str, Any] | None]
+    finished_at: Mapped[datetime | None]
