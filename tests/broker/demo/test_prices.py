@@ -37,8 +37,8 @@ def test_prices_are_cents_and_near_base() -> None:
 def test_known_values_are_stable_across_runs() -> None:
     # crc32 phases, not hash(): these values must not change between processes or machines.
     assert factor("AAPL", WED.toordinal()) == factor("AAPL", WED.toordinal())
-    assert price_on(UNIVERSE["AAPL"], WED) == Decimal("235.67")
-    assert price_on(UNIVERSE["BTCUSD"], WED) == Decimal("66881.75")
+    assert price_on(UNIVERSE["AAPL"], WED) == Decimal("237.83")
+    assert price_on(UNIVERSE["BTCUSD"], WED) == Decimal("65712.53")
 
 
 def test_equities_keep_fridays_price_over_the_weekend() -> None:
@@ -85,3 +85,17 @@ def test_symbol_aliases() -> None:
     assert lookup("aapl") is UNIVERSE["AAPL"]
     assert lookup("ZZZZ") is None
     assert UNIVERSE["BTCUSD"].order_symbol == "BTC/USD"
+
+
+def test_daily_moves_look_like_a_market() -> None:
+    """Day-to-day returns have a spread of roughly 0.5-2 %, not a flat line."""
+    from datetime import timedelta
+    from statistics import pstdev
+
+    aapl = UNIVERSE["AAPL"]
+    days = [
+        WED + timedelta(days=i) for i in range(0, 364) if (WED + timedelta(days=i)).weekday() < 5
+    ]
+    closes = [price_on(aapl, d) for d in days]
+    returns = [float(b / a - 1) for a, b in zip(closes, closes[1:], strict=False)]
+    assert 0.005 < pstdev(returns) < 0.02

@@ -1,7 +1,8 @@
 """Deterministic demo prices: a smooth function of the calendar date, the same everywhere.
 
-price(symbol, day) = base price x (1 + a sum of three sines of the day number), quantized to
-cents. Each symbol gets its own phases from ``zlib.crc32`` (Python's ``hash()`` is salted per
+price(symbol, day) = base price x (1 + a sum of three sines of the day number + a day's
+jitter), quantized to cents. The jitter (a hash of symbol and day, up to 1.2 %) gives the
+day-to-day moves of a real market, so daily P/L and historical VaR are not flat. Each symbol gets its own phases from ``zlib.crc32`` (Python's ``hash()`` is salted per
 process, so it would not be stable). Equities move only on weekdays and keep the previous
 weekday's price over a weekend; crypto moves every day. Holidays are not modelled.
 
@@ -23,6 +24,7 @@ CENT = Decimal("0.01")
 # (amplitude, period in days) of each wave; crypto swings twice as hard.
 _WAVES: tuple[tuple[float, float], ...] = ((0.06, 181.0), (0.03, 37.0), (0.01, 7.3))
 _CRYPTO_SCALE = 2.0
+_JITTER = 0.012
 
 
 def last_trading_day(day: date) -> date:
@@ -48,7 +50,13 @@ def factor(symbol: str, day_number: int, *, crypto: bool = False) -> Decimal:
     total = 1.0
     for i, (amplitude, period) in enumerate(_WAVES):
         total += scale * amplitude * math.sin(2 * math.pi * day_number / period + _phase(symbol, i))
+    total += scale * _JITTER * _jitter(symbol, day_number)
     return Decimal(f"{total:.8f}")
+
+
+def _jitter(symbol: str, day_number: int) -> float:
+    """A stable number in [-1, 1] for this symbol and day."""
+    return (zlib.crc32(f"{symbol}@{day_number}".encode()) % 20_001) / 10_000 - 1
 
 
 def price_on(instrument: Instrument, day: date) -> Decimal:
