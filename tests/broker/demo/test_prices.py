@@ -90,6 +90,7 @@ def test_symbol_aliases() -> None:
 def test_daily_moves_look_like_a_market() -> None:
     """Day-to-day returns have a spread of roughly 0.5-2 %, not a flat line."""
     from datetime import timedelta
+    from itertools import pairwise
     from statistics import pstdev
 
     aapl = UNIVERSE["AAPL"]
@@ -97,5 +98,5 @@ def test_daily_moves_look_like_a_market() -> None:
         WED + timedelta(days=i) for i in range(0, 364) if (WED + timedelta(days=i)).weekday() < 5
     ]
     closes = [price_on(aapl, d) for d in days]
-    returns = [float(b / a - 1) for a, b in zip(closes, closes[1:], strict=False)]
+    returns = [float(b / a - 1) for a, b in pairwise(closes)]
     assert 0.005 < pstdev(returns) < 0.02

@@ -2,7 +2,8 @@
 
 price(symbol, day) = base price x (1 + a sum of three sines of the day number + a day's
 jitter), quantized to cents. The jitter (a hash of symbol and day, up to 1.2 %) gives the
-day-to-day moves of a real market, so daily P/L and historical VaR are not flat. Each symbol gets its own phases from ``zlib.crc32`` (Python's ``hash()`` is salted per
+day-to-day moves of a real market, so daily P/L and historical VaR are not flat.
+Each symbol gets its own phases from ``zlib.crc32`` (Python's ``hash()`` is salted per
 process, so it would not be stable). Equities move only on weekdays and keep the previous
 weekday's price over a weekend; crypto moves every day. Holidays are not modelled.
 
