@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -70,10 +71,15 @@ def print_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None
 
 
 def stdout_console() -> Console:
-    """Rich console for data; Rich itself honours NO_COLOR and drops colour off a terminal."""
+    """Rich console for data; Rich itself honours NO_COLOR and drops colour off a terminal.
+
+    Off a terminal (a pipe, a file) Rich would assume 80 columns and squeeze numbers into
+    ellipses; there the table gets the room it needs instead.
+    """
     from rich.console import Console
 
-    return Console(highlight=False)
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    return Console(highlight=False, width=width)
 
 
 def stderr_console() -> Console:

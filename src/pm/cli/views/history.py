@@ -63,7 +63,9 @@ def show(snapshots: Sequence[Snapshot], *, json_: bool = False, csv: bool = Fals
 
     table = Table(caption="stored snapshots, newest first (not live)")
     for name in ("Taken at (UTC)", "Equity", "Cash", "Daily P/L", "%", "Unrealized", "Positions"):
-        table.add_column(name, justify="left" if name.startswith("Taken") else "right")
+        table.add_column(
+            name, justify="left" if name.startswith("Taken") else "right", no_wrap=True
+        )
     for s in snapshots:
         table.add_row(
             s.timestamp.strftime("%Y-%m-%d %H:%M:%S"),

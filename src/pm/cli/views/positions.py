@@ -66,8 +66,10 @@ def _table(result: PositionsResult) -> None:
 
     table = Table(caption=source_line(result.source), caption_justify="right")
     for name in ("Symbol", "Side", "Qty", "Avg entry", "Price", "Market value", "Unrealized P/L"):
-        table.add_column(name, justify="left" if name in ("Symbol", "Side") else "right")
-    table.add_column("%", justify="right")
+        table.add_column(
+            name, justify="left" if name in ("Symbol", "Side") else "right", no_wrap=True
+        )
+    table.add_column("%", justify="right", no_wrap=True)
     for p in result.positions:
         table.add_row(
             p.symbol,
