@@ -1,0 +1,194 @@
+"""Shared helpers for the benchmarks: clean subprocess environments, best-of-N wall times,
+import-time breakdowns for failure messages, and a "Performance" table printed at the end.
+
+Every benchmark asserts its target as a ratio against a baseline measured in the same run
+(except parsing, whose target is absolute), so the default suite (timing disabled) still
+checks it. `uv run pytest tests/benchmarks --benchmark-enable --benchmark-only` runs more
+rounds and prints pytest-benchmark's statistics plus the table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.fake_alpaca import FakeAlpaca
+
+API_KEY = "PKBENCHKEY0000000001"
+SECRET_KEY = "bench-secret-0123456789abcdef0123456789"
+
+# What a user would write with alpaca-py for the same two calls `pm snapshot` makes.
+BARE_ALPACA_SCRIPT = """\
+import os
+from alpaca.trading.client import TradingClient
+c = TradingClient(os.environ["ALPACA_API_KEY"], os.environ["ALPACA_SECRET_KEY"],
+                  raw_data=True, url_override=os.environ["ALPACA_BASE_URL"])
+print(c.get_account())
+print(c.get_all_positions())
+"""
+
+PM_SNAPSHOT = (sys.executable, "-m", "pm", "snapshot", "--json")
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    measured: str
+    target: str
+    ok: bool
+
+
+_FIGURES = pytest.StashKey[list[Figure]]()
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """The inherited environment without ALPACA_*/PM_*/FRED_*, pointed at `home`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ALPACA_", "APCA_", "PM_", "FRED_", "_PM_"))
+    }
+    env.update(
+        PM_CONFIG_FILE=str(home / "absent.toml"),
+        PM_DATABASE_URL=f"sqlite:///{home / 'pm.db'}",
+        XDG_DATA_HOME=str(home / "data"),
+        NO_COLOR="1",
+    )
+    env.update(extra)
+    return env
+
+
+def run_ok(cmd: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        list(cmd), env=dict(env), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, f"{cmd} exited {done.returncode}:\n{done.stderr[-2000:]}"
+    return done
+
+
+def wall(cmd: Sequence[str], env: Mapping[str, str]) -> float:
+    """Wall time of one successful run of `cmd`, in seconds."""
+    start = time.perf_counter()
+    run_ok(cmd, env)
+    return time.perf_counter() - start
+
+
+def best_of(cmd: Sequence[str], env: Mapping[str, str], n: int) -> float:
+    return min(wall(cmd, env) for _ in range(n))
+
+
+def sampled(
+    benchmark: Any,
+    cmd: Sequence[str],
+    env: Mapping[str, str],
+    n: int,
+    into: list[float] | None = None,
+) -> float:
+    """Best of n wall times of `cmd`, its runs also timed by pytest-benchmark.
+
+    With timing disabled, `benchmark.pedantic` runs once; the rest of the n runs happen here.
+    `into` collects the samples (to share them between tests).
+    """
+    times: list[float] = [] if into is None else into
+
+    def once() -> None:
+        times.append(wall(cmd, env))
+
+    benchmark.pedantic(once, rounds=n, iterations=1)
+    while len(times) < n:
+        once()
+    return min(times)
+
+
+def import_breakdown(cmd: Sequence[str], env: Mapping[str, str], top: int = 10) -> str:
+    """`python -X importtime` self time per top-level package, largest first (for messages)."""
+    assert cmd[0] == sys.executable
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd[1:]],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    per_package: dict[str, int] = defaultdict(int)
+    for line in done.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+        if m:
+            per_package[m.group(2).split(".")[0]] += int(m.group(1))
+    rows = sorted(per_package.items(), key=lambda kv: -kv[1])[:top]
+    total = sum(per_package.values()) / 1000
+    lines = [f"  {us / 1000:7.1f} ms  {name}" for name, us in rows]
+    return f"imports (self time, total {total:.0f} ms):\n" + "\n".join(lines)
+
+
+@pytest.fixture
+def rounds(benchmark: object) -> Callable[[int, int], int]:
+    """rounds(default, enabled): how many runs for best-of-N (more with --benchmark-enable)."""
+
+    def pick(default: int, enabled: int) -> int:
+        return enabled if getattr(benchmark, "enabled", False) else default
+
+    return pick
+
+
+@pytest.fixture
+def record(request: pytest.FixtureRequest) -> Callable[[str, str, str, bool], None]:
+    """record(name, measured, target, ok): a row of the Performance table."""
+    figures = request.config.stash.setdefault(_FIGURES, [])
+
+    def add(name: str, measured: str, target: str, ok: bool) -> None:
+        figures.append(Figure(name, measured, target, ok))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures = terminalreporter.config.stash.get(_FIGURES, [])
+    if not figures:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("Performance (copy into the README)")
+    write("| measure | measured | target | |")
+    write("|---|---|---|---|")
+    for f in figures:
+        write(f"| {f.name} | {f.measured} | {f.target} | {'pass' if f.ok else 'FAIL'} |")
+
+
+@dataclass
+class BrokerSetup:
+    server: FakeAlpaca
+    home: Path
+    env: dict[str, str]
+    snapshot_times: list[float] = field(default_factory=list)
+
+    def snapshot_best(self, n: int) -> float:
+        """Best of (at least) n `pm snapshot --json` runs with no delay, shared across tests."""
+        while len(self.snapshot_times) < n:
+            self.snapshot_times.append(wall(PM_SNAPSHOT, self.env))
+        return min(self.snapshot_times)
+
+
+@pytest.fixture(scope="session")
+def fake_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerSetup]:
+    """A no-delay fake Alpaca and a SQLite database already migrated by a first snapshot."""
+    home = tmp_path_factory.mktemp("bench-broker")
+    with FakeAlpaca() as server:
+        env = clean_env(
+            home,
+            ALPACA_API_KEY=API_KEY,
+            ALPACA_SECRET_KEY=SECRET_KEY,
+            ALPACA_BASE_URL=server.base_url,
+        )
+        run_ok(PM_SNAPSHOT, env)  # migrates the database; later runs open it as it is
+        yield BrokerSetup(server, home, env)
