@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -17,6 +18,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from pm.domain.limits import RiskLimits
 
 PAPER_URL = "https://paper-api.alpaca.markets"
 LIVE_HOST = "api.alpaca.markets"
@@ -51,6 +54,13 @@ class Settings(BaseSettings):
     pm_timeout: float = Field(default=30.0, gt=0, le=600)
     pm_log_level: LogLevel = "warning"
     pm_log_format: Literal["console", "json"] | None = None
+    # Risk limits (percent of equity) and the warn / critical ratios of a limit.
+    pm_max_position_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
+    pm_max_sector_pct: Decimal = Field(default=Decimal(25), gt=0, le=100)
+    pm_max_daily_loss_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
+    pm_max_drawdown_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
+    pm_risk_warn_ratio: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
+    pm_risk_critical_ratio: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
 
     @field_validator("alpaca_base_url", "alpaca_data_url")
     @classmethod
@@ -71,6 +81,18 @@ class Settings(BaseSettings):
     def is_live(self) -> bool:
         """True when orders would move real money (Alpaca's live trading host)."""
         return urlsplit(self.alpaca_base_url).hostname == LIVE_HOST
+
+    @property
+    def risk_limits(self) -> RiskLimits:
+        """The hard limits `pm risk` and pre-trade validation enforce."""
+        return RiskLimits(
+            max_position_pct=self.pm_max_position_pct,
+            max_sector_pct=self.pm_max_sector_pct,
+            max_daily_loss_pct=self.pm_max_daily_loss_pct,
+            max_drawdown_pct=self.pm_max_drawdown_pct,
+            warn_ratio=self.pm_risk_warn_ratio,
+            critical_ratio=self.pm_risk_critical_ratio,
+        )
 
     @property
     def has_credentials(self) -> bool:
@@ -110,7 +132,7 @@ class SettingView:
     """One setting as `pm config show` prints it: masked when secret, with its origin."""
 
     name: str
-    value: str | float | bool | None
+    value: str | float | bool | Decimal | None
     origin: Literal["env", "file", "default", "option"]
 
 

@@ -115,3 +115,37 @@ class WriteBehind(Protocol):
     """Runs writes after the user has their output; the process waits for them before exiting."""
 
     def submit(self, write: Callable[[], object]) -> None: ...
+
+
+# --- Risk: sectors, market data, alerts (issue 4, first half) -------------------------------
+
+
+class SectorStore(Protocol):
+    """Where imported sector data lives (`universe_fundamentals`)."""
+
+    def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
+        """Stored sector per symbol, for those of `symbols` that have one."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DailyCloses:
+    """Daily closing prices per symbol, oldest first; symbols without history are absent.
+
+    `unsupported` names symbols the source cannot give history for (crypto on the stocks
+    endpoint), so a caller can say why they are missing.
+    """
+
+    closes: dict[str, list[tuple[date, Decimal]]]
+    unsupported: tuple[str, ...] = ()
+
+
+class MarketData(Protocol):
+    """Historical prices. Raises `BrokerUnavailable` / `CredentialsError` like the Broker."""
+
+    @property
+    def name(self) -> str: ...
+
+    def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> DailyCloses:
+        """Split- and dividend-adjusted daily closes for `symbols` between start and end."""
+        ...

@@ -1,0 +1,77 @@
+"""Sector classification: in-process cache, then `universe_fundamentals`, then the bundled
+S&P 500 map, then "Unknown". Crypto and broad ETFs are decided by rule before any lookup."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+
+from pm.domain.sectors import Sector, normalize_symbol, rule_sector, unknown
+from pm.ports import SectorStore
+
+BUNDLED_RESOURCE = "sp500-sectors.csv"
+
+
+@cache
+def bundled_sectors() -> Mapping[str, str]:
+    """Symbol → GICS sector from the bundled S&P 500 list (package data, read once)."""
+    text = resources.files("pm.data").joinpath(BUNDLED_RESOURCE).read_text(encoding="utf-8")
+    return {
+        normalize_symbol(row["symbol"]): row["sector"].strip()
+        for row in csv.DictReader(io.StringIO(text))
+        if row.get("symbol") and row.get("sector")
+    }
+
+
+class SectorResolver:
+    """Resolves sectors; one instance per process keeps its answers in memory."""
+
+    def __init__(self, store: SectorStore | None, bundled: Mapping[str, str] | None = None) -> None:
+        self._store = store
+        self._bundled = bundled if bundled is not None else bundled_sectors()
+        self._cache: dict[str, Sector] = {}
+
+    def resolve(self, symbol: str, asset_class: str | None = None) -> Sector:
+        return self.resolve_many([symbol], {symbol: asset_class})[normalize_symbol(symbol)]
+
+    def resolve_many(
+        self,
+        symbols: Iterable[str],
+        asset_classes: Mapping[str, str | None] | None = None,
+    ) -> dict[str, Sector]:
+        """Sector per (normalized) symbol; the database is asked once for all cache misses."""
+        classes = {normalize_symbol(k): v for k, v in (asset_classes or {}).items()}
+        order = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+        result: dict[str, Sector] = {}
+        misses: list[str] = []
+        for sym in order:
+            ruled = rule_sector(sym, classes.get(sym))
+            if ruled is not None:
+                result[sym] = ruled
+            elif sym in self._cache:
+                result[sym] = Sector(self._cache[sym].name, "cache")
+            else:
+                misses.append(sym)
+        stored = self._store.sectors_for(misses) if misses and self._store is not None else {}
+        for sym in misses:
+            if sym in stored:
+                found = Sector(stored[sym], "database")
+            elif sym in self._bundled:
+                found = Sector(self._bundled[sym], "bundled")
+            else:
+                found = unknown()
+            if found.known:
+                self._cache[sym] = found
+            result[sym] = found
+        return {sym: result[sym] for sym in order}
+
+    def forget(self, symbols: Iterable[str] | None = None) -> None:
+        """Drop cached answers (after an import), all of them when `symbols` is None."""
+        if symbols is None:
+            self._cache.clear()
+        else:
+            for sym in symbols:
+                self._cache.pop(normalize_symbol(sym), None)
