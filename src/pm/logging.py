@@ -1,23 +1,29 @@
-"""structlog to stderr: console at a terminal, JSON otherwise; secrets scrubbed from every event."""
+"""structlog to stderr: console at a terminal, JSON otherwise; secrets scrubbed from every event.
+
+structlog costs about 0.2 s to import, so it is loaded only when an event passes the level:
+a command that logs nothing at the default level never pays for it.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 REDACTED = "***"
+MIN_SECRET_LENGTH = 4  # shorter "secrets" are not credentials, and scrubbing them mangles text
 _SECRET_WORDS = ("secret", "password", "token", "api_key", "apikey", "authorization")
 
 
-class _Scrubber:
+class Scrubber:
     """Replaces known secret values anywhere in an event, and values of secret-named keys."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self._secrets = sorted(
+            {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
+        )
 
     def text(self, value: str) -> str:
         for secret in self._secrets:
@@ -40,7 +46,7 @@ class _Scrubber:
 class _ScrubFilter(logging.Filter):
     """The same scrubbing for records from libraries that use stdlib logging (urllib3...)."""
 
-    def __init__(self, scrub: _Scrubber) -> None:
+    def __init__(self, scrub: Scrubber) -> None:
         super().__init__()
         self._scrub = scrub
 
@@ -50,34 +56,77 @@ class _ScrubFilter(logging.Filter):
         return True
 
 
+@dataclass
+class _Setup:
+    level: int = logging.WARNING
+    as_json: bool = False
+    scrub: Scrubber = field(default_factory=lambda: Scrubber(()))
+    structlog_ready: bool = False
+
+
+_setup = _Setup()
+
+
 def configure(level: str, fmt: str | None, secrets: Iterable[str] = ()) -> None:
     """Set up logging for this process; `fmt` None picks console at a terminal, else JSON."""
-    level_no = logging.getLevelNamesMapping()[level.upper()]
-    as_json = fmt == "json" or (fmt is None and not sys.stderr.isatty())
-    scrub = _Scrubber(secrets)
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if as_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            scrub,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level_no),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    _setup.level = logging.getLevelNamesMapping()[level.upper()]
+    _setup.as_json = fmt == "json" or (fmt is None and not sys.stderr.isatty())
+    _setup.scrub = Scrubber(secrets)
+    _setup.structlog_ready = False
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_ScrubFilter(scrub))
+    handler.addFilter(_ScrubFilter(_setup.scrub))
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level_no)
+    root.setLevel(_setup.level)
 
 
-def get_logger(name: str) -> Any:
-    return structlog.get_logger(name)
+def _structlog() -> Any:
+    import structlog
+
+    if not _setup.structlog_ready:
+        renderer: Any = (
+            structlog.processors.JSONRenderer()
+            if _setup.as_json
+            else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        )
+        structlog.configure(
+            processors=[
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                _setup.scrub,
+                renderer,
+            ],
+            wrapper_class=structlog.make_filtering_bound_logger(_setup.level),
+            logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+            cache_logger_on_first_use=False,
+        )
+        _setup.structlog_ready = True
+    return structlog
+
+
+class Logger:
+    """A named structlog logger that imports structlog only for events that pass the level."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _log(self, level: int, event: str, fields: dict[str, Any]) -> None:
+        if level >= _setup.level:
+            _structlog().get_logger(self._name).log(level, event, **fields)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self._log(logging.DEBUG, event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self._log(logging.INFO, event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._log(logging.WARNING, event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        self._log(logging.ERROR, event, fields)
+
+
+def get_logger(name: str) -> Logger:
+    return Logger(name)

@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from pm.ports import Broker, Repository
 
 
-# Shorter "secrets" are not real credentials, and scrubbing them would mangle ordinary words.
-MIN_SECRET_LENGTH = 4
-
-
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -88,10 +84,9 @@ class AppContext:
         """Remove every configured secret from text bound for the terminal."""
         if "settings" not in self.__dict__:
             return text
-        for secret in sorted(self.secrets(self.settings), key=len, reverse=True):
-            if len(secret) >= MIN_SECRET_LENGTH:
-                text = text.replace(secret, "***")
-        return text
+        from pm.logging import Scrubber
+
+        return Scrubber(self.secrets(self.settings)).text(text)
 
     @cached_property
     def database(self) -> Database:
