@@ -18,15 +18,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 COMPLETIONS = ROOT / "completions"
 
-ENTRY_POINT_BYPASSES_COMPLETION = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pm.cli.main.run() calls command.make_context() directly, so the _PM_COMPLETE "
-        "handling in Click's Command.main() never runs; remove this marker once run() "
-        "delegates to typer.completion.shell_complete when _PM_COMPLETE is set"
-    ),
-)
-
 
 def load_generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
@@ -91,14 +82,12 @@ def pm_with(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-@ENTRY_POINT_BYPASSES_COMPLETION
 def test_entry_point_answers_bash_completion() -> None:
     done = pm_with({"_PM_COMPLETE": "complete_bash", "COMP_WORDS": "pm pos", "COMP_CWORD": "1"})
     assert done.returncode == 0, done.stderr
     assert "positions" in done.stdout.splitlines()
 
 
-@ENTRY_POINT_BYPASSES_COMPLETION
 def test_entry_point_prints_the_committed_bash_script() -> None:
     done = pm_with({"_PM_COMPLETE": "source_bash"})
     assert done.returncode == 0, done.stderr

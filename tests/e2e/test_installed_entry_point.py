@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from decimal import Decimal
@@ -119,3 +120,16 @@ def test_json_pipeline_stays_pure_at_debug_log_level(pm_script: Path, env: dict[
     assert "SIMULATED" in stderr
     # The first use of the database migrates it and logs that: on stderr, not in the pipe.
     assert len(stderr.strip().splitlines()) > 1, stderr
+
+
+def test_a_reader_that_goes_away_is_not_an_error(
+    pm_script: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`pm ... | true`: the reader is gone before pm writes; pm ends quietly with 0 and the
+    book sync still runs."""
+    shell = f"'{pm_script}' --demo positions --csv | true"
+    done = run(["bash", "-o", "pipefail", "-c", shell], env)
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr
+    with sqlite3.connect(tmp_path / "pm.db") as db:
+        assert db.execute("select count(*) from positions").fetchone()[0] == 12

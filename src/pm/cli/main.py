@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from pm.cli.context import AppContext
 from pm.cli.errors import EXIT_OK, EXIT_USAGE, report
+
+COMPLETE_VAR = "_PM_COMPLETE"
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -17,10 +20,16 @@ def run(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
+    instruction = os.environ.get(COMPLETE_VAR)
+    if instruction:
+        return _complete(command, instruction)
     app_ctx = AppContext()
     try:
-        with command.make_context("pm", args, obj=app_ctx) as ctx:
-            command.invoke(ctx)
+        try:
+            with command.make_context("pm", args, obj=app_ctx) as ctx:
+                command.invoke(ctx)
+        except BrokenPipeError:
+            _discard_stdout()  # the reader went away (pm ... | head): not an error
         app_ctx.finish()
         return EXIT_OK
     except typer.Exit as done:
@@ -35,6 +44,23 @@ def run(argv: list[str] | None = None) -> int:
             debug=app_ctx.options.debug or "--debug" in args,
             scrub=app_ctx.scrub,
         )
+
+
+def _complete(command: object, instruction: str) -> int:
+    """Answer the shell's completion protocol (the scripts in completions/ call pm this way)."""
+    from typer.completion import shell_complete
+
+    try:
+        return shell_complete(command, {}, "pm", COMPLETE_VAR, instruction)  # type: ignore[arg-type]
+    except SystemExit as done:  # fish asks some questions by exit code
+        return int(done.code or 0)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that flushing what is left cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def entry() -> None:
