@@ -54,3 +54,14 @@ def test_structlog_is_not_imported_when_nothing_passes_the_level() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
     assert '"event": "loud"' in done.stderr
+
+
+def test_exception_carries_the_traceback_scrubbed(capsys: pytest.CaptureFixture[str]) -> None:
+    pm_logging.configure("info", "json", secrets=[SECRET])
+    try:
+        raise RuntimeError(f"boom with {SECRET}")
+    except RuntimeError:
+        pm_logging.get_logger("pm.test").exception("cycle failed")
+    event = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert event["event"] == "cycle failed"
+    assert "RuntimeError: boom with ***" in event["exception"]

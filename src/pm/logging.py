@@ -94,6 +94,7 @@ def _structlog() -> Any:
             processors=[
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.format_exc_info,
                 _setup.scrub,
                 renderer,
             ],
@@ -126,6 +127,10 @@ class Logger:
 
     def error(self, event: str, **fields: Any) -> None:
         self._log(logging.ERROR, event, fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        """An error with the traceback of the exception being handled."""
+        self._log(logging.ERROR, event, {**fields, "exc_info": True})
 
 
 def get_logger(name: str) -> Logger:
