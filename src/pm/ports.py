@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
+from pm.domain.breaker import BreakerStatus
 from pm.domain.models import (
     Account,
     Asset,
@@ -148,4 +149,77 @@ class MarketData(Protocol):
 
     def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> DailyCloses:
         """Split- and dividend-adjusted daily closes for `symbols` between start and end."""
+        ...
+
+
+# -- circuit breaker, audit log, latest prices (pre-trade validation and closing) -------------
+
+
+class BreakerStore(Protocol):
+    """The persisted circuit breaker, one per account. Each method is one transaction."""
+
+    def get(self, account_id: str) -> BreakerStatus | None:
+        """The stored state; None when the account's breaker never changed (ACTIVE)."""
+        ...
+
+    def trip(self, account_id: str, reason: str, who: str, at: datetime) -> BreakerStatus:
+        """HALT the account's breaker unless it already is (then the first trip stays).
+
+        Returns the stored state afterwards; atomic against concurrent trips.
+        """
+        ...
+
+    def reset(self, account_id: str, who: str, at: datetime) -> BreakerStatus:
+        """Back to ACTIVE, remembering who reset it and when."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One destructive action: written as "pending" before the broker hears of it."""
+
+    id: int
+    account_id: str | None
+    action: str
+    arguments: dict[str, Any]
+    os_user: str
+    host: str
+    created_at: datetime
+    outcome: str  # pending, succeeded, failed, partial
+    outcome_details: dict[str, Any] | None
+    finished_at: datetime | None
+
+
+class AuditLog(Protocol):
+    """The audit trail of destructive actions (close, close-all, breaker changes, ...)."""
+
+    def begin(
+        self,
+        *,
+        account_id: str | None,
+        action: str,
+        arguments: dict[str, Any],
+        os_user: str,
+        host: str,
+        at: datetime,
+    ) -> int:
+        """Write a "pending" row and commit it; returns its id."""
+        ...
+
+    def finish(self, entry_id: int, *, outcome: str, details: dict[str, Any], at: datetime) -> None:
+        """Record the outcome of the action begun as `entry_id`."""
+        ...
+
+    def entries(
+        self, account_id: str | None = None, *, limit: int | None = None
+    ) -> list[AuditEntry]:
+        """Newest first."""
+        ...
+
+
+class LatestPrices(Protocol):
+    """The last trade price of a symbol from market data, when market data is available."""
+
+    def latest_price(self, symbol: str) -> Decimal | None:
+        """None when there is no recent trade (or no market data for the symbol)."""
         ...

@@ -11,9 +11,12 @@ from typing import Annotated
 import typer
 
 from pm import __version__
+from pm.cli.commands import breaker as breaker_cmd
+from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
 from pm.cli.commands import history, positions, snapshot
+from pm.cli.commands import validate as validate_cmd
 from pm.cli.context import AppContext, Options
 
 app = typer.Typer(
@@ -69,3 +72,7 @@ app.add_typer(positions.app, name="positions")
 app.command("history")(history.history)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(breaker_cmd.app, name="breaker")
+app.command("validate")(validate_cmd.validate)
+app.command("close")(close_cmd.close)
+app.command("close-all")(close_cmd.close_all)

@@ -1,0 +1,70 @@
+"""`pm breaker status|trip|reset`: the account's circuit breaker."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pm.cli.confirm import YesOpt
+from pm.cli.options import JsonOpt
+
+app = typer.Typer(no_args_is_help=True, help="The circuit breaker: halts orders that add risk.")
+
+
+@app.command("status")
+def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Show ACTIVE or HALTED (with reason, who, when). Exits 1 while HALTED."""
+    from pm.cli.guard import breaker_store
+    from pm.cli.views import breaker as view
+    from pm.domain.errors import CheckFailed
+    from pm.services import breaker as service
+
+    app_ = ctx.obj
+    account_id = service.account_id_of(app_.broker(), app_.repo(), app_.clock)
+    state = service.status(breaker_store(app_), account_id)
+    view.show(state, json_)
+    if state.halted:
+        raise CheckFailed(f"circuit breaker HALTED: {state.reason}")
+
+
+@app.command("trip")
+def trip(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option("--reason", help="Why orders must stop.")],
+    json_: JsonOpt = False,
+) -> None:
+    """HALT: validation then rejects every order that opens or adds to a position."""
+    from pm.cli.guard import audit_log, breaker_store
+    from pm.cli.views import breaker as view
+    from pm.domain.errors import BadInput
+    from pm.services import breaker as service
+
+    if not reason.strip():
+        raise BadInput("--reason must say why")
+    app_ = ctx.obj
+    account_id = service.account_id_of(app_.broker(), app_.repo(), app_.clock)
+    done = service.trip(breaker_store(app_), audit_log(app_), app_.clock, account_id, reason)
+    view.show(done.status, json_, changed=done.changed)
+
+
+@app.command("reset")
+def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> None:
+    """Back to ACTIVE (asks first; --yes off a terminal). The only way out of HALTED."""
+    from pm.cli.confirm import confirm
+    from pm.cli.guard import audit_log, breaker_store
+    from pm.cli.views import breaker as view
+    from pm.services import breaker as service
+
+    app_ = ctx.obj
+    account_id = service.account_id_of(app_.broker(), app_.repo(), app_.clock)
+    store = breaker_store(app_)
+    current = service.status(store, account_id)
+    if current.halted:
+        confirm(
+            f"Reset the circuit breaker of {account_id} (HALTED: {current.reason})?",
+            yes=yes,
+            what="breaker reset",
+        )
+    done = service.reset(store, audit_log(app_), app_.clock, account_id)
+    view.show(done.status, json_, changed=done.changed)

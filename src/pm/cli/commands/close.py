@@ -1,0 +1,79 @@
+"""`pm close SYMBOL` and `pm close-all --emergency`: audited, validated, confirmed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from pm.cli.confirm import LiveOpt, YesOpt
+from pm.cli.options import JsonOpt
+
+
+def close(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Argument(help="The position to close.")],
+    qty: Annotated[str | None, typer.Option("--qty", help="Close this many units.")] = None,
+    percentage: Annotated[
+        str | None, typer.Option("--percentage", help="Close this percent (0-100].")
+    ] = None,
+    yes: YesOpt = False,
+    live: LiveOpt = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Close a position (all of it by default). Asks first; exit 4 if it is not held."""
+    from pm.cli.commands.validate import _decimal
+    from pm.cli.confirm import confirm, require_live_allowed
+    from pm.cli.guard import audit_log, build_guard
+    from pm.cli.views import close as view
+    from pm.services import close as service
+    from pm.services.breaker import current_actor
+
+    app_ = ctx.obj
+    require_live_allowed(app_.settings, live, "close")
+    guard = build_guard(app_)
+    plan = service.plan_close(guard, symbol, qty=_decimal(qty), percentage=_decimal(percentage))
+    view.show_plan(plan)
+    confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
+    arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}
+    done = service.execute_close(guard, audit_log(app_), plan, current_actor(), arguments=arguments)
+    view.show_close(done, json_)
+
+
+def close_all(
+    ctx: typer.Context,
+    emergency: Annotated[
+        bool, typer.Option("--emergency", help="Required: this is the emergency stop.")
+    ] = False,
+    yes: YesOpt = False,
+    live: LiveOpt = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Cancel open orders, close every position and trip the circuit breaker."""
+    from pm.cli.confirm import NotConfirmed, confirm, require_live_allowed
+    from pm.cli.guard import audit_log, breaker_store, build_guard
+    from pm.cli.views import close as view
+    from pm.domain.errors import CheckFailed
+    from pm.services import close as service
+    from pm.services.breaker import current_actor
+
+    if not emergency:
+        raise NotConfirmed("close-all needs --emergency (it closes everything). Nothing was sent.")
+    app_ = ctx.obj
+    require_live_allowed(app_.settings, live, "close-all")
+    guard = build_guard(app_)
+    plan = service.plan_close_all(guard)
+    view.show_all_plan(plan)
+    confirm(f"Close all {len(plan.positions)} positions?", yes=yes, what="close-all")
+    done = service.execute_close_all(
+        guard,
+        audit_log(app_),
+        breaker_store(app_),
+        plan,
+        current_actor(),
+        arguments={"emergency": True, "live": live},
+    )
+    view.show_close_all(done, json_)
+    if done.failed:
+        failed = ", ".join(f"{r.symbol} ({r.error or r.status_code})" for r in done.failed)
+        raise CheckFailed(f"close-all: {len(done.failed)} of {len(done.results)} failed: {failed}")

@@ -1,0 +1,54 @@
+"""`pm validate SYMBOL --side buy|sell --qty N | --notional USD [--price P]`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from pm.cli.options import JsonOpt
+
+
+class Side(StrEnum):
+    buy = "buy"
+    sell = "sell"
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    from pm.domain.money import parse_decimal
+
+    try:
+        return parse_decimal(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"not a number: {text!r}") from None
+
+
+def validate(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Argument(help="The symbol to trade.")],
+    side: Annotated[Side, typer.Option("--side", help="buy or sell.")],
+    qty: Annotated[str | None, typer.Option("--qty", help="Quantity (shares/coins).")] = None,
+    notional: Annotated[str | None, typer.Option("--notional", help="Amount in USD.")] = None,
+    price: Annotated[str | None, typer.Option("--price", help="Price to assume.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Check an order against the limits, the daily loss, the breaker and buying power.
+
+    Exits 0 when approved, 1 when rejected. Nothing is sent to the broker.
+    """
+    from pm.cli.guard import build_guard
+    from pm.cli.views import validate as view
+    from pm.domain.errors import CheckFailed
+    from pm.services import validate as service
+
+    order = service.ProposedOrder(
+        symbol, side.value, qty=_decimal(qty), notional=_decimal(notional), price=_decimal(price)
+    )
+    result = service.validate(build_guard(ctx.obj), order)
+    view.show(result, json_)
+    if not result.approved:
+        raise CheckFailed(f"rejected: {'; '.join(result.decision.reasons)}")

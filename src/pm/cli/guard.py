@@ -1,0 +1,66 @@
+"""Builds the pre-trade validation `Guard` (and the stores around it) for a command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pm.cli.context import AppContext
+    from pm.db.audit_store import SqlAuditLog
+    from pm.db.breaker_store import SqlBreakerStore
+    from pm.ports import LatestPrices, SectorStore
+    from pm.services.validate import Guard
+
+
+def breaker_store(app_: AppContext) -> SqlBreakerStore:
+    from pm.db.breaker_store import SqlBreakerStore
+
+    return SqlBreakerStore(app_.database.engine)
+
+
+def audit_log(app_: AppContext) -> SqlAuditLog:
+    from pm.db.audit_store import SqlAuditLog
+
+    return SqlAuditLog(app_.database.engine)
+
+
+def latest_prices(app_: AppContext) -> LatestPrices | None:
+    """Market prices for symbols the account does not hold: demo prices, or Alpaca's data API."""
+    settings = app_.settings
+    if settings.pm_broker == "demo":
+        from pm.broker.demo.quotes import DemoPrices
+
+        return DemoPrices(app_.clock)
+    if not settings.has_credentials:
+        return None
+    from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
+
+    assert settings.alpaca_api_key is not None
+    assert settings.alpaca_secret_key is not None
+    return AlpacaLatestTrades(
+        api_key=settings.alpaca_api_key.get_secret_value(),
+        secret_key=settings.alpaca_secret_key.get_secret_value(),
+        data_url=settings.alpaca_data_url,
+        clock=app_.clock,
+        deadline_s=settings.pm_timeout,
+    )
+
+
+def build_guard(app_: AppContext) -> Guard:
+    """Validation for this command: limits from settings, the account's breaker, sectors."""
+    from pm.services.sectors import SectorResolver
+    from pm.services.validate import Guard
+
+    broker = app_.broker()
+    return Guard(
+        broker=broker,
+        breakers=breaker_store(app_),
+        sectors=SectorResolver(_sector_store(app_)),
+        limits=app_.settings.risk_limits,
+        clock=app_.clock,
+        prices=latest_prices(app_),
+    )
+
+
+def _sector_store(app_: AppContext) -> SectorStore | None:
+    return None

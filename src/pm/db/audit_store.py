@@ -1,0 +1,106 @@
+"""The `audit_log` table: destructive actions, written before they reach the broker.
+
+Implements `pm.ports.AuditLog`. `begin` commits a "pending" row in its own transaction, so
+the row exists even if the process dies during the broker call; `finish` records the outcome.
+Arguments and details are stored as JSON: Decimals become their exact text, times ISO 8601.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, insert, select, update
+
+from pm.db.models import AuditLogRow
+from pm.db.repository import _Transactions
+from pm.domain.errors import NotFound
+from pm.ports import AuditEntry
+
+audit = cast(Table, AuditLogRow.__table__)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class SqlAuditLog(_Transactions):
+    def begin(
+        self,
+        *,
+        account_id: str | None,
+        action: str,
+        arguments: dict[str, Any],
+        os_user: str,
+        host: str,
+        at: datetime,
+    ) -> int:
+        row = {
+            "account_id": account_id,
+            "action": action,
+            "arguments": _jsonable(arguments),
+            "os_user": os_user,
+            "host": host,
+            "created_at": at,
+            "outcome": "pending",
+            "outcome_details": None,
+            "finished_at": None,
+        }
+        with self._write() as conn:
+            result = conn.execute(insert(audit).values(row).returning(audit.c.id))
+            return int(result.scalar_one())
+
+    def finish(self, entry_id: int, *, outcome: str, details: dict[str, Any], at: datetime) -> None:
+        with self._write() as conn:
+            changed = conn.execute(
+                update(audit)
+                .where(audit.c.id == entry_id)
+                .values(outcome=outcome, outcome_details=_jsonable(details), finished_at=at)
+            ).rowcount
+        if changed != 1:
+            raise NotFound(f"audit entry {entry_id} not found")
+
+    def entries(
+        self, account_id: str | None = None, *, limit: int | None = None
+    ) -> list[AuditEntry]:
+        query = select(audit).order_by(audit.c.created_at.desc(), audit.c.id.desc())
+        if account_id is not None:
+            query = query.where(audit.c.account_id == account_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AuditEntry(
+                id=row.id,
+                account_id=row.account_id,
+                action=row.action,
+                arguments=row.arguments,
+                os_user=row.os_user,
+                host=row.host,
+                created_at=row.created_at,
+                outcome=row.outcome,
+                outcome_details=row.outcome_details,
+                finished_at=row.finished_at,
+            )
+            for row in rows
+        ]
+
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from pm.ports import AuditLog
+
+    def _implements_the_port(engine: Engine) -> AuditLog:
+        return SqlAuditLog(engine)

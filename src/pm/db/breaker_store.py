@@ -1,0 +1,67 @@
+"""The circuit breaker's state in the `circuit_breakers` table; implements `BreakerStore`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+from sqlalchemy import Table, select
+
+from pm.db.models import CircuitBreakerRow
+from pm.db.repository import _ensure_account, _Transactions, _upsert_insert
+from pm.domain.breaker import ACTIVE, HALTED, BreakerState, BreakerStatus
+
+breakers = cast(Table, CircuitBreakerRow.__table__)
+
+
+class SqlBreakerStore(_Transactions):
+    """One row per account; a missing row means the breaker never changed (ACTIVE)."""
+
+    def get(self, account_id: str) -> BreakerStatus | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(breakers).where(breakers.c.account_id == account_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        return BreakerStatus(
+            account_id=row.account_id,
+            state=cast(BreakerState, row.state),
+            reason=row.reason,
+            changed_by=row.changed_by,
+            changed_at=row.changed_at,
+        )
+
+    def trip(self, account_id: str, reason: str, who: str, at: datetime) -> BreakerStatus:
+        values = {"state": HALTED, "reason": reason, "changed_by": who, "changed_at": at}
+        with self._write() as conn:
+            _ensure_account(conn, account_id, at)
+            stmt = _upsert_insert(conn)(breakers).values(account_id=account_id, **values)
+            # A breaker already HALTED keeps its first trip: who tripped it first, and why.
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["account_id"],
+                    set_=values,
+                    where=breakers.c.state != HALTED,
+                )
+            )
+        found = self.get(account_id)
+        assert found is not None
+        return found
+
+    def reset(self, account_id: str, who: str, at: datetime) -> BreakerStatus:
+        values = {"state": ACTIVE, "reason": None, "changed_by": who, "changed_at": at}
+        with self._write() as conn:
+            _ensure_account(conn, account_id, at)
+            stmt = _upsert_insert(conn)(breakers).values(account_id=account_id, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_=values))
+        return BreakerStatus(account_id=account_id, state=ACTIVE, changed_by=who, changed_at=at)
+
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from pm.ports import BreakerStore
+
+    def _implements_the_port(engine: Engine) -> BreakerStore:
+        return SqlBreakerStore(engine)

@@ -1,0 +1,235 @@
+"""Pre-trade validation: the one function every order path in pm calls before the broker.
+
+`validate` fetches what the checks need concurrently (account, positions, then the breaker,
+the sectors and a market price in parallel), trips the breaker by itself when the daily loss
+is over the limit (or a risk level hook says CRITICAL), and returns the pure decision of
+`pm.domain.validation.decide`. `require` is the same, raising `CheckFailed` (exit 1) when the
+order is rejected: order-placing services (close, close-all, later rebalance and exits) call
+it, and reach `Broker.submit_order` / `close_position` only afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from typing import Literal, TypeVar
+
+from pm.domain.breaker import BreakerStatus
+from pm.domain.errors import BadInput, CheckFailed
+from pm.domain.limits import RiskLimits
+from pm.domain.models import Account, OrderSide, Position, Source
+from pm.domain.validation import ValidationDecision, ValidationInput, decide
+from pm.ports import BreakerStore, Broker, Clock, LatestPrices
+from pm.services import breaker as breakers
+from pm.services.live import source_of
+from pm.services.sectors import SectorResolver
+
+T = TypeVar("T")
+QTY_PLACES = Decimal("0.000000001")  # Alpaca's fractional quantities go to 9 places
+
+PriceSource = Literal["option", "position", "market"]
+#: Optional hook: the current risk level (LOW ... CRITICAL) from account and positions.
+RiskLevelFn = Callable[[Account, Sequence[Position]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedOrder:
+    """An order someone wants to place: exactly one of qty and notional (USD)."""
+
+    symbol: str
+    side: OrderSide
+    qty: Decimal | None = None
+    notional: Decimal | None = None
+    price: Decimal | None = None  # the caller's price; else the position's, else the market's
+
+    def __post_init__(self) -> None:
+        if (self.qty is None) == (self.notional is None):
+            raise BadInput("give exactly one of --qty and --notional")
+        amount = self.qty if self.qty is not None else self.notional
+        if amount is not None and amount <= 0:
+            raise BadInput(f"{'--qty' if self.qty is not None else '--notional'} must be > 0")
+        if self.price is not None and self.price <= 0:
+            raise BadInput("--price must be > 0")
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """Account and positions already fetched (a caller that has them passes them in)."""
+
+    account: Account
+    positions: Sequence[Position]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What validation needs; built once per command."""
+
+    broker: Broker
+    breakers: BreakerStore
+    sectors: SectorResolver
+    limits: RiskLimits
+    clock: Clock
+    prices: LatestPrices | None = None
+    risk_level: RiskLevelFn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    order: ProposedOrder
+    account_id: str
+    symbol: str
+    qty: Decimal
+    price: Decimal
+    price_source: PriceSource
+    current_qty: Decimal
+    decision: ValidationDecision
+    breaker: BreakerStatus
+    breaker_tripped_now: bool
+    source: Source
+
+    @property
+    def approved(self) -> bool:
+        return self.decision.approved
+
+
+def same_symbol(a: str, b: str) -> bool:
+    """``BTC/USD`` (orders) and ``BTCUSD`` (positions) name the same holding."""
+    return a.strip().upper().replace("/", "") == b.strip().upper().replace("/", "")
+
+
+def held(positions: Sequence[Position], symbol: str) -> Position | None:
+    for position in positions:
+        if same_symbol(position.symbol, symbol):
+            return position
+    return None
+
+
+def validate(guard: Guard, order: ProposedOrder, *, book: Book | None = None) -> ValidationResult:
+    """Decide whether `order` may go to the broker. Fetches run in parallel."""
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="pm-validate") as pool:
+        if book is None:
+            account_f = pool.submit(guard.broker.get_account)
+            positions_f = pool.submit(guard.broker.get_positions)
+        else:
+            account_f, positions_f = _done(book.account), _done(list(book.positions))
+        breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f)
+        sectors_f = pool.submit(_sectors_after, guard, order.symbol, positions_f)
+        price_f = pool.submit(_price_after, guard, order, positions_f)
+        account, positions = account_f.result(), positions_f.result()
+        price, price_source = price_f.result()
+        (breaker, tripped_now), (sector, other_value) = breaker_f.result(), sectors_f.result()
+
+    position = held(positions, order.symbol)
+    current_qty = position.qty if position is not None else Decimal(0)
+    if order.qty is not None:
+        qty = order.qty
+    else:
+        assert order.notional is not None
+        qty = (order.notional / price).quantize(QTY_PLACES, rounding=ROUND_DOWN)
+        if qty <= 0:
+            raise BadInput(f"--notional {order.notional} buys nothing at {price}")
+    decision = decide(
+        ValidationInput(
+            symbol=position.symbol if position is not None else order.symbol.upper(),
+            side=order.side,
+            qty=qty,
+            price=price,
+            current_qty=current_qty,
+            equity=account.equity,
+            last_equity=account.last_equity,
+            buying_power=account.buying_power,
+            sector=sector,
+            other_sector_value=other_value,
+            breaker_halted=breaker.halted,
+            breaker_reason=breaker.reason,
+            limits=guard.limits,
+        )
+    )
+    return ValidationResult(
+        order=order,
+        account_id=account.account_id,
+        symbol=position.symbol if position is not None else order.symbol.upper(),
+        qty=qty,
+        price=price,
+        price_source=price_source,
+        current_qty=current_qty,
+        decision=decision,
+        breaker=breaker,
+        breaker_tripped_now=tripped_now,
+        source=source_of(guard.broker, guard.clock),
+    )
+
+
+def require(guard: Guard, order: ProposedOrder, *, book: Book | None = None) -> ValidationResult:
+    """`validate`, raising `CheckFailed` (exit 1) with every reason when rejected."""
+    result = validate(guard, order, book=book)
+    if not result.approved:
+        reasons = "; ".join(result.decision.reasons)
+        raise CheckFailed(f"pre-trade validation rejected {order.side} {result.symbol}: {reasons}")
+    return result
+
+
+def _done(value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
+
+
+def _breaker_after(
+    guard: Guard, account_f: Future[Account], positions_f: Future[list[Position]]
+) -> tuple[BreakerStatus, bool]:
+    """The breaker, tripped first if the account's daily loss (or risk level) calls for it."""
+    account = account_f.result()
+    before = breakers.status(guard.breakers, account.account_id)
+    level = None
+    if guard.risk_level is not None and not before.halted:
+        level = guard.risk_level(account, positions_f.result())
+    after = breakers.trip_if(
+        guard.breakers,
+        guard.clock,
+        account.account_id,
+        max_daily_loss_pct=guard.limits.max_daily_loss_pct,
+        account=account,
+        risk_level=level,
+    )
+    return after, after.halted and not before.halted
+
+
+def _sectors_after(
+    guard: Guard, symbol: str, positions_f: Future[list[Position]]
+) -> tuple[str, Decimal]:
+    """The symbol's sector, and |market value| of the other holdings in it."""
+    positions = positions_f.result()
+    target = held(positions, symbol)
+    classes = {p.symbol: p.asset_class for p in positions}
+    key = target.symbol if target is not None else symbol
+    found = guard.sectors.resolve_many([key, *classes], {**classes, key: classes.get(key)})
+    sector = found[key.strip().upper()].name
+    others = sum(
+        (
+            abs(p.market_value)
+            for p in positions
+            if not same_symbol(p.symbol, symbol) and found[p.symbol.strip().upper()].name == sector
+        ),
+        Decimal(0),
+    )
+    return sector, others
+
+
+def _price_after(
+    guard: Guard, order: ProposedOrder, positions_f: Future[list[Position]]
+) -> tuple[Decimal, PriceSource]:
+    if order.price is not None:
+        return order.price, "option"
+    position = held(positions_f.result(), order.symbol)
+    if position is not None and position.current_price > 0:
+        return position.current_price, "position"
+    latest = guard.prices.latest_price(order.symbol) if guard.prices is not None else None
+    if latest is None or latest <= 0:
+        raise BadInput(
+            f"no price for {order.symbol.upper()}: the account does not hold it and no market "
+            "price is available; pass --price"
+        )
+    return latest, "market"
