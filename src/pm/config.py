@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pm.domain.errors import BadInput
 from pm.domain.limits import RiskLimits
 
 PAPER_URL = "https://paper-api.alpaca.markets"
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     pm_timeout: float = Field(default=30.0, gt=0, le=600)
     pm_log_level: LogLevel = "warning"
     pm_log_format: Literal["console", "json"] | None = None
+    # Seconds between reconciliations of an account (also "90s", "5m", "1h"); see `pm reconcile`.
+    pm_reconcile_interval: int = Field(default=300, ge=1, le=7 * 86400)
     # Risk limits (percent of equity) and the warn / critical ratios of a limit.
     pm_max_position_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
     pm_max_sector_pct: Decimal = Field(default=Decimal(25), gt=0, le=100)
@@ -71,6 +74,11 @@ class Settings(BaseSettings):
         if value.endswith("/v2"):
             raise ValueError("must not end in /v2 (pm appends the API version itself)")
         return value
+
+    @field_validator("pm_reconcile_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration_s(value) if isinstance(value, str) else value
 
     @field_validator("pm_log_level", mode="before")
     @classmethod
@@ -114,6 +122,19 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration_s(text: str) -> int:
+    """Whole seconds from "300", "300s", "5m", "1h" or "1d"."""
+    value = text.strip().lower()
+    unit = _DURATION_UNITS.get(value[-1:])
+    number = value[:-1] if unit else value
+    if not number.isdigit():
+        raise ValueError(f"{text!r} is not a duration (300, 300s, 5m, 1h)")
+    return int(number) * (unit or 1)
+
+
 def config_file_path() -> Path:
     """`PM_CONFIG_FILE`, else config.toml in the user's config dir (typer.get_app_dir("pm"))."""
     explicit = os.environ.get("PM_CONFIG_FILE")
@@ -123,8 +144,23 @@ def config_file_path() -> Path:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings; `overrides` are command-line options, which beat everything else."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Read settings; `overrides` are command-line options, which beat everything else.
+
+    A bad value or an unreadable config file is `BadInput` naming the setting, in one line.
+    """
+    import tomllib
+
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg'].removeprefix('Value error, ')}" for err in exc.errors()
+        )
+        raise BadInput(f"invalid setting {problems}") from None
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise BadInput(f"cannot read config file {config_file_path()}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
