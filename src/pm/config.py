@@ -156,7 +156,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg'].removeprefix('Value error, ')}"
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: "
+            + err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         )
         raise BadInput(f"invalid setting {problems}") from None
