@@ -20,6 +20,8 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.portfolio import Snapshot
+from pm.domain.risk import Alert
+from pm.domain.sectors import SectorRecord
 
 
 class Clock(Protocol):
@@ -126,6 +128,22 @@ class SectorStore(Protocol):
 
     def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
         """Stored sector per symbol, for those of `symbols` that have one."""
+        ...
+
+    def import_sectors(self, records: Sequence[SectorRecord], now: datetime) -> tuple[int, int]:
+        """Insert or update every record in ONE transaction; returns (inserted, updated)."""
+        ...
+
+
+class RiskStore(Protocol):
+    """What `pm risk` reads and writes besides sectors."""
+
+    def peak_equity(self, account_id: str) -> Decimal | None:
+        """The highest equity among the account's stored snapshots; None without any."""
+        ...
+
+    def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
+        """Store one run's alerts (one transaction)."""
         ...
 
 

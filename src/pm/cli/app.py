@@ -16,6 +16,8 @@ from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
 from pm.cli.commands import history, positions, snapshot
+from pm.cli.commands import risk as risk_cmd
+from pm.cli.commands import sectors as sectors_cmd
 from pm.cli.commands import validate as validate_cmd
 from pm.cli.context import AppContext, Options
 
@@ -76,3 +78,5 @@ app.add_typer(breaker_cmd.app, name="breaker")
 app.command("validate")(validate_cmd.validate)
 app.command("close")(close_cmd.close)
 app.command("close-all")(close_cmd.close_all)
+app.command("risk")(risk_cmd.risk)
+app.add_typer(sectors_cmd.app, name="sectors")

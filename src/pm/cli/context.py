@@ -15,7 +15,8 @@ from pm.domain.errors import CredentialsError
 if TYPE_CHECKING:
     from pm.config import Settings
     from pm.db.engine import Database
-    from pm.ports import Broker, Repository
+    from pm.db.risk_store import SqlRiskStore
+    from pm.ports import Broker, MarketData, Repository
 
 
 class SystemClock:
@@ -142,6 +143,36 @@ class AppContext:
                 "(and ALPACA_BASE_URL for live), or try the simulated account with --demo"
             )
         return key.get_secret_value(), secret.get_secret_value()
+
+    # -- risk (issue 4): market data and the risk / sector tables --------------------------
+
+    @cached_property
+    def _market_data(self) -> MarketData:
+        settings = self.settings
+        if settings.pm_broker == "demo":
+            from pm.broker.demo.market_data import DemoMarketData
+
+            return DemoMarketData()
+        api_key, secret_key = self._credentials()
+        from pm.broker.alpaca.market_data import AlpacaMarketData
+
+        return AlpacaMarketData(
+            api_key=api_key,
+            secret_key=secret_key,
+            data_url=settings.alpaca_data_url,
+            clock=self.clock,
+            deadline_s=settings.pm_timeout,
+        )
+
+    def market_data(self) -> MarketData:
+        """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""
+        return self._market_data
+
+    def risk_store(self) -> SqlRiskStore:
+        """`universe_fundamentals`, `alerts` and the peak equity of stored snapshots."""
+        from pm.db.risk_store import SqlRiskStore
+
+        return SqlRiskStore(self.database.engine)
 
     def finish(self) -> None:
         """Flush the data already printed, then run the deferred writes."""

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
-from pm.domain.sectors import Sector, normalize_symbol, rule_sector, unknown
-from pm.ports import SectorStore
+from pm.domain.errors import BadInput
+from pm.domain.sectors import (
+    Sector,
+    SectorFileError,
+    normalize_symbol,
+    parse_sector_csv,
+    rule_sector,
+    unknown,
+)
+from pm.ports import Clock, SectorStore
 
 BUNDLED_RESOURCE = "sp500-sectors.csv"
 
@@ -75,3 +85,27 @@ class SectorResolver:
         else:
             for sym in symbols:
                 self._cache.pop(normalize_symbol(sym), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    file: str
+    rows: int
+    inserted: int
+    updated: int
+
+
+def import_file(path: Path, open_store: Callable[[], SectorStore], clock: Clock) -> ImportResult:
+    """Validate the whole file, then write it in one transaction (nothing on any bad row)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot read it ({exc.__class__.__name__})") from None
+    try:
+        records = parse_sector_csv(text)
+    except SectorFileError as exc:
+        raise BadInput(f"{path}: {exc}") from None
+    inserted, updated = open_store().import_sectors(records, clock.now())
+    return ImportResult(str(path), len(records), inserted, updated)

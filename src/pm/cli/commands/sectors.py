@@ -1,0 +1,44 @@
+"""`pm sectors import FILE.csv` and `pm sectors show SYMBOL...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pm.cli.options import JsonOpt
+
+app = typer.Typer(no_args_is_help=True, help="Sector classification of symbols.")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with symbol,sector[,industry] columns (others are ignored)."),
+    ],
+    json_: JsonOpt = False,
+) -> None:
+    """Load or update sectors in universe_fundamentals; any bad row and nothing is written."""
+    from pm.cli.views import sectors as view
+    from pm.services import sectors as service
+
+    app_ = ctx.obj
+    result = service.import_file(file, app_.risk_store, app_.clock)
+    view.show_import(result, json_)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    symbols: Annotated[list[str], typer.Argument(help="One or more symbols.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Each symbol's sector and where the answer came from."""
+    from pm.cli.views import sectors as view
+    from pm.services.sectors import SectorResolver
+
+    app_ = ctx.obj
+    view.show_sectors(SectorResolver(app_.risk_store()).resolve_many(symbols), json_)
