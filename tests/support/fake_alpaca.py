@@ -21,6 +21,9 @@ GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/cl
 /v2/calendar, /v2/assets/{symbol}, /v2/orders:by_client_order_id; POST /v2/orders (remembers
 the order by client_order_id; a repeat gives Alpaca's 422 40010001); DELETE /v2/positions/{s}
 and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
+GET /v2/stocks/trades/latest?symbols=A,B serves `srv.latest_trades` ({symbol: last price}).
+DELETE /v2/positions answers 207 with `srv.close_all_results` (set it to
+payload("trading/close_all_positions_207_partial_failure") for a partial failure).
 """
 
 from __future__ import annotations
@@ -121,6 +124,10 @@ class FakeAlpaca:
         self.account: dict[str, Any] = payload("trading/account")
         self.positions: list[dict[str, Any]] = payload("trading/positions")
         self.orders: dict[str, dict[str, Any]] = {}
+        # market data: last trade price per stock symbol (GET /v2/stocks/trades/latest)
+        self.latest_trades: dict[str, float] = {"AAPL": 190.5, "MSFT": 420.0}
+        # what DELETE /v2/positions answers (207, one status per symbol)
+        self.close_all_results: list[dict[str, Any]] = payload("trading/close_all_positions_207")
         self.requests: list[Recorded] = []
         self._script: list[tuple[str | None, Reply]] = []
         self._always: Reply | None = None
@@ -219,7 +226,7 @@ class FakeAlpaca:
         if method == "POST" and path == "/v2/orders":
             return self._submit(json.loads(body or b"{}"))
         if method == "DELETE" and path == "/v2/positions":
-            return Reply(207, payload("trading/close_all_positions_207"))
+            return Reply(207, self.close_all_results)
         if method == "DELETE" and path.startswith("/v2/positions/"):
             symbol = path.removeprefix("/v2/positions/")
             if symbol not in {p["symbol"] for p in self.positions}:
@@ -253,6 +260,15 @@ class FakeAlpaca:
             if symbol in ("BTC/USD", "BTCUSD"):
                 return Reply(200, payload("trading/asset_crypto_btcusd"))
             return Reply(404, {"code": 40410000, "message": f"asset not found for {symbol}"})
+        if path == "/v2/stocks/trades/latest":  # the data API (ALPACA_DATA_URL = base_url)
+            wanted = query.get("symbols", [""])[0].split(",")
+            trades = {
+                sym: {"t": "2024-11-25T20:59:59.9Z", "x": "V", "p": self.latest_trades[sym],
+                      "s": 100, "c": ["@"], "i": 1, "z": "C"}
+                for sym in wanted
+                if sym in self.latest_trades
+            }  # fmt: skip
+            return Reply(200, {"trades": trades})
         if path == "/v2/orders:by_client_order_id":
             cid = query.get("client_order_id", [""])[0]
             if cid in self.orders:

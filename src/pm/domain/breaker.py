@@ -43,12 +43,16 @@ def never_tripped(account_id: str) -> BreakerStatus:
 def daily_loss_pct(equity: Decimal, last_equity: Decimal) -> Decimal:
     """Today's loss against the previous close, in percent (a gain is a negative loss).
 
-    0 when there is no previous equity to compare with (a new or empty account).
+    0 when there is no previous equity to compare with (a new or empty account). Not
+    rounded, so a comparison with a limit is exact; `rounded_pct` is for display.
     """
     if last_equity <= 0:
         return Decimal(0)
-    loss = (last_equity - equity) / last_equity * 100
-    return loss.quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)
+    return (last_equity - equity) / last_equity * 100
+
+
+def rounded_pct(value: Decimal) -> Decimal:
+    return value.quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)
 
 
 def auto_trip_reason(
@@ -63,7 +67,8 @@ def auto_trip_reason(
     trip) or when the risk level is CRITICAL.
     """
     if loss_pct > max_daily_loss_pct:
-        return f"daily loss {loss_pct.normalize():f} % exceeds the {max_daily_loss_pct:f} % limit"
+        loss = rounded_pct(loss_pct).normalize()
+        return f"daily loss {loss:f} % exceeds the {max_daily_loss_pct:f} % limit"
     if risk_level is not None and risk_level.upper() == "CRITICAL":
         return "risk level CRITICAL"
     return None

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pm.domain.breaker import daily_loss_pct
+from pm.domain.breaker import daily_loss_pct, rounded_pct
 from pm.domain.limits import RiskLimits
 from pm.domain.models import OrderSide
 from pm.domain.money import PCT_PLACES
@@ -119,7 +119,7 @@ def decide(v: ValidationInput) -> ValidationDecision:
         loss_ok = loss <= limits.max_daily_loss_pct
         if not loss_ok:
             reasons.append(
-                f"daily loss limit: down {_text(loss)} % today "
+                f"daily loss limit: down {_text(rounded_pct(loss))} % today "
                 f"(limit {_text(limits.max_daily_loss_pct)} %)"
             )
         breaker_ok = not v.breaker_halted
@@ -148,7 +148,7 @@ def decide(v: ValidationInput) -> ValidationDecision:
         position_pct=position_pct,
         sector=v.sector,
         sector_pct=sector_pct,
-        daily_loss_pct=loss,
+        daily_loss_pct=rounded_pct(loss),
         order_value=(v.qty * v.price).quantize(CENT, rounding=ROUND_HALF_EVEN),
         required_buying_power=need,
         reasons=tuple(reasons),

@@ -1,0 +1,336 @@
+"""`pm close` and `pm close-all`: confirmation, --live, validation, the audit log, 207s."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pm.broker.demo.seed import DEMO_ACCOUNT_ID
+from pm.cli.confirm import NotConfirmed, require_live_allowed
+from pm.config import Settings
+from tests.cli.conftest import PmRunner
+from tests.cli.safety import audit_rows, breaker_row
+from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
+
+ALPACA_ACCOUNT = "2f6e8a41-7c3b-4c0e-9a57-3f1d2b7e9c10"
+
+
+def demo_qty(pm: PmRunner, symbol: str) -> Decimal | None:
+    shown = pm("--demo", "positions", "show", symbol, "--json")
+    if shown.code == 4:
+        return None
+    assert shown.code == 0, shown.stderr
+    data = shown.json()
+    row = data[0] if isinstance(data, list) else data
+    return Decimal(row["qty"])
+
+
+# -- the demo account ---------------------------------------------------------------------
+
+
+def test_demo_close_really_reduces_the_holding(pm: PmRunner, pm_home: Path) -> None:
+    assert demo_qty(pm, "AAPL") == 45
+    part = pm("--demo", "close", "AAPL", "--qty", "5", "--yes", "--json")
+    assert part.code == 0, part.stderr
+    data = part.json()
+    assert (data["symbol"], data["side"], data["qty"], data["held_qty"]) == ("AAPL", "sell", 5, 45)
+    assert data["order"]["status"] == "filled"
+    assert demo_qty(pm, "AAPL") == 40
+
+    half = pm("--demo", "close", "AAPL", "--percentage", "50", "--yes", "--json")
+    assert half.code == 0, half.stderr
+    assert half.json()["qty"] == 20
+    assert demo_qty(pm, "AAPL") == 20
+
+    everything = pm("--demo", "close", "AAPL", "--yes")
+    assert everything.code == 0, everything.stderr
+    assert demo_qty(pm, "AAPL") is None
+
+    rows = audit_rows(pm_home)
+    assert [(r["action"], r["outcome"]) for r in rows] == [("close", "succeeded")] * 3
+    assert rows[0]["account_id"] == DEMO_ACCOUNT_ID
+    assert rows[0]["arguments"]["qty"] == "5"
+    assert rows[0]["arguments"]["close_qty"] == "5"
+    assert rows[1]["arguments"]["percentage"] == "50"
+    assert rows[0]["os_user"]
+    assert rows[0]["host"]
+    assert rows[0]["finished_at"] is not None
+
+
+def test_demo_close_a_short_buys_it_back(pm: PmRunner) -> None:
+    result = pm("--demo", "close", "TSLA", "--yes", "--json")
+    assert result.code == 0, result.stderr
+    assert (result.json()["side"], result.json()["qty"]) == ("buy", 12)
+    assert demo_qty(pm, "TSLA") is None
+
+
+def test_demo_close_works_while_halted(pm: PmRunner) -> None:
+    assert pm("--demo", "breaker", "trip", "--reason", "stop").code == 0
+    assert pm("--demo", "close", "MSFT", "--qty", "1", "--yes").code == 0
+    assert demo_qty(pm, "MSFT") == 17
+
+
+def test_demo_close_all_closes_everything_and_trips_the_breaker(
+    pm: PmRunner, pm_home: Path
+) -> None:
+    result = pm("--demo", "close-all", "--emergency", "--yes", "--json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["outcome"] == "succeeded"
+    assert data["failed"] == 0
+    assert {r["symbol"] for r in data["results"]} >= {"AAPL", "TSLA", "BTCUSD"}
+    assert all(r["ok"] and r["status"] == 200 for r in data["results"])
+    assert data["circuit_breaker"] == "HALTED"
+    assert data["circuit_breaker_reason"] == "emergency close-all"
+    positions = pm("--demo", "positions", "--json")
+    assert positions.json() == []
+    assert breaker_row(pm_home, DEMO_ACCOUNT_ID)["reason"] == "emergency close-all"  # type: ignore[index]
+    (row,) = audit_rows(pm_home)
+    assert (row["action"], row["outcome"]) == ("close-all", "succeeded")
+    assert row["arguments"]["cancel_orders"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (("close", "ZZZ", "--yes"), 4, "no open position in ZZZ"),
+        (("close", "AAPL", "--qty", "46", "--yes"), 2, "more than the 45"),
+        (("close", "AAPL", "--qty", "1", "--percentage", "5", "--yes"), 2, "not both"),
+        (("close", "AAPL", "--percentage", "101", "--yes"), 2, "(0, 100]"),
+        (("close", "AAPL", "--qty", "0", "--yes"), 2, "must be > 0"),
+        (("close-all", "--yes"), 2, "--emergency"),
+    ],
+)
+def test_bad_requests_send_and_write_nothing(
+    pm: PmRunner, pm_home: Path, args: tuple[str, ...], code: int, text: str
+) -> None:
+    result = pm("--demo", *args)
+    assert result.code == code
+    assert text in result.stderr
+    assert audit_rows(pm_home) == []
+    assert demo_qty(pm, "AAPL") == 45
+
+
+# -- confirmation and live money ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [("close", "AAPL"), ("close", "AAPL", "--qty", "1"), ("close-all", "--emergency")]
+)
+def test_refuses_without_yes_off_a_terminal(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path, args: tuple[str, ...]
+) -> None:
+    result = pm(*args, "--json")
+    assert result.code == 2
+    error = result.error()
+    assert error["error"] == "NotConfirmed"
+    assert "stdin is not a terminal" in error["message"]
+    assert "Will " in result.stderr  # it showed what it would have done
+    assert alpaca.count("DELETE") == 0
+    assert audit_rows(pm_home) == []  # refusals are not audited: nothing was authorised
+
+
+def test_at_a_terminal_it_asks(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pm.cli.confirm.stdin_is_terminal", lambda: True)
+    declined = pm("close", "AAPL", input="n\n")
+    assert declined.code == 2
+    assert "not confirmed" in declined.stderr
+    assert alpaca.count("DELETE") == 0
+    accepted = pm("close", "AAPL", input="y\n")
+    assert accepted.code == 0, accepted.stderr
+    assert alpaca.count("DELETE", "/v2/positions/AAPL") == 1
+    assert [r["outcome"] for r in audit_rows(pm_home)] == ["succeeded"]
+
+
+@pytest.mark.parametrize("args", [("close", "AAPL"), ("close-all", "--emergency")])
+def test_the_live_endpoint_needs_live(
+    pm: PmRunner, pm_home: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("ALPACA_API_KEY", "PKLIVEKEY0000000000001")
+    monkeypatch.setenv("ALPACA_SECRET_KEY", "live-secret-0123456789abcdef")
+    monkeypatch.setenv("ALPACA_BASE_URL", "https://api.alpaca.markets")
+    monkeypatch.setenv("PM_TIMEOUT", "0.5")
+    result = pm(*args, "--yes")
+    assert result.code == 2
+    assert "live endpoint" in result.stderr
+    assert "--live" in result.stderr
+    assert audit_rows(pm_home) == []
+
+
+def test_live_is_allowed_by_the_flag_or_the_setting() -> None:
+    live = Settings(alpaca_base_url="https://api.alpaca.markets")
+    with pytest.raises(NotConfirmed):
+        require_live_allowed(live, False, "close")
+    require_live_allowed(live, True, "close")
+    require_live_allowed(
+        Settings(alpaca_base_url="https://api.alpaca.markets", pm_allow_live=True), False, "x"
+    )
+    require_live_allowed(Settings(), False, "close")  # paper needs nothing
+
+
+# -- against the Alpaca stand-in -------------------------------------------------------------
+
+
+def test_close_against_alpaca(pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path) -> None:
+    result = pm("close", "AAPL", "--qty", "4", "--yes", "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["order"]["qty"] == 4
+    (request,) = [r for r in alpaca.requests if r.method == "DELETE"]
+    assert (request.path, request.query) == ("/v2/positions/AAPL", {"qty": ["4"]})
+    (row,) = audit_rows(pm_home)
+    assert row["account_id"] == ALPACA_ACCOUNT
+    assert row["outcome"] == "succeeded"
+    assert row["outcome_details"]["order"]["symbol"] == "AAPL"
+
+
+def test_unknown_symbol_exits_4_and_sends_nothing(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
+) -> None:
+    result = pm("close", "NOPE", "--yes", "--json")
+    assert result.code == 4
+    assert result.error()["error"] == "NotFound"
+    assert alpaca.count("DELETE") == 0
+    assert audit_rows(pm_home) == []
+
+
+def test_the_audit_row_exists_before_the_broker_hears_of_it(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
+) -> None:
+    seen: list[list[dict[str, Any]]] = []
+    route = alpaca._route
+
+    def spy(method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
+        if method == "DELETE":
+            seen.append(audit_rows(pm_home))  # what the database holds as the request arrives
+        return route(method, path, query, body)
+
+    alpaca._route = spy  # type: ignore[method-assign]
+    assert pm("close", "AAPL", "--yes").code == 0
+    ((row,),) = seen
+    assert (row["action"], row["outcome"], row["finished_at"]) == ("close", "pending", None)
+    assert row["arguments"]["symbol"] == "AAPL"
+    assert audit_rows(pm_home)[0]["outcome"] == "succeeded"
+
+
+def test_a_broker_refusal_is_audited_as_failed(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
+) -> None:
+    alpaca.script(Reply(403, payload("errors/insufficient_qty_403")), path="/v2/positions/AAPL")
+    result = pm("close", "AAPL", "--yes", "--json")
+    assert result.code == 1
+    assert result.error()["error"] == "BrokerRejected"
+    assert alpaca.count("DELETE", "/v2/positions/AAPL") == 1
+    (row,) = audit_rows(pm_home)
+    assert row["outcome"] == "failed"
+    assert row["outcome_details"]["error"] == "BrokerRejected"
+    assert "insufficient qty" in row["outcome_details"]["message"]
+    assert row["finished_at"] is not None
+
+
+def test_an_unreachable_broker_mid_close_is_audited_as_failed(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
+) -> None:
+    alpaca.script(503, path="/v2/positions/AAPL")
+    result = pm("close", "AAPL", "--yes")
+    assert result.code == 3
+    assert "not resent" in result.stderr
+    (row,) = audit_rows(pm_home)
+    assert (row["outcome"], row["outcome_details"]["error"]) == ("failed", "BrokerUnavailable")
+
+
+def test_close_all_207_partial_failure(pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path) -> None:
+    alpaca.close_all_results = payload("trading/close_all_positions_207_partial_failure")
+    result = pm("close-all", "--emergency", "--yes", "--json")
+    assert result.code == 1
+    data = result.json()
+    assert (data["outcome"], data["closed"], data["failed"]) == ("partial", 2, 1)
+    by_symbol = {r["symbol"]: r for r in data["results"]}
+    assert by_symbol["AAPL"]["ok"] is False
+    assert by_symbol["AAPL"]["status"] == 403
+    assert "insufficient qty" in by_symbol["AAPL"]["error"]
+    assert by_symbol["TSLA"]["ok"] is True
+    assert by_symbol["TSLA"]["order"]["side"] == "buy"
+    assert by_symbol["BTCUSD"]["order"]["status"] == "pending_new"
+    assert data["circuit_breaker"] == "HALTED"
+    error = result.error()
+    assert error["error"] == "CheckFailed"
+    assert "1 of 3 failed: AAPL" in error["message"]
+
+    (request,) = [r for r in alpaca.requests if r.method == "DELETE"]
+    assert (request.path, request.query) == ("/v2/positions", {"cancel_orders": ["True"]})
+    (row,) = audit_rows(pm_home)
+    assert (row["action"], row["outcome"]) == ("close-all", "partial")
+    statuses = {r["symbol"]: r["status"] for r in row["outcome_details"]["results"]}
+    assert statuses == {"AAPL": 403, "TSLA": 200, "BTCUSD": 200}
+    assert breaker_row(pm_home, ALPACA_ACCOUNT)["reason"] == "emergency close-all"  # type: ignore[index]
+
+
+def test_close_all_human_output_lists_each_symbol(pm: PmRunner, alpaca: FakeAlpaca) -> None:
+    alpaca.close_all_results = payload("trading/close_all_positions_207_partial_failure")
+    result = pm("close-all", "--emergency", "--yes")
+    assert result.code == 1
+    for symbol in ("AAPL", "TSLA", "BTCUSD"):
+        assert symbol in result.stdout
+    assert "partial: 2 closed, 1 failed" in result.stdout
+
+
+# -- replayed cassettes (real-shaped Alpaca exchanges; see cassettes/README.md) -------------
+
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
+
+
+@pytest.fixture
+def paper(pm_home: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """pm pointed at Alpaca's paper host, with vcrpy replaying (no network: unknown requests
+    fail the test)."""
+    import vcr
+
+    monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEYID0000000001")
+    monkeypatch.setenv("ALPACA_SECRET_KEY", "sEcReT-do-not-print-0123456789abcdef")
+    monkeypatch.setenv("ALPACA_BASE_URL", "https://paper-api.alpaca.markets")
+    return vcr.VCR(
+        cassette_library_dir=str(CASSETTES),
+        record_mode="none",
+        match_on=["method", "scheme", "host", "port", "path", "query"],
+    )
+
+
+def test_close_replayed_from_a_cassette(pm: PmRunner, paper: Any, pm_home: Path) -> None:
+    with paper.use_cassette("cli_close_position.yaml") as cassette:
+        result = pm("close", "AAPL", "--qty", "4", "--yes", "--json")
+        assert cassette.all_played
+    assert result.code == 0, result.stderr
+    assert result.json()["order"]["symbol"] == "AAPL"
+    assert [r["outcome"] for r in audit_rows(pm_home)] == ["succeeded"]
+
+
+def test_close_all_207_partial_failure_replayed_from_a_cassette(
+    pm: PmRunner, paper: Any, pm_home: Path
+) -> None:
+    with paper.use_cassette("cli_close_all_207_partial_failure.yaml") as cassette:
+        result = pm("close-all", "--emergency", "--yes", "--json")
+        assert cassette.all_played
+    assert result.code == 1
+    data = result.json()
+    assert data["outcome"] == "partial"
+    assert [(r["symbol"], r["status"]) for r in data["results"]] == [
+        ("AAPL", 403),
+        ("TSLA", 200),
+        ("BTCUSD", 200),
+    ]
+    (row,) = audit_rows(pm_home)
+    assert row["outcome"] == "partial"
+
+
+def test_refusal_replays_nothing(pm: PmRunner, paper: Any, pm_home: Path) -> None:
+    with paper.use_cassette("cli_close_all_207_partial_failure.yaml") as cassette:
+        result = pm("close-all", "--emergency")
+        played = cassette.play_count
+    assert result.code == 2
+    assert played == 2  # account and positions for the plan; the DELETE was never sent
+    assert audit_rows(pm_home) == []
