@@ -89,7 +89,9 @@ def test_sector_thresholds(pct: str, code: str | None, level: RiskLevel, breache
         ("94.99", "drawdown_breached", RiskLevel.CRITICAL, True),
     ],
 )
-def test_drawdown_thresholds(current: str, code: str | None, level: RiskLevel, breached: bool) -> None:
+def test_drawdown_thresholds(
+    current: str, code: str | None, level: RiskLevel, breached: bool
+) -> None:
     metrics = measure(D(current), [], D(100))
     result = assess(metrics, LIMITS)
     assert [a.code for a in result.alerts] == ([code] if code else [])
@@ -104,7 +106,8 @@ def test_sector_breach_escalates_a_high_level_to_critical() -> None:
     items = [Exposure("BIG", D("4.8"), "Energy"), *one_sector("26", "Tech")]
     result = assess(measure(EQUITY, items, None), LIMITS)
     assert result.level is RiskLevel.CRITICAL
-    assert result.sector_breached and not result.concentration_breached
+    assert result.sector_breached
+    assert not result.concentration_breached
 
 
 def test_sector_breach_alone_is_high() -> None:
@@ -115,7 +118,8 @@ def test_sector_breach_alone_is_high() -> None:
 def test_position_and_sector_breach_is_critical() -> None:
     items = [Exposure("BIG", D(8), "Tech"), *one_sector("20", "Tech")]
     result = assess(measure(EQUITY, items, None), LIMITS)
-    assert result.concentration_breached and result.sector_breached
+    assert result.concentration_breached
+    assert result.sector_breached
     assert result.level is RiskLevel.CRITICAL
     assert result.alerts[0].code.endswith("_breached")  # most severe first
 
@@ -157,7 +161,7 @@ def test_limits_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert zone(D("10.01"), limits.max_position_pct, limits) == "breached"
 
 
-money = st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False)
+money = st.decimals(min_value=-(10**7), max_value=10**7, places=2, allow_nan=False)
 
 
 @given(
@@ -170,7 +174,8 @@ def test_concentration_and_sector_exposure_never_negative(
 ) -> None:
     items = [Exposure(f"S{i}", v, sectors[i]) for i, v in enumerate(values)]
     m = measure(equity, items, None)
-    assert m.max_concentration_pct is not None and m.max_concentration_pct >= 0
+    assert m.max_concentration_pct is not None
+    assert m.max_concentration_pct >= 0
     assert all(p >= 0 for p in m.sector_exposure.values())
     assert all(p >= 0 for p in m.position_pct.values())
     assert m.drawdown_pct >= 0

@@ -21,6 +21,9 @@ GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/cl
 /v2/calendar, /v2/assets/{symbol}, /v2/orders:by_client_order_id; POST /v2/orders (remembers
 the order by client_order_id; a repeat gives Alpaca's 422 40010001); DELETE /v2/positions/{s}
 and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
+Market data (the same server can stand in for ALPACA_DATA_URL): GET /v2/stocks/bars serves
+`srv.bars` ({symbol: [wire bars]}, the reference's by default) for the requested symbols
+between start and end, `srv.bars_page_size` bars a page with a next_page_token.
 GET /v2/stocks/trades/latest?symbols=A,B serves `srv.latest_trades` ({symbol: last price}).
 DELETE /v2/positions answers 207 with `srv.close_all_results` (set it to
 payload("trading/close_all_positions_207_partial_failure") for a partial failure).
@@ -128,6 +131,8 @@ class FakeAlpaca:
         self.latest_trades: dict[str, float] = {"AAPL": 190.5, "MSFT": 420.0}
         # what DELETE /v2/positions answers (207, one status per symbol)
         self.close_all_results: list[dict[str, Any]] = payload("trading/close_all_positions_207")
+        self.bars: dict[str, list[dict[str, Any]]] = payload("data/stock_bars")["bars"]
+        self.bars_page_size = 10_000
         self.requests: list[Recorded] = []
         self._script: list[tuple[str | None, Reply]] = []
         self._always: Reply | None = None
@@ -260,6 +265,8 @@ class FakeAlpaca:
             if symbol in ("BTC/USD", "BTCUSD"):
                 return Reply(200, payload("trading/asset_crypto_btcusd"))
             return Reply(404, {"code": 40410000, "message": f"asset not found for {symbol}"})
+        if path == "/v2/stocks/bars":
+            return Reply(200, self._bars_page(query))
         if path == "/v2/stocks/trades/latest":  # the data API (ALPACA_DATA_URL = base_url)
             wanted = query.get("symbols", [""])[0].split(",")
             trades = {
@@ -275,6 +282,25 @@ class FakeAlpaca:
                 return Reply(200, self.orders[cid])
             return Reply(404, payload("errors/order_not_found_404"))
         return _NO_ROUTE
+
+    def _bars_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """Alpaca's bars paging: one flat run of bars over the symbols, cut into pages."""
+        symbols = query.get("symbols", [""])[0].split(",")
+        start = query.get("start", ["0000"])[0][:10]
+        end = query.get("end", ["9999"])[0][:10]
+        flat = [
+            (symbol, bar)
+            for symbol in symbols
+            for bar in self.bars.get(symbol, [])
+            if start <= bar["t"][:10] <= end
+        ]
+        offset = int(query.get("page_token", ["0"])[0])
+        size = min(self.bars_page_size, int(query.get("limit", ["10000"])[0]))
+        page: dict[str, list[dict[str, Any]]] = {}
+        for symbol, bar in flat[offset : offset + size]:
+            page.setdefault(symbol, []).append(bar)
+        more = offset + size < len(flat)
+        return {"bars": page, "next_page_token": str(offset + size) if more else None}
 
     def _submit(self, request: dict[str, Any]) -> Reply:
         cid = request.get("client_order_id") or str(uuid.uuid4())

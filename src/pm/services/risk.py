@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from pm.domain.errors import BrokerUnavailable, CredentialsError
+from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError, NotFound
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position, Source
 from pm.domain.risk import Exposure, RiskAssessment, assess, measure
@@ -133,7 +133,7 @@ def _value_at_risk(
     symbols = sorted({normalize_symbol(p.symbol) for p in held})
     try:
         bars = market_data().daily_closes(symbols, end - timedelta(days=HISTORY_DAYS), end)
-    except (BrokerUnavailable, CredentialsError) as error:
+    except (BrokerUnavailable, CredentialsError, BrokerRejected, NotFound) as error:
         return fallback(f"market data: {error.message}")
     history = align_returns(bars.closes)
     if len(history.days) < MIN_RETURN_DAYS:

@@ -1,0 +1,94 @@
+"""SqlRiskStore on SQLite and PostgreSQL: sector import, lookups, peak equity, alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from pm.db.engine import Database, open_database
+from pm.db.models import AlertRow, UniverseFundamentalRow
+from pm.db.risk_store import SqlRiskStore
+from pm.domain.risk import Alert
+from pm.domain.sectors import SectorRecord
+from pm.services.sectors import SectorResolver
+from tests.db.test_repository import ACCOUNT, snapshot
+
+T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    with open_database(db_url) as db:
+        yield db
+
+
+@pytest.fixture
+def store(database: Database) -> SqlRiskStore:
+    return SqlRiskStore(database.engine)
+
+
+def test_import_inserts_then_updates(store: SqlRiskStore, database: Database) -> None:
+    first = [SectorRecord("AAPL", "Tech", "Hardware"), SectorRecord("XYZ", "Energy")]
+    assert store.import_sectors(first, T0) == (2, 0)
+    again = [SectorRecord("AAPL", "Communication Services"), SectorRecord("NEW", "Utilities")]
+    assert store.import_sectors(again, T0 + timedelta(days=1)) == (1, 1)
+    assert store.sectors_for(["AAPL", "XYZ", "NEW", "NONE"]) == {
+        "AAPL": "Communication Services",
+        "XYZ": "Energy",
+        "NEW": "Utilities",
+    }
+    with database.engine.connect() as conn:
+        row = conn.execute(
+            select(UniverseFundamentalRow.__table__).where(
+                UniverseFundamentalRow.__table__.c.symbol == "AAPL"
+            )
+        ).one()
+    assert row.industry is None
+    assert row.updated_at == T0 + timedelta(days=1)
+
+
+def test_many_symbols_in_one_import(store: SqlRiskStore) -> None:
+    records = [SectorRecord(f"S{i:04d}", "Tech") for i in range(1200)]
+    assert store.import_sectors(records, T0) == (1200, 0)
+    assert len(store.sectors_for([r.symbol for r in records])) == 1200
+
+
+def test_database_answer_beats_the_bundled_map(store: SqlRiskStore) -> None:
+    store.import_sectors([SectorRecord("AAPL", "Custom")], T0)
+    resolved = SectorResolver(store).resolve_many(["AAPL", "MSFT"])
+    assert (resolved["AAPL"].name, resolved["AAPL"].source) == ("Custom", "database")
+    assert resolved["MSFT"].source == "bundled"
+
+
+def test_peak_equity_compares_numbers_not_text(store: SqlRiskStore, database: Database) -> None:
+    assert store.peak_equity(ACCOUNT) is None
+    repo = database.repository()
+    # as text "99999.99" > "100000.5"; as numbers 100000.5 is the peak
+    for i, equity in enumerate(["99999.99", "100000.5", "100000.49", "9999.99"]):
+        repo.save_snapshot(snapshot(at=T0 + timedelta(minutes=i), equity=equity))
+    repo.save_snapshot(snapshot(at=T0, account_id="other", equity="500000"))
+    assert store.peak_equity(ACCOUNT) == Decimal("100000.5")
+
+
+def test_alerts_are_stored_newest_first(store: SqlRiskStore, database: Database) -> None:
+    store.save_alerts(ACCOUNT, [Alert("warning", "sector_warning", "m1", sector="Tech")], T0)
+    later = [
+        Alert("critical", "concentration_breached", "AAPL is 9%", symbol="AAPL"),
+        Alert("critical", "drawdown_breached", "dd"),
+    ]
+    store.save_alerts(ACCOUNT, later, T0 + timedelta(hours=1))
+    store.save_alerts(ACCOUNT, [], T0 + timedelta(hours=2))  # nothing to store
+    stored = store.alerts(ACCOUNT)
+    assert [a.code for a in stored] == [
+        "drawdown_breached",
+        "concentration_breached",
+        "sector_warning",
+    ]
+    assert stored[1].symbol == "AAPL"
+    assert stored[2].sector == "Tech"
+    with database.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(AlertRow.__table__)).scalar() == 3
