@@ -35,3 +35,9 @@ def breaker_row(pm_home: Path, account_id: str) -> dict[str, Any] | None:
             "select * from circuit_breakers where account_id = ?", (account_id,)
         ).fetchone()
     return None if row is None else dict(row)
+
+
+def calm(alpaca: Any) -> None:
+    """Drop the fake's BTCUSD position (32 % of equity: a CRITICAL book, which trips the
+    breaker by itself) so a test sees only the rule it is about."""
+    alpaca.positions = [p for p in alpaca.positions if p["symbol"] != "BTCUSD"]

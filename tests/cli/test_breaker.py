@@ -8,7 +8,7 @@ import pytest
 
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
 from tests.cli.conftest import PmRunner
-from tests.cli.safety import audit_rows, breaker_row
+from tests.cli.safety import audit_rows, breaker_row, calm
 from tests.support.fake_alpaca import FakeAlpaca
 
 ALPACA_ACCOUNT = "2f6e8a41-7c3b-4c0e-9a57-3f1d2b7e9c10"
@@ -82,6 +82,7 @@ def test_trip_needs_a_reason(pm: PmRunner) -> None:
 def test_daily_loss_over_the_limit_trips_it_during_validation(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:
+    calm(alpaca)
     alpaca.account = {**alpaca.account, "equity": "94000", "last_equity": "100000"}  # -6 %
     result = pm("validate", "AAPL", "--side", "buy", "--qty", "1", "--json")
     assert result.code == 1
@@ -104,6 +105,7 @@ def test_daily_loss_over_the_limit_trips_it_during_validation(
 
 
 def test_a_loss_at_the_limit_does_not_trip(pm: PmRunner, alpaca: FakeAlpaca) -> None:
+    calm(alpaca)
     alpaca.account = {**alpaca.account, "equity": "95000", "last_equity": "100000"}
     result = pm("validate", "AAPL", "--side", "buy", "--qty", "1", "--json")
     assert result.code == 0, result.stderr
@@ -114,8 +116,33 @@ def test_a_loss_at_the_limit_does_not_trip(pm: PmRunner, alpaca: FakeAlpaca) -> 
 def test_the_daily_loss_limit_is_a_setting(
     pm: PmRunner, alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    calm(alpaca)
     alpaca.account = {**alpaca.account, "equity": "94000", "last_equity": "100000"}
     monkeypatch.setenv("PM_MAX_DAILY_LOSS_PCT", "7")
     result = pm("validate", "AAPL", "--side", "buy", "--qty", "1", "--json")
     assert result.code == 0, result.stderr
     assert result.json()["circuit_breaker"] == "ACTIVE"
+
+
+def test_a_critical_risk_level_trips_it_during_validation(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
+) -> None:
+    # the fake's book: BTCUSD is 32 % of equity, so a position and the Crypto sector are
+    # both over their limits: CRITICAL by the rule table
+    result = pm("validate", "AAPL", "--side", "buy", "--qty", "1", "--json")
+    assert result.code == 1
+    data = result.json()
+    assert data["risk_level"] == "CRITICAL"
+    assert data["circuit_breaker_tripped_now"] is True
+    assert breaker_row(pm_home, ALPACA_ACCOUNT)["reason"] == "automatic: risk level CRITICAL"  # type: ignore[index]
+    # closing the risky position is still allowed
+    sell = pm("validate", "BTCUSD", "--side", "sell", "--qty", "0.5", "--json")
+    assert sell.code == 0, sell.stderr
+    assert sell.json()["reducing"] is True
+
+
+def test_a_calm_book_is_not_tripped(pm: PmRunner, alpaca: FakeAlpaca) -> None:
+    calm(alpaca)
+    data = pm("validate", "AAPL", "--side", "buy", "--qty", "1", "--json").json()
+    assert data["risk_level"] == "LOW"
+    assert data["circuit_breaker"] == "ACTIVE"

@@ -12,7 +12,7 @@ from pm.broker.demo.seed import DEMO_ACCOUNT_ID
 from pm.cli.confirm import NotConfirmed, require_live_allowed
 from pm.config import Settings
 from tests.cli.conftest import PmRunner
-from tests.cli.safety import audit_rows, breaker_row
+from tests.cli.safety import audit_rows, breaker_row, calm
 from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
 
 ALPACA_ACCOUNT = "2f6e8a41-7c3b-4c0e-9a57-3f1d2b7e9c10"
@@ -244,6 +244,7 @@ def test_an_unreachable_broker_mid_close_is_audited_as_failed(
 
 
 def test_close_all_207_partial_failure(pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path) -> None:
+    calm(alpaca)  # so the breaker is ACTIVE until close-all trips it
     alpaca.close_all_results = payload("trading/close_all_positions_207_partial_failure")
     result = pm("close-all", "--emergency", "--yes", "--json")
     assert result.code == 1

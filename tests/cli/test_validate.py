@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.cli.conftest import PmRunner
+from tests.cli.safety import calm
 from tests.support.fake_alpaca import FakeAlpaca
 
 FIELDS = {
@@ -26,8 +27,9 @@ FIELDS = {
 
 @pytest.fixture
 def data_api(alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch) -> FakeAlpaca:
-    """The fake also answers the market data API."""
+    """The fake also answers the market data API; its book holds AAPL and a TSLA short."""
     monkeypatch.setenv("ALPACA_DATA_URL", alpaca.base_url)
+    calm(alpaca)
     return alpaca
 
 
@@ -142,7 +144,10 @@ def test_reducing_orders_pass_while_halted_and_over_limits(pm: PmRunner) -> None
     assert buy.json()["price_source"] == "market"  # the demo's price for a symbol not held
 
 
-def test_a_terminal_table(pm: PmRunner) -> None:
+def test_a_terminal_table(pm: PmRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the demo book's prices move with the date: loose limits keep its level below CRITICAL
+    monkeypatch.setenv("PM_MAX_POSITION_PCT", "50")
+    monkeypatch.setenv("PM_MAX_SECTOR_PCT", "80")
     result = pm("--demo", "validate", "KO", "--side", "buy", "--qty", "1")
     assert result.code == 0, result.stderr
     assert "APPROVED" in result.stdout

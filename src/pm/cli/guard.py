@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from pm.cli.context import AppContext
     from pm.db.audit_store import SqlAuditLog
     from pm.db.breaker_store import SqlBreakerStore
-    from pm.ports import LatestPrices, SectorStore
+    from pm.ports import LatestPrices
     from pm.services.validate import Guard
 
 
@@ -52,15 +52,13 @@ def build_guard(app_: AppContext) -> Guard:
     from pm.services.validate import Guard
 
     broker = app_.broker()
+    stores = app_.risk_store()  # universe_fundamentals and the stored peak equity
     return Guard(
         broker=broker,
         breakers=breaker_store(app_),
-        sectors=SectorResolver(_sector_store(app_)),
+        sectors=SectorResolver(stores),
         limits=app_.settings.risk_limits,
         clock=app_.clock,
         prices=latest_prices(app_),
+        peak_equity=stores.peak_equity,
     )
-
-
-def _sector_store(app_: AppContext) -> SectorStore | None:
-    return None

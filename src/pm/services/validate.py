@@ -20,6 +20,8 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, OrderSide, Position, Source
+from pm.domain.risk import Exposure, assess, measure
+from pm.domain.sectors import Sector, normalize_symbol
 from pm.domain.validation import ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices
 from pm.services import breaker as breakers
@@ -30,8 +32,8 @@ T = TypeVar("T")
 QTY_PLACES = Decimal("0.000000001")  # Alpaca's fractional quantities go to 9 places
 
 PriceSource = Literal["option", "position", "market"]
-#: Optional hook: the current risk level (LOW ... CRITICAL) from account and positions.
-RiskLevelFn = Callable[[Account, Sequence[Position]], str]
+#: The highest stored equity of an account (for the drawdown in the risk level).
+PeakEquityFn = Callable[[str], Decimal | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,8 @@ class Guard:
     limits: RiskLimits
     clock: Clock
     prices: LatestPrices | None = None
-    risk_level: RiskLevelFn | None = None
+    # With it, the book's risk level is assessed too, and CRITICAL trips the breaker.
+    peak_equity: PeakEquityFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class ValidationResult:
     decision: ValidationDecision
     breaker: BreakerStatus
     breaker_tripped_now: bool
+    risk_level: str | None  # the book's level before the order (None when not assessed)
     source: Source
 
     @property
@@ -114,12 +118,13 @@ def validate(guard: Guard, order: ProposedOrder, *, book: Book | None = None) ->
             positions_f = pool.submit(guard.broker.get_positions)
         else:
             account_f, positions_f = _done(book.account), _done(list(book.positions))
-        breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f)
         sectors_f = pool.submit(_sectors_after, guard, order.symbol, positions_f)
+        breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f, sectors_f)
         price_f = pool.submit(_price_after, guard, order, positions_f)
         account, positions = account_f.result(), positions_f.result()
         price, price_source = price_f.result()
-        (breaker, tripped_now), (sector, other_value) = breaker_f.result(), sectors_f.result()
+        sector, other_value, _ = sectors_f.result()
+        breaker, tripped_now, level = breaker_f.result()
 
     position = held(positions, order.symbol)
     current_qty = position.qty if position is not None else Decimal(0)
@@ -158,6 +163,7 @@ def validate(guard: Guard, order: ProposedOrder, *, book: Book | None = None) ->
         decision=decision,
         breaker=breaker,
         breaker_tripped_now=tripped_now,
+        risk_level=level,
         source=source_of(guard.broker, guard.clock),
     )
 
@@ -178,14 +184,23 @@ def _done(value: T) -> Future[T]:
 
 
 def _breaker_after(
-    guard: Guard, account_f: Future[Account], positions_f: Future[list[Position]]
-) -> tuple[BreakerStatus, bool]:
-    """The breaker, tripped first if the account's daily loss (or risk level) calls for it."""
+    guard: Guard,
+    account_f: Future[Account],
+    positions_f: Future[list[Position]],
+    sectors_f: Future[tuple[str, Decimal, dict[str, Sector]]],
+) -> tuple[BreakerStatus, bool, str | None]:
+    """The breaker, tripped first if the daily loss or a CRITICAL risk level calls for it."""
     account = account_f.result()
     before = breakers.status(guard.breakers, account.account_id)
     level = None
-    if guard.risk_level is not None and not before.halted:
-        level = guard.risk_level(account, positions_f.result())
+    if guard.peak_equity is not None:
+        found = sectors_f.result()[2]
+        exposures = [
+            Exposure(p.symbol, p.market_value, found[normalize_symbol(p.symbol)].name)
+            for p in positions_f.result()
+        ]
+        metrics = measure(account.equity, exposures, guard.peak_equity(account.account_id))
+        level = assess(metrics, guard.limits).level.name
     after = breakers.trip_if(
         guard.breakers,
         guard.clock,
@@ -194,28 +209,29 @@ def _breaker_after(
         account=account,
         risk_level=level,
     )
-    return after, after.halted and not before.halted
+    return after, after.halted and not before.halted, level
 
 
 def _sectors_after(
     guard: Guard, symbol: str, positions_f: Future[list[Position]]
-) -> tuple[str, Decimal]:
-    """The symbol's sector, and |market value| of the other holdings in it."""
+) -> tuple[str, Decimal, dict[str, Sector]]:
+    """The symbol's sector, |market value| of the other holdings in it, and every sector."""
     positions = positions_f.result()
     target = held(positions, symbol)
     classes = {p.symbol: p.asset_class for p in positions}
     key = target.symbol if target is not None else symbol
     found = guard.sectors.resolve_many([key, *classes], {**classes, key: classes.get(key)})
-    sector = found[key.strip().upper()].name
+    sector = found[normalize_symbol(key)].name
     others = sum(
         (
             abs(p.market_value)
             for p in positions
-            if not same_symbol(p.symbol, symbol) and found[p.symbol.strip().upper()].name == sector
+            if not same_symbol(p.symbol, symbol)
+            and found[normalize_symbol(p.symbol)].name == sector
         ),
         Decimal(0),
     )
-    return sector, others
+    return sector, others, found
 
 
 def _price_after(

@@ -35,6 +35,7 @@ def as_json(result: ValidationResult) -> dict[str, Any]:
         "daily_loss_pct": d.daily_loss_pct,
         "circuit_breaker": result.breaker.state,
         "circuit_breaker_tripped_now": result.breaker_tripped_now,
+        "risk_level": result.risk_level,
         "account_id": result.account_id,
         "source": source_json(result.source),
     }
