@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from pm.domain.book import BookChanges, BookEntry, NewBookEntry
 from pm.domain.breaker import BreakerStatus
 from pm.domain.models import (
     Account,
@@ -20,6 +22,7 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.portfolio import Snapshot
+from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
 from pm.domain.risk import Alert
 from pm.domain.sectors import SectorRecord
 
@@ -240,4 +243,103 @@ class LatestPrices(Protocol):
 
     def latest_price(self, symbol: str) -> Decimal | None:
         """None when there is no recent trade (or no market data for the symbol)."""
+        ...
+
+
+# -- reconciliation, the watch loop's jobs and the positions book (issue 3) -----------------
+
+#: progress(done, total): rows applied so far, for a progress bar on large reconciliations.
+Progress = Callable[[int, int], None]
+
+
+class ReconcileStore(Protocol):
+    """Reconciliation runs, conflicts and the per-account lock; each write one transaction."""
+
+    def last_completed_at(self, account_id: str) -> datetime | None:
+        """`started_at` of the account's last completed run (skipped and failed do not count)."""
+        ...
+
+    def lock(self, account_id: str, wait_s: float = 0) -> AbstractContextManager[bool]:
+        """Hold the account's reconciliation lock inside the block; yields False when another
+        process holds it (after waiting up to `wait_s` seconds)."""
+        ...
+
+    def is_running(self, account_id: str) -> bool:
+        """Whether some process holds the account's lock right now."""
+        ...
+
+    def open_book(self, account_id: str) -> list[BookPosition]:
+        """The open positions of the account, only the columns the diff compares."""
+        ...
+
+    def apply(
+        self,
+        run: RunRecord,
+        changes: ReconcileDiff,
+        clock: Clock,
+        progress: Progress | None = None,
+    ) -> RunRecord:
+        """Apply the diff and store the completed run in ONE transaction; return it stored."""
+        ...
+
+    def save_run(self, run: RunRecord) -> RunRecord:
+        """Store a skipped or failed run; return it with its `run_id`."""
+        ...
+
+    def runs(
+        self, account_id: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[RunRecord]:
+        """Stored runs, newest first."""
+        ...
+
+    def conflicts(
+        self, account_id: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[ConflictRecord]:
+        """Stored conflict records, newest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """A periodic job's row in the `jobs` table (shared by every watcher of the account)."""
+
+    account_id: str
+    name: str
+    interval_s: int
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+
+
+class JobStore(Protocol):
+    def claim(self, account_id: str, name: str, interval_s: int, now: datetime) -> bool:
+        """Atomically mark the job started if it is due (never run, failed last time, or
+        `interval_s` passed since its last run); False when it is not due or another watcher
+        claimed it first."""
+        ...
+
+    def finish(self, account_id: str, name: str, status: str, error: str | None) -> None: ...
+
+    def jobs(self, account_id: str) -> list[JobState]: ...
+
+
+class BookStore(Protocol):
+    """The book's rows of one account, edited by hand; each method one transaction."""
+
+    def entries(self, account_id: str, *, include_closed: bool = False) -> list[BookEntry]: ...
+
+    def get(self, account_id: str, entry_id: int) -> BookEntry:
+        """The row, or NotFound."""
+        ...
+
+    def add(self, account_id: str, entry: NewBookEntry, now: datetime) -> BookEntry:
+        """Insert an open row; BadInput when the symbol is already open."""
+        ...
+
+    def edit(
+        self, account_id: str, entry_id: int, changes: BookChanges, now: datetime
+    ) -> BookEntry: ...
+
+    def remove(self, account_id: str, entry_id: int) -> BookEntry:
+        """Delete the row and return what it was; NotFound when there is none."""
         ...

@@ -11,14 +11,17 @@ from typing import Annotated
 import typer
 
 from pm import __version__
+from pm.cli.commands import book as book_cmd
 from pm.cli.commands import breaker as breaker_cmd
 from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
 from pm.cli.commands import history, positions, snapshot
+from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
 from pm.cli.commands import validate as validate_cmd
+from pm.cli.commands import watch as watch_cmd
 from pm.cli.context import AppContext, Options
 
 app = typer.Typer(
@@ -80,3 +83,6 @@ app.command("close")(close_cmd.close)
 app.command("close-all")(close_cmd.close_all)
 app.command("risk")(risk_cmd.risk)
 app.add_typer(sectors_cmd.app, name="sectors")
+app.add_typer(reconcile_cmd.app, name="reconcile")
+app.command("watch")(watch_cmd.watch)
+app.add_typer(book_cmd.app, name="book")

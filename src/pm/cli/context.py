@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pm.config import Settings
     from pm.db.engine import Database
     from pm.db.risk_store import SqlRiskStore
-    from pm.ports import Broker, MarketData, Repository
+    from pm.ports import BookStore, Broker, JobStore, MarketData, ReconcileStore, Repository
 
 
 class SystemClock:
@@ -98,6 +98,21 @@ class AppContext:
 
     def repo(self) -> Repository:
         return self.database.repository()
+
+    def reconcile_store(self) -> ReconcileStore:
+        from pm.db.reconcile_store import SqlReconcileStore
+
+        return SqlReconcileStore(self.database.engine)
+
+    def job_store(self) -> JobStore:
+        from pm.db.reconcile_store import SqlJobStore
+
+        return SqlJobStore(self.database.engine)
+
+    def book_store(self) -> BookStore:
+        from pm.db.book_store import SqlBookStore
+
+        return SqlBookStore(self.database.engine)
 
     @cached_property
     def _broker(self) -> Broker:

@@ -1,0 +1,122 @@
+"""`pm reconcile` and `pm reconcile status|history|conflicts`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from pm.cli.context import AppContext
+from pm.cli.options import JsonOpt, LimitOpt, parse_since
+
+app = typer.Typer(no_args_is_help=False)
+
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since",
+        parser=parse_since,
+        metavar="WHEN",
+        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
+    ),
+]
+
+
+def _interval(app_: AppContext) -> timedelta:
+    return timedelta(seconds=app_.settings.pm_reconcile_interval)
+
+
+@app.callback(invoke_without_command=True)
+def reconcile(
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even if the interval has not passed.")
+    ] = False,
+    wait: Annotated[
+        float | None,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="If another reconciliation of this account runs, wait this long for it.",
+        ),
+    ] = None,
+    scheduled: Annotated[
+        bool, typer.Option("--scheduled", help="Record the run as scheduled (cron).")
+    ] = False,
+) -> None:
+    """Make the local book equal the broker's positions (broker wins); at most once per
+    PM_RECONCILE_INTERVAL unless --force. Exit 0 also when skipped (not due, already running)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pm.cli.views import reconcile as view
+    from pm.domain.reconcile import Trigger
+    from pm.services import reconcile as service
+
+    app_ = ctx.obj
+    broker = app_.broker()
+    trigger: Trigger = "scheduled" if scheduled else "forced" if force else "manual"
+    with view.progress() as progress:
+        result = service.reconcile(
+            broker,
+            app_.repo(),
+            app_.reconcile_store(),
+            app_.clock,
+            interval=_interval(app_),
+            trigger=trigger,
+            force=force,
+            wait_s=wait or 0,
+            progress=progress,
+        )
+    view.show(result, json_)
+    if result.failure is not None:
+        raise result.failure
+
+
+@app.command("status")
+def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """The last run, whether one is running now, and when the next is due."""
+    from pm.cli.views import reconcile as view
+    from pm.services import reconcile as service
+
+    app_ = ctx.obj
+    result = service.status(
+        app_.repo(),
+        app_.reconcile_store(),
+        app_.broker_identity(),
+        app_.clock,
+        interval=_interval(app_),
+    )
+    view.show_status(result, json_)
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+) -> None:
+    """Stored reconciliation runs of this account, newest first."""
+    from pm.cli.views import reconcile as view
+    from pm.services import reconcile as service
+
+    app_ = ctx.obj
+    runs = service.history(
+        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+    )
+    view.show_history(runs, json_)
+
+
+@app.command("conflicts")
+def conflicts(
+    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+) -> None:
+    """Quantities the book and the broker disagreed on, and how each was resolved."""
+    from pm.cli.views import reconcile as view
+    from pm.services import reconcile as service
+
+    app_ = ctx.obj
+    rows = service.conflicts(
+        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+    )
+    view.show_conflicts(rows, json_)

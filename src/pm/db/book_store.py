@@ -1,0 +1,152 @@
+"""`pm book`: the rows of the `positions` table, read and edited by hand (SQLAlchemy Core).
+
+Each method is one transaction; a failure writes nothing. Manual edits are ordinary rows: the
+next reconciliation compares them with the broker like any other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from pm.db.models import PositionRow
+from pm.db.repository import _Transactions
+from pm.domain.book import (
+    MANUAL_ASSET_ID,
+    BookChanges,
+    BookEntry,
+    NewBookEntry,
+    asset_class_of,
+    signed,
+    valuation,
+)
+from pm.domain.errors import BadInput, NotFound
+
+positions_t = cast(Table, PositionRow.__table__)
+
+_COLUMNS = (
+    "id",
+    "account_id",
+    "symbol",
+    "qty",
+    "side",
+    "asset_class",
+    "avg_entry_price",
+    "current_price",
+    "market_value",
+    "cost_basis",
+    "unrealized_pl",
+    "unrealized_pl_pct",
+    "strategy_id",
+    "opened_at",
+    "updated_at",
+    "closed_at",
+)
+
+
+def _entry(row: Any) -> BookEntry:
+    return BookEntry(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+def _select() -> Any:
+    return select(*(positions_t.c[name] for name in _COLUMNS))
+
+
+def _open_id(conn: Connection, account_id: str, symbol: str) -> int | None:
+    value = conn.execute(
+        select(positions_t.c.id).where(
+            positions_t.c.account_id == account_id,
+            positions_t.c.symbol == symbol,
+            positions_t.c.closed_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+class SqlBookStore(_Transactions):
+    """Implements `pm.ports.BookStore`."""
+
+    def entries(self, account_id: str, *, include_closed: bool = False) -> list[BookEntry]:
+        query = _select().where(positions_t.c.account_id == account_id)
+        if not include_closed:
+            query = query.where(positions_t.c.closed_at.is_(None))
+        query = query.order_by(positions_t.c.symbol, positions_t.c.opened_at, positions_t.c.id)
+        with self._read() as conn:
+            return [_entry(row) for row in conn.execute(query)]
+
+    def _get(self, conn: Connection, account_id: str, entry_id: int) -> BookEntry:
+        row = conn.execute(
+            _select().where(positions_t.c.account_id == account_id, positions_t.c.id == entry_id)
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"no position with id {entry_id} in this account's book")
+        return _entry(row)
+
+    def get(self, account_id: str, entry_id: int) -> BookEntry:
+        with self._read() as conn:
+            return self._get(conn, account_id, entry_id)
+
+    def add(self, account_id: str, entry: NewBookEntry, now: datetime) -> BookEntry:
+        with self._write() as conn:
+            existing = _open_id(conn, account_id, entry.symbol)
+            if existing is not None:
+                raise BadInput(
+                    f"{entry.symbol} is already open in the book (id {existing}); "
+                    f"use pm book edit {existing}"
+                )
+            values = {
+                "account_id": account_id,
+                "asset_id": MANUAL_ASSET_ID,
+                "symbol": entry.symbol,
+                "qty": entry.qty,
+                "side": entry.side,
+                "asset_class": asset_class_of(entry.symbol),
+                "avg_entry_price": entry.entry_price,
+                "current_price": entry.entry_price,
+                **valuation(entry.qty, entry.entry_price, entry.entry_price),
+                "strategy_id": entry.strategy_id,
+                "opened_at": entry.opened_at or now,
+                "updated_at": now,
+                "closed_at": None,
+            }
+            new_id = conn.execute(
+                insert(positions_t).values(values).returning(positions_t.c.id)
+            ).scalar_one()
+            return self._get(conn, account_id, int(new_id))
+
+    def edit(
+        self, account_id: str, entry_id: int, changes: BookChanges, now: datetime
+    ) -> BookEntry:
+        with self._write() as conn:
+            current = self._get(conn, account_id, entry_id)
+            if not current.is_open:
+                raise BadInput(f"position {entry_id} is closed; the book's history is not edited")
+            side = changes.side or ("short" if current.qty < 0 else "long")
+            size = abs(changes.qty) if changes.qty is not None else abs(current.qty)
+            qty = signed(size, side)
+            entry_price = changes.entry_price or current.avg_entry_price
+            values: dict[str, Any] = {
+                "qty": qty,
+                "side": side,
+                "avg_entry_price": entry_price,
+                **valuation(qty, entry_price, current.current_price),
+                "updated_at": now,
+            }
+            if changes.strategy_id is not None:
+                values["strategy_id"] = changes.strategy_id or None
+            if changes.opened_at is not None:
+                values["opened_at"] = changes.opened_at
+            conn.execute(update(positions_t).where(positions_t.c.id == entry_id).values(values))
+            return self._get(conn, account_id, entry_id)
+
+    def remove(self, account_id: str, entry_id: int) -> BookEntry:
+        with self._write() as conn:
+            current = self._get(conn, account_id, entry_id)
+            conn.execute(delete(positions_t).where(positions_t.c.id == entry_id))
+            return current
+
+
+__all__ = ["SqlBookStore"]

@@ -1,0 +1,111 @@
+"""`pm book`: list, show, add, edit and remove rows of the local positions book.
+
+The book belongs to the account the current credentials reach, as the book learned it from
+an earlier `pm positions`, `pm snapshot` or `pm reconcile`; before that there is no book to
+edit (NotFound). Input is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pm.domain.book import (
+    BookChanges,
+    BookEntry,
+    NewBookEntry,
+    parse_price,
+    parse_side,
+    parse_size,
+    parse_symbol,
+    signed,
+)
+from pm.domain.errors import BadInput, NotFound
+from pm.ports import BookStore, Clock, Repository
+
+
+@dataclass(frozen=True, slots=True)
+class BookInput:
+    """What the user typed, as text; parsed and checked here, not in the CLI."""
+
+    qty: str | None = None
+    side: str | None = None
+    entry_price: str | None = None
+    strategy_id: str | None = None
+    opened_at: datetime | None = None
+
+
+def account_of(repo: Repository, identity: str) -> str:
+    account_id = repo.account_for(identity)
+    if account_id is None:
+        raise NotFound(
+            "no book for this account yet: run pm positions or pm reconcile first, "
+            "so pm learns which account these credentials reach"
+        )
+    return account_id
+
+
+def entries(
+    repo: Repository, store: BookStore, identity: str, *, include_closed: bool
+) -> list[BookEntry]:
+    return store.entries(account_of(repo, identity), include_closed=include_closed)
+
+
+def show(repo: Repository, store: BookStore, identity: str, entry_id: int) -> BookEntry:
+    return store.get(account_of(repo, identity), entry_id)
+
+
+def _opened_at(value: datetime | None, clock: Clock) -> datetime | None:
+    if value is not None and value > clock.now():
+        raise BadInput("--opened-at is in the future")
+    return value
+
+
+def add(
+    repo: Repository,
+    store: BookStore,
+    identity: str,
+    clock: Clock,
+    *,
+    symbol: str,
+    given: BookInput,
+) -> BookEntry:
+    if given.qty is None or given.entry_price is None:
+        raise BadInput("pm book add needs --qty and --entry-price")
+    side = parse_side(given.side) or "long"
+    entry = NewBookEntry(
+        symbol=parse_symbol(symbol),
+        qty=signed(parse_size(given.qty), side),
+        side=side,
+        entry_price=parse_price(given.entry_price),
+        strategy_id=given.strategy_id or None,
+        opened_at=_opened_at(given.opened_at, clock),
+    )
+    return store.add(account_of(repo, identity), entry, clock.now())
+
+
+def edit(
+    repo: Repository,
+    store: BookStore,
+    identity: str,
+    clock: Clock,
+    entry_id: int,
+    given: BookInput,
+) -> BookEntry:
+    side = parse_side(given.side)
+    changes = BookChanges(
+        qty=None if given.qty is None else parse_size(given.qty),
+        side=side,
+        entry_price=None if given.entry_price is None else parse_price(given.entry_price),
+        strategy_id=given.strategy_id,
+        opened_at=_opened_at(given.opened_at, clock),
+    )
+    if changes.empty:
+        raise BadInput(
+            "nothing to change: give --qty, --side, --entry-price, --strategy-id or --opened-at"
+        )
+    return store.edit(account_of(repo, identity), entry_id, changes, clock.now())
+
+
+def remove(repo: Repository, store: BookStore, identity: str, entry_id: int) -> BookEntry:
+    return store.remove(account_of(repo, identity), entry_id)

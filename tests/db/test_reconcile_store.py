@@ -1,0 +1,372 @@
+"""Reconciliation against the real store, every scenario on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+
+from pm.db import reconcile_store as store_module
+from pm.db.engine import Database, open_database
+from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
+from pm.db.reconcile_store import SqlJobStore, SqlReconcileStore
+from pm.db.repository import SqlRepository
+from pm.domain.portfolio import drop_dust
+from pm.domain.reconcile import ALREADY_RUNNING, RunRecord, diff
+from pm.services.reconcile import ReconcileResult, reconcile
+from tests.support.reconcile_fakes import T0, MemoryBroker, SteppedClock, pos
+
+INTERVAL = timedelta(minutes=5)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    with open_database(db_url) as db:
+        yield db
+
+
+@pytest.fixture
+def repo(database: Database) -> SqlRepository:
+    return database.repository()
+
+
+@pytest.fixture
+def store(database: Database) -> SqlReconcileStore:
+    return SqlReconcileStore(database.engine)
+
+
+@pytest.fixture
+def clock() -> SteppedClock:
+    return SteppedClock()
+
+
+@pytest.fixture
+def broker() -> MemoryBroker:
+    return MemoryBroker(positions=[pos("AAPL"), pos("MSFT", "5", "400", "380")])
+
+
+def run(
+    broker: MemoryBroker,
+    repo: SqlRepository,
+    store: SqlReconcileStore,
+    clock: SteppedClock,
+    **kw: Any,
+) -> ReconcileResult:
+    kw.setdefault("force", True)
+    kw.setdefault("trigger", "forced" if kw["force"] else "manual")
+    return reconcile(broker, repo, store, clock, interval=INTERVAL, **kw)
+
+
+def open_rows(database: Database, account: str = "acct-1") -> dict[str, dict[str, Any]]:
+    table = PositionRow.__table__
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            select(table).where(table.c.account_id == account, table.c.closed_at.is_(None))
+        ).all()
+    return {r.symbol: dict(r._mapping) for r in rows}
+
+
+def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables a reconciliation touches, for before/after comparisons."""
+    out = {}
+    with database.engine.connect() as conn:
+        for model in (PositionRow, PositionConflictRow, ReconciliationRunRow, JobRow):
+            table = model.__table__
+            out[table.name] = sorted((tuple(r) for r in conn.execute(select(table))), key=str)
+    return out
+
+
+def assert_book_equals_broker(database: Database, broker: MemoryBroker) -> None:
+    held = {p.symbol: p for p in drop_dust(broker.positions)}
+    rows = open_rows(database, broker.account_id)
+    assert set(rows) == set(held)
+    for symbol, p in held.items():
+        row = rows[symbol]
+        assert (row["qty"], row["current_price"], row["avg_entry_price"]) == (
+            p.qty,
+            p.current_price,
+            p.avg_entry_price,
+        )
+
+
+def test_first_run_adds_everything(database, repo, store, clock, broker) -> None:
+    result = run(broker, repo, store, clock)
+    assert result.failure is None
+    r = result.run
+    assert (r.status, r.trigger, r.added, r.removed, r.updated, r.conflicts) == (
+        "completed",
+        "forced",
+        2,
+        0,
+        0,
+        0,
+    )
+    assert r.run_id is not None
+    assert r.finished_at is not None
+    assert T0 < r.started_at < r.finished_at
+    assert r.duration_ms == (r.finished_at - r.started_at) // timedelta(milliseconds=1)
+    rows = open_rows(database)
+    assert rows["AAPL"]["strategy_id"] is None
+    assert rows["MSFT"]["qty"] == Decimal(5)
+    assert result.next_due_at == r.started_at + INTERVAL
+    assert_book_equals_broker(database, broker)
+
+
+def test_removed_is_closed_not_deleted(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock)
+    broker.positions = [pos("AAPL")]
+    r = run(broker, repo, store, clock).run
+    assert (r.added, r.removed, r.updated, r.conflicts) == (0, 1, 0, 0)
+    table = PositionRow.__table__
+    with database.engine.connect() as conn:
+        msft = conn.execute(select(table).where(table.c.symbol == "MSFT")).one()
+    assert msft.closed_at is not None
+    assert msft.qty == Decimal(5)
+    assert_book_equals_broker(database, broker)
+
+
+def test_conflict_is_recorded_and_broker_wins(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock)
+    broker.positions = [pos("AAPL", qty="12", price="101"), pos("MSFT", "5", "400", "380")]
+    r = run(broker, repo, store, clock).run
+    assert (r.added, r.removed, r.updated, r.conflicts) == (0, 0, 0, 1)
+    [conflict] = store.conflicts("acct-1")
+    assert (conflict.symbol, conflict.field, conflict.db_value, conflict.broker_value) == (
+        "AAPL",
+        "qty",
+        Decimal(10),
+        Decimal(12),
+    )
+    assert conflict.resolution == "broker_wins"
+    assert conflict.resolved is True
+    assert conflict.run_id == r.run_id
+    assert conflict.resolved_at is not None
+    assert open_rows(database)["AAPL"]["current_price"] == Decimal(101)
+    assert_book_equals_broker(database, broker)
+
+
+def test_price_only_change_updates_prices(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock)
+    broker.positions = [pos("AAPL", price="123.45"), pos("MSFT", "5", "400", "381")]
+    r = run(broker, repo, store, clock).run
+    assert (r.added, r.removed, r.updated, r.conflicts) == (0, 0, 2, 0)
+    rows = open_rows(database)
+    assert rows["AAPL"]["current_price"] == Decimal("123.45")
+    assert rows["AAPL"]["market_value"] == Decimal("1234.50")
+    assert rows["MSFT"]["avg_entry_price"] == Decimal(381)
+    assert store.conflicts("acct-1") == []
+
+
+def test_no_change_writes_only_the_run(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock)
+    before = dump(database)
+    r = run(broker, repo, store, clock).run
+    assert (r.status, r.added, r.removed, r.updated, r.conflicts) == ("completed", 0, 0, 0, 0)
+    after = dump(database)
+    assert after["positions"] == before["positions"]
+    assert len(after["reconciliation_runs"]) == len(before["reconciliation_runs"]) + 1
+
+
+def test_dust_is_dropped(database, repo, store, clock, broker) -> None:
+    broker.positions = [pos("AAPL"), pos("NEE", qty="0.00004")]
+    r = run(broker, repo, store, clock).run
+    assert r.added == 1
+    assert set(open_rows(database)) == {"AAPL"}
+
+
+def test_skipped_when_not_due_then_due_after_interval(database, repo, store, clock, broker):
+    first = run(broker, repo, store, clock, force=False).run
+    assert (first.status, first.trigger) == ("completed", "manual")
+    clock.advance(timedelta(minutes=4))
+    calls = broker.calls
+    skipped = run(broker, repo, store, clock, force=False)
+    assert skipped.run.status == "skipped"
+    assert skipped.run.error is not None
+    assert skipped.run.error.startswith("not due until ")
+    assert skipped.next_due_at == first.started_at + INTERVAL
+    assert broker.calls == calls  # not even a broker call
+    assert skipped.run.run_id is not None  # stored, for history
+    clock.advance(timedelta(minutes=1))
+    assert run(broker, repo, store, clock, force=False).run.status == "completed"
+
+
+def test_failed_and_skipped_runs_do_not_count_as_completed(database, repo, store, clock, broker):
+    run(broker, repo, store, clock, force=False)
+    clock.advance(INTERVAL)
+    broker.down = True
+    failed = run(broker, repo, store, clock, force=False)
+    assert failed.run.status == "failed"
+    broker.down = False
+    # due at once after a failure: the interval counts from the last completed run
+    assert run(broker, repo, store, clock, force=False).run.status == "completed"
+
+
+def test_forced_runs_even_when_not_due(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock, force=False)
+    forced = run(broker, repo, store, clock, force=True)
+    assert (forced.run.status, forced.run.trigger) == ("completed", "forced")
+
+
+def test_locked_account_is_skipped_as_already_running(database, repo, store, clock, broker):
+    run(broker, repo, store, clock)  # learn the account
+    other = SqlReconcileStore(database.engine)
+    with other.lock("acct-1") as held:
+        assert held
+        assert store.is_running("acct-1")
+        calls = broker.calls
+        result = run(broker, repo, store, clock)
+        assert (result.run.status, result.run.error) == ("skipped", ALREADY_RUNNING)
+        assert broker.calls == calls
+    assert not store.is_running("acct-1")
+    assert run(broker, repo, store, clock).run.status == "completed"
+
+
+def test_wait_gets_the_lock_when_the_holder_finishes(database, repo, store, clock, broker):
+    run(broker, repo, store, clock)
+    other = SqlReconcileStore(database.engine)
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with other.lock("acct-1") as held:
+            assert held
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    threading.Timer(0.3, release.set).start()
+    result = run(broker, repo, store, clock, wait_s=10)
+    thread.join()
+    assert result.run.status == "completed"
+
+
+def test_wait_times_out_as_skipped(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock)
+    with SqlReconcileStore(database.engine).lock("acct-1") as held:
+        assert held
+        result = run(broker, repo, store, clock, wait_s=0.3)
+    assert (result.run.status, result.run.error) == ("skipped", ALREADY_RUNNING)
+
+
+def test_broker_failure_stores_failed_run_and_touches_nothing(
+    database, repo, store, clock, broker
+) -> None:
+    run(broker, repo, store, clock)
+    before = open_rows(database)
+    broker.down = True
+    result = run(broker, repo, store, clock)
+    assert result.run.status == "failed"
+    assert result.failure is not None
+    assert result.failure.kind == "BrokerUnavailable"
+    assert result.run.error == "memory broker is down"
+    assert open_rows(database) == before
+    assert store.runs("acct-1", limit=1)[0].status == "failed"
+
+
+def test_crash_midway_through_apply_leaves_the_database_as_before(
+    database, repo, store, clock, broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(broker, repo, store, clock)
+    broker.positions = [pos("AAPL", qty="11"), pos("NVDA"), pos("MSFT", "5", "401", "380")]
+    before = dump(database)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("injected after the closes, inserts and conflicts ran")
+
+    monkeypatch.setattr(store_module, "_update_prices", boom)
+    changes = diff(broker.positions, store.open_book("acct-1"))
+    assert changes.added
+    assert changes.conflicts
+    assert changes.updated
+    started = RunRecord(None, "acct-1", "completed", "forced", clock.now(), 0)
+    with pytest.raises(RuntimeError, match="injected"):
+        store.apply(started, changes, clock)
+    assert dump(database) == before
+    # and through the service: a failed run is recorded, positions untouched
+    with pytest.raises(RuntimeError, match="injected"):
+        run(broker, repo, store, clock)
+    after = dump(database)
+    assert after["positions"] == before["positions"]
+    assert after["position_conflicts"] == before["position_conflicts"]
+    assert store.runs("acct-1", limit=1)[0].status == "failed"
+
+
+def test_history_and_conflicts_filters(database, repo, store, clock, broker) -> None:
+    run(broker, repo, store, clock)
+    clock.advance(timedelta(hours=1))
+    mid = clock.at
+    broker.positions = [pos("AAPL", qty="3"), pos("MSFT", qty="4")]
+    run(broker, repo, store, clock)
+    assert [r.conflicts for r in store.runs("acct-1")] == [2, 0]
+    assert len(store.runs("acct-1", since=mid)) == 1
+    assert len(store.runs("acct-1", limit=1)) == 1
+    assert len(store.conflicts("acct-1", since=mid, limit=1)) == 1
+    assert store.conflicts("acct-1", since=mid + timedelta(days=1)) == []
+
+
+def test_job_claims_are_exclusive_and_follow_the_interval(database, repo) -> None:
+    jobs = SqlJobStore(database.engine)
+    repo.register_account("acct-1", "memory:acct-1", T0)
+    assert jobs.claim("acct-1", "reconcile", 60, T0)
+    assert not jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=30))
+    jobs.finish("acct-1", "reconcile", "completed", None)
+    assert not jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=59))
+    assert jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=60))
+    jobs.finish("acct-1", "reconcile", "failed", "down")
+    [state] = jobs.jobs("acct-1")
+    assert (state.last_status, state.last_error) == ("failed", "down")
+    assert jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=61))  # retry at once
+
+
+def test_pg_lock_is_held_by_a_session(database: Database) -> None:
+    if database.backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    key = store_module.lock_key("acct-1")
+    with SqlReconcileStore(database.engine).lock("acct-1") as held:
+        assert held
+        with database.engine.connect() as conn:
+            count = conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            ).scalar_one()
+            assert count >= 1
+            assert not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            conn.rollback()
+
+
+position_lists = st.lists(
+    st.tuples(
+        st.sampled_from(["AAPL", "MSFT", "NVDA", "TSLA", "BTCUSD", "NEE", "XOM"]),
+        st.sampled_from(["0", "0.00004", "0.0001", "1", "2.5", "-3", "10"]),
+        st.sampled_from(["1", "99.99", "100", "250.5"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(first=position_lists, second=position_lists)
+def test_property_book_equals_broker_after_any_reconciliation(
+    database, repo, store, first, second
+) -> None:
+    """Whatever the book held and whatever the broker reports, after a run they agree."""
+    clock = SteppedClock()
+    account = f"acct-{abs(hash((tuple(first), tuple(second)))) % 10**9}"
+    broker = MemoryBroker(account_id=account)
+    for listing in (first, second):
+        broker.positions = [pos(s, q, p) for s, q, p in listing]
+        result = reconcile(broker, repo, store, clock, interval=INTERVAL, force=True)
+        assert result.failure is None
+        assert_book_equals_broker(database, broker)

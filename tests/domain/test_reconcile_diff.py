@@ -1,0 +1,75 @@
+"""The pure reconciliation diff and the due-time rule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pm.domain.portfolio import drop_dust
+from pm.domain.reconcile import BookPosition, diff, is_due, next_due
+from tests.support.reconcile_fakes import T0, pos
+
+
+def book(symbol: str, qty: str = "10", price: str = "100", entry: str = "90", id_: int = 1):
+    return BookPosition(id_, symbol, Decimal(qty), Decimal(entry), Decimal(price))
+
+
+def test_each_kind_of_difference() -> None:
+    result = diff(
+        [pos("NEW"), pos("QTY", qty="11"), pos("PX", price="101"), pos("SAME")],
+        [book("GONE", id_=1), book("QTY", id_=2), book("PX", id_=3), book("SAME", id_=4)],
+    )
+    assert [p.symbol for p in result.added] == ["NEW"]
+    assert [(r.symbol, r.id) for r in result.removed] == [("GONE", 1)]
+    [conflict] = result.conflicts
+    assert (conflict.position_id, conflict.db_qty, conflict.broker_qty) == (2, 10, 11)
+    assert [(u.position_id, u.broker.current_price) for u in result.updated] == [(3, 101)]
+    assert result.unchanged == 1
+    assert result.changes == 4
+
+
+def test_entry_price_change_is_an_update_and_equal_decimals_are_equal() -> None:
+    assert len(diff([pos("A", entry="91")], [book("A")]).updated) == 1
+    assert diff([pos("A", qty="10.00")], [book("A", qty="10")]).empty
+
+
+def test_dust_at_the_broker_counts_as_not_held() -> None:
+    result = diff([pos("NEE", qty="0.00004")], [book("NEE", qty="0.00004")])
+    assert [r.symbol for r in result.removed] == ["NEE"]
+    assert result.added == ()
+
+
+def test_due_rule() -> None:
+    interval = timedelta(minutes=5)
+    assert is_due(None, interval, T0)
+    assert next_due(None, interval) is None
+    assert not is_due(T0, interval, T0 + timedelta(minutes=4, seconds=59))
+    assert is_due(T0, interval, T0 + interval)
+
+
+symbols = st.sampled_from(["A", "B", "C", "D", "E"])
+quantities = st.sampled_from(["0.00001", "1", "2", "-1", "10"])
+prices = st.sampled_from(["1", "2", "3"])
+
+
+@given(
+    broker=st.lists(st.tuples(symbols, quantities, prices)),
+    stored=st.dictionaries(symbols, st.tuples(quantities, prices)),
+)
+def test_applying_the_diff_yields_the_broker_view(broker, stored) -> None:
+    live = [pos(s, q, p) for s, q, p in broker]
+    rows = [book(s, q, p, id_=i) for i, (s, (q, p)) in enumerate(sorted(stored.items()))]
+    result = diff(live, rows)
+    by_id = {r.id: (r.symbol, r.qty, r.current_price) for r in rows}
+    for r in result.removed:
+        del by_id[r.id]
+    for c in result.conflicts:
+        by_id[c.position_id] = (c.symbol, c.broker_qty, c.broker.current_price)
+    for u in result.updated:
+        by_id[u.position_id] = (u.broker.symbol, u.broker.qty, u.broker.current_price)
+    final = set(by_id.values()) | {(p.symbol, p.qty, p.current_price) for p in result.added}
+    expected = {p.symbol: p for p in drop_dust(live)}
+    assert final == {(p.symbol, p.qty, p.current_price) for p in expected.values()}
