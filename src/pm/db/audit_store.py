@@ -16,7 +16,7 @@ from sqlalchemy import Table, insert, select, update
 
 from pm.db.models import AuditLogRow
 from pm.db.repository import _Transactions
-from pm.domain.errors import NotFound
+from pm.domain.errors import DatabaseError, NotFound
 from pm.ports import AuditEntry
 
 audit = cast(Table, AuditLogRow.__table__)
@@ -57,8 +57,12 @@ class SqlAuditLog(_Transactions):
             "finished_at": None,
         }
         with self._write() as conn:
-            result = conn.execute(insert(audit).values(row).returning(audit.c.id))
-            return int(result.scalar_one())
+            # inserted_primary_key, not RETURNING: SQLite before 3.35 has no RETURNING
+            result = conn.execute(insert(audit).values(row))
+            (entry_id,) = result.inserted_primary_key or (None,)
+            if entry_id is None:
+                raise DatabaseError("audit_log: the new row's id was not reported")
+            return int(entry_id)
 
     def finish(self, entry_id: int, *, outcome: str, details: dict[str, Any], at: datetime) -> None:
         with self._write() as conn:
