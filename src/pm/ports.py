@@ -123,56 +123,6 @@ class WriteBehind(Protocol):
     def submit(self, write: Callable[[], object]) -> None: ...
 
 
-# --- Risk: sectors, market data, alerts (issue 4, first half) -------------------------------
-
-
-class SectorStore(Protocol):
-    """Where imported sector data lives (`universe_fundamentals`)."""
-
-    def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
-        """Stored sector per symbol, for those of `symbols` that have one."""
-        ...
-
-    def import_sectors(self, records: Sequence[SectorRecord], now: datetime) -> tuple[int, int]:
-        """Insert or update every record in ONE transaction; returns (inserted, updated)."""
-        ...
-
-
-class RiskStore(Protocol):
-    """What `pm risk` reads and writes besides sectors."""
-
-    def peak_equity(self, account_id: str) -> Decimal | None:
-        """The highest equity among the account's stored snapshots; None without any."""
-        ...
-
-    def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
-        """Store one run's alerts (one transaction)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class DailyCloses:
-    """Daily closing prices per symbol, oldest first; symbols without history are absent.
-
-    `unsupported` names symbols the source cannot give history for (crypto on the stocks
-    endpoint), so a caller can say why they are missing.
-    """
-
-    closes: dict[str, list[tuple[date, Decimal]]]
-    unsupported: tuple[str, ...] = ()
-
-
-class MarketData(Protocol):
-    """Historical prices. Raises `BrokerUnavailable` / `CredentialsError` like the Broker."""
-
-    @property
-    def name(self) -> str: ...
-
-    def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> DailyCloses:
-        """Split- and dividend-adjusted daily closes for `symbols` between start and end."""
-        ...
-
-
 # -- circuit breaker, audit log, latest prices (pre-trade validation and closing) -------------
 
 
@@ -243,6 +193,56 @@ class LatestPrices(Protocol):
 
     def latest_price(self, symbol: str) -> Decimal | None:
         """None when there is no recent trade (or no market data for the symbol)."""
+        ...
+
+
+# --- Risk: sectors, market data, alerts (issue 4, first half) -------------------------------
+
+
+class SectorStore(Protocol):
+    """Where imported sector data lives (`universe_fundamentals`)."""
+
+    def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
+        """Stored sector per symbol, for those of `symbols` that have one."""
+        ...
+
+    def import_sectors(self, records: Sequence[SectorRecord], now: datetime) -> tuple[int, int]:
+        """Insert or update every record in ONE transaction; returns (inserted, updated)."""
+        ...
+
+
+class RiskStore(Protocol):
+    """What `pm risk` reads and writes besides sectors."""
+
+    def peak_equity(self, account_id: str) -> Decimal | None:
+        """The highest equity among the account's stored snapshots; None without any."""
+        ...
+
+    def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
+        """Store one run's alerts (one transaction)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DailyCloses:
+    """Daily closing prices per symbol, oldest first; symbols without history are absent.
+
+    `unsupported` names symbols the source cannot give history for (crypto on the stocks
+    endpoint), so a caller can say why they are missing.
+    """
+
+    closes: dict[str, list[tuple[date, Decimal]]]
+    unsupported: tuple[str, ...] = ()
+
+
+class MarketData(Protocol):
+    """Historical prices. Raises `BrokerUnavailable` / `CredentialsError` like the Broker."""
+
+    @property
+    def name(self) -> str: ...
+
+    def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> DailyCloses:
+        """Split- and dividend-adjusted daily closes for `symbols` between start and end."""
         ...
 
 

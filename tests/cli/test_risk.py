@@ -134,6 +134,8 @@ def test_within_limits_exits_0(pm: PmRunner, data: FakeAlpaca, pm_home: Path) ->
     assert report["sector_breached"] is False
     assert report["drawdown_pct"] == Decimal("0.0000")
     assert stored_alerts(pm_home) == []
+    assert report["circuit_breaker"] == "ACTIVE"
+    assert report["circuit_breaker_tripped_now"] is False
 
 
 def test_drawdown_from_stored_snapshots(pm: PmRunner, data: FakeAlpaca) -> None:
@@ -148,6 +150,22 @@ def test_drawdown_from_stored_snapshots(pm: PmRunner, data: FakeAlpaca) -> None:
     assert report["risk_level"] == "CRITICAL"
     assert out.code == 1
     assert report["alerts"][0]["code"] == "drawdown_breached"
+
+
+def test_a_critical_book_trips_the_breaker_once(pm: PmRunner, data: FakeAlpaca) -> None:
+    first = pm("risk", "--json", "--var-method", "flat")
+    assert first.code == 1
+    assert first.json()["risk_level"] == "CRITICAL"
+    assert first.json()["circuit_breaker"] == "HALTED"
+    assert first.json()["circuit_breaker_tripped_now"] is True
+    status = pm("breaker", "status", "--json").json()
+    assert status["state"] == "HALTED"
+    assert "CRITICAL" in status["reason"]
+    again = pm("risk", "--json", "--var-method", "flat").json()
+    assert again["circuit_breaker"] == "HALTED"
+    assert again["circuit_breaker_tripped_now"] is False
+    table = pm("risk", "--var-method", "flat")
+    assert "HALTED" in table.stdout
 
 
 def test_limits_come_from_settings(

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError, NotFound
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position, Source
@@ -27,7 +28,16 @@ from pm.domain.var import (
     portfolio_pnl,
 )
 from pm.logging import get_logger
-from pm.ports import Broker, Clock, MarketData, RiskStore, SectorStore, WriteBehind
+from pm.ports import (
+    BreakerStore,
+    Broker,
+    Clock,
+    MarketData,
+    RiskStore,
+    SectorStore,
+    WriteBehind,
+)
+from pm.services.breaker import trip_if
 from pm.services.live import book_in_flight, source_of
 from pm.services.sectors import SectorResolver
 
@@ -48,6 +58,8 @@ class RiskReport:
     sectors: dict[str, Sector]
     source: Source
     requested_method: VarMethod | None
+    breaker: BreakerStatus
+    breaker_tripped_now: bool
     warnings: list[str] = field(default_factory=list)
     var_excluded: tuple[str, ...] = ()  # held symbols the VaR estimate had no history for
 
@@ -56,6 +68,7 @@ def assess_risk(
     broker: Broker,
     open_stores: Callable[[], RiskStores],
     market_data: Callable[[], MarketData],
+    breakers: Callable[[], BreakerStore],
     clock: Clock,
     writes: WriteBehind,
     limits: RiskLimits,
@@ -67,6 +80,7 @@ def assess_risk(
     `var_method` None means historical when daily bars can be had, flat otherwise; an
     explicit historical / parametric request also falls back to flat (with a warning) when
     the history is missing. Market data is only asked for when a method needs it.
+    A CRITICAL level or a daily loss over the limit trips the circuit breaker at once.
     """
     with book_in_flight(broker) as pending:
         stores = open_stores()
@@ -98,6 +112,16 @@ def assess_risk(
             )
     if assessment.alerts:
         writes.submit(lambda: stores.save_alerts(account.account_id, assessment.alerts, now))
+    breaker_store = breakers()
+    halted_before = breaker_store.get(account.account_id)
+    breaker = trip_if(
+        breaker_store,
+        clock,
+        account.account_id,
+        max_daily_loss_pct=limits.max_daily_loss_pct,
+        account=account,
+        risk_level=assessment.level.name,
+    )
     return RiskReport(
         account_id=account.account_id,
         assessment=assessment,
@@ -105,6 +129,8 @@ def assess_risk(
         sectors=sectors,
         source=source,
         requested_method=var_method,
+        breaker=breaker,
+        breaker_tripped_now=breaker.halted and not (halted_before and halted_before.halted),
         warnings=warnings,
         var_excluded=excluded,
     )

@@ -50,6 +50,8 @@ def as_json(report: RiskReport) -> dict[str, Any]:
         "drawdown_breached": a.drawdown_breached,
         "risk_level": a.level.name,
         "alerts": [alert_json(x) for x in a.alerts],
+        "circuit_breaker": report.breaker.state,
+        "circuit_breaker_tripped_now": report.breaker_tripped_now,
         "positions": [
             {
                 "symbol": symbol,
@@ -63,6 +65,14 @@ def as_json(report: RiskReport) -> dict[str, Any]:
         ],
         "source": source_json(report.source),
     }
+
+
+def _breaker_line(report: RiskReport) -> str:
+    b = report.breaker
+    if not b.halted:
+        return "[green]ACTIVE[/]"
+    now = " [bold](tripped now)[/]" if report.breaker_tripped_now else ""
+    return f"[bold red]HALTED[/]{now}: {b.reason}"
 
 
 def breach_line(report: RiskReport) -> str:
@@ -105,6 +115,7 @@ def show(report: RiskReport, json_: bool) -> None:
     ]
     if v.cvar_95 is not None and v.cvar_99 is not None:
         rows.append(("CVaR 95 % / 99 %", f"{money(v.cvar_95)} / {money(v.cvar_99)}"))
+    rows.append(("Circuit breaker", _breaker_line(report)))
     for label, value in rows:
         summary.add_row(label, value)
     sectors = Table(title="Sector exposure", title_justify="left")
