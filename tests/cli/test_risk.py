@@ -67,6 +67,14 @@ def test_demo_breaches_exit_1_and_stores_alerts(pm: PmRunner, pm_home: Path) -> 
     assert ("critical", "concentration_breached", symbol) in rows
 
 
+def test_dust_is_not_part_of_the_risk_picture(pm: PmRunner) -> None:
+    report = pm("--demo", "risk", "--json", "--var-method", "flat").json()
+    symbols = {p["symbol"] for p in report["positions"]}
+    assert "NEE" not in symbols  # the demo's dust lot (0.00004 shares)
+    assert "AAPL" in symbols
+    assert "Utilities" not in report["sector_exposure"]
+
+
 def test_demo_flat_method(pm: PmRunner) -> None:
     report = pm("--demo", "risk", "--json", "--var-method", "flat").json()
     equity = report["equity"]

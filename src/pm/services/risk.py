@@ -15,6 +15,7 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError, NotFound
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position, Source
+from pm.domain.portfolio import drop_dust
 from pm.domain.risk import Exposure, RiskAssessment, assess, measure
 from pm.domain.sectors import Sector, normalize_symbol
 from pm.domain.var import (
@@ -84,7 +85,8 @@ def assess_risk(
     """
     with book_in_flight(broker) as pending:
         stores = open_stores()
-        account, positions = pending.result()
+        account, fetched = pending.result()
+    positions = drop_dust(fetched)
     source = source_of(broker, clock)
     resolver = SectorResolver(stores)
     sectors = resolver.resolve_many(
