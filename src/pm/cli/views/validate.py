@@ -60,7 +60,7 @@ def show(result: ValidationResult, json_: bool) -> None:
     table.add_column("detail")
     table.add_row("position limit", _mark(d.position_limit_ok), f"{pct} of equity")
     table.add_row("sector limit", _mark(d.sector_limit_ok), f"{d.sector}: {spct} of equity")
-    table.add_row("daily loss", _mark(d.daily_loss_ok), f"{d.daily_loss_pct:.2f} % today")
+    table.add_row("daily loss", _mark(d.daily_loss_ok), f"P/L {-d.daily_loss_pct:+.2f} % today")
     table.add_row("circuit breaker", _mark(d.circuit_breaker_ok), result.breaker.state)
     table.add_row(
         "buying power", _mark(d.buying_power_ok), f"needs {money(d.required_buying_power)}"
@@ -73,9 +73,10 @@ def show(result: ValidationResult, json_: bool) -> None:
         f"@ {money(result.price)} ({result.price_source}){reducing}",
         markup=True,
     )
+    signed = result.qty if result.order.side == "buy" else -result.qty
     console.print(
-        f"position after: {quantity(result.current_qty)} -> estimated value "
-        f"{money(d.estimated_position_value)}"
+        f"position: {quantity(result.current_qty)} -> {quantity(result.current_qty + signed)}, "
+        f"estimated value {money(d.estimated_position_value)}"
     )
     console.print(table)
     for reason in d.reasons:
