@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, update
 
 from pm.db.models import AuditLogRow
+from pm.db.queries import newest_first
 from pm.db.repository import _Transactions
 from pm.domain.errors import DatabaseError, NotFound
 from pm.ports import AuditEntry
@@ -77,11 +78,7 @@ class SqlAuditLog(_Transactions):
     def entries(
         self, account_id: str | None = None, *, limit: int | None = None
     ) -> list[AuditEntry]:
-        query = select(audit).order_by(audit.c.created_at.desc(), audit.c.id.desc())
-        if account_id is not None:
-            query = query.where(audit.c.account_id == account_id)
-        if limit is not None:
-            query = query.limit(limit)
+        query = newest_first(audit, "created_at", account_id, limit=limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [

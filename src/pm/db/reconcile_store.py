@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pm.db.errors import translated
 from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
+from pm.db.queries import newest_first
 from pm.db.repository import POSITION_FIELDS, _ensure_account, _Transactions, _upsert_insert
 from pm.domain.models import Position
 from pm.domain.reconcile import (
@@ -357,30 +358,14 @@ class SqlReconcileStore(_Transactions):
     def runs(
         self, account_id: str, *, since: datetime | None = None, limit: int | None = None
     ) -> list[RunRecord]:
-        query = (
-            select(runs_t)
-            .where(runs_t.c.account_id == account_id)
-            .order_by(runs_t.c.started_at.desc(), runs_t.c.id.desc())
-        )
-        if since is not None:
-            query = query.where(runs_t.c.started_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
+        query = newest_first(runs_t, "started_at", account_id, since=since, limit=limit)
         with self._read() as conn:
             return [_run_from_row(row) for row in conn.execute(query)]
 
     def conflicts(
         self, account_id: str, *, since: datetime | None = None, limit: int | None = None
     ) -> list[ConflictRecord]:
-        query = (
-            select(conflicts_t)
-            .where(conflicts_t.c.account_id == account_id)
-            .order_by(conflicts_t.c.detected_at.desc(), conflicts_t.c.id.desc())
-        )
-        if since is not None:
-            query = query.where(conflicts_t.c.detected_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
+        query = newest_first(conflicts_t, "detected_at", account_id, since=since, limit=limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [

@@ -30,6 +30,7 @@ from pm.db.models import (
     PositionRow,
     SnapshotRow,
 )
+from pm.db.queries import newest_first
 from pm.domain.errors import DatabaseError
 from pm.domain.models import Order, OrderSide, Position, Source, SourceType
 from pm.domain.portfolio import Snapshot
@@ -223,15 +224,7 @@ class SqlRepository(_Transactions):
     def snapshots(
         self, account_id: str, *, since: datetime | None, limit: int | None
     ) -> list[Snapshot]:
-        query = (
-            select(snapshots_t)
-            .where(snapshots_t.c.account_id == account_id)
-            .order_by(snapshots_t.c.taken_at.desc(), snapshots_t.c.id.desc())
-        )
-        if since is not None:
-            query = query.where(snapshots_t.c.taken_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
+        query = newest_first(snapshots_t, "taken_at", account_id, since=since, limit=limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [_snapshot_from_row(row) for row in rows]

@@ -12,6 +12,7 @@ from sqlalchemy import Float, Table, bindparam, insert, select, update
 from sqlalchemy import cast as sql_cast
 
 from pm.db.models import AlertRow, SnapshotRow, UniverseFundamentalRow
+from pm.db.queries import newest_first
 from pm.db.repository import _ensure_account, _Transactions
 from pm.domain.risk import Alert
 from pm.domain.sectors import SectorRecord
@@ -113,13 +114,8 @@ class SqlRiskStore(_Transactions):
 
     def alerts(self, account_id: str, *, limit: int | None = None) -> list[Alert]:
         """Stored alerts of the account, newest first."""
+        stmt = newest_first(alerts_t, "created_at", account_id, limit=limit)
         with self._read() as conn:
-            stmt = (
-                select(alerts_t)
-                .where(alerts_t.c.account_id == account_id)
-                .order_by(alerts_t.c.created_at.desc(), alerts_t.c.id.desc())
-                .limit(limit)
-            )
             return [
                 Alert(r.level, r.code, r.message, symbol=r.symbol, sector=r.sector)
                 for r in conn.execute(stmt)
