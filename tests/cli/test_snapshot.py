@@ -79,6 +79,9 @@ def test_snapshot_is_stored_and_listed_by_history(
     assert len(rows) == 1
     assert rows[0]["equity"] == first["equity"]
     assert rows[0]["timestamp"] == first["timestamp"]
+    assert set(rows[0]) == SNAPSHOT_FIELDS | {"positions"}
+    assert rows[0]["source"]["type"] == "live"  # as it was when taken; the table says "stored"
+    assert {p["symbol"] for p in rows[0]["positions"]} == {"AAPL", "TSLA", "BTCUSD"}
     csv = pm("history", "--csv")
     assert csv.stdout.splitlines()[0].startswith("timestamp,account_id,equity")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pm.cli.output import print_csv, print_json, stdout_console
 from pm.cli.views.common import money, percent
+from pm.cli.views.snapshot import snapshot_json
 from pm.domain.portfolio import Snapshot
 
 COLUMNS = (
@@ -26,25 +27,9 @@ COLUMNS = (
 
 
 def as_json(s: Snapshot) -> dict[str, Any]:
+    """A stored snapshot: the snapshot fields plus what it held."""
     return {
-        "timestamp": s.timestamp,
-        "account_id": s.account_id,
-        "equity": s.equity,
-        "last_equity": s.last_equity,
-        "cash": s.cash,
-        "buying_power": s.buying_power,
-        "long_market_value": s.long_market_value,
-        "short_market_value": s.short_market_value,
-        "daily_pl": s.daily_pl,
-        "daily_pl_pct": s.daily_pl_pct,
-        "unrealized_pl": s.unrealized_pl,
-        "realized_pl": s.realized_pl,
-        "total_pl": s.total_pl,
-        "positions_count": s.positions_count,
-        "long_count": s.long_count,
-        "short_count": s.short_count,
-        "source": s.source.type,
-        "broker": s.source.broker,
+        **snapshot_json(s),
         "positions": [
             {"symbol": p.symbol, "qty": p.qty, "side": p.side, "market_value": p.market_value}
             for p in s.positions
@@ -57,7 +42,7 @@ def show(snapshots: Sequence[Snapshot], *, json_: bool = False, csv: bool = Fals
         print_json([as_json(s) for s in snapshots])
         return
     if csv:
-        print_csv(COLUMNS, (as_json(s) for s in snapshots))
+        print_csv(COLUMNS, ({**snapshot_json(s), "source": s.source.type} for s in snapshots))
         return
     from rich.table import Table
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pm.cli.output import print_json, stdout_console, warn
 from pm.cli.views.common import humane_age, money, percent, source_json, source_line
+from pm.domain.portfolio import Snapshot
 from pm.services.snapshot import SnapshotResult
 
 
 def as_json(result: SnapshotResult) -> dict[str, Any]:
-    s = result.snapshot
+    return snapshot_json(result.snapshot, result.age)
+
+
+def snapshot_json(s: Snapshot, age: timedelta | None = None) -> dict[str, Any]:
+    """The documented snapshot fields (shared by `pm snapshot` and `pm history`)."""
     return {
         "account_id": s.account_id,
         "equity": s.equity,
@@ -29,7 +35,7 @@ def as_json(result: SnapshotResult) -> dict[str, Any]:
         "long_count": s.long_count,
         "short_count": s.short_count,
         "timestamp": s.timestamp,
-        "source": source_json(s.source, result.age),
+        "source": source_json(s.source, age),
     }
 
 
