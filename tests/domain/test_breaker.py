@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pm.domain.breaker import auto_trip_reason, daily_loss_pct, never_tripped
-from pm.domain.orders import MAX_CLIENT_ORDER_ID, client_order_id, is_reducing, opening_qty
+from pm.domain.orders import is_reducing, opening_qty
 
 D = Decimal
 
@@ -70,21 +70,3 @@ def test_reducing_and_opening(
 ) -> None:
     assert is_reducing(current, side, qty) is reducing  # type: ignore[arg-type]
     assert opening_qty(current, side, qty) == opening  # type: ignore[arg-type]
-
-
-def test_client_order_id_is_deterministic_short_and_distinct() -> None:
-    args = {"account_id": "acct", "symbol": "aapl", "side": "buy", "intent": "run-7"}
-    first = client_order_id("rebalance", qty=D(10), **args)  # type: ignore[arg-type]
-    assert first == client_order_id("rebalance", qty=D("10.00"), **args)  # type: ignore[arg-type]
-    assert first.startswith("pm-rebalance-")
-    assert len(first) <= MAX_CLIENT_ORDER_ID
-    others = {
-        client_order_id("rebalance", qty=D(11), **args),  # type: ignore[arg-type]
-        client_order_id("exit", qty=D(10), **args),  # type: ignore[arg-type]
-        client_order_id("rebalance", qty=D(10), **{**args, "intent": "run-8"}),  # type: ignore[arg-type]
-        client_order_id("rebalance", qty=D(10), **{**args, "side": "sell"}),  # type: ignore[arg-type]
-    }
-    assert first not in others
-    assert len(others) == 4
-    with pytest.raises(ValueError, match="action"):
-        client_order_id("Bad Action", qty=D(1), **args)  # type: ignore[arg-type]

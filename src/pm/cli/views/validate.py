@@ -6,6 +6,7 @@ from typing import Any
 
 from pm.cli.output import print_json, stdout_console
 from pm.cli.views.common import money, quantity, source_json
+from pm.domain.orders import resulting_qty
 from pm.services.validate import ValidationResult
 
 
@@ -73,9 +74,9 @@ def show(result: ValidationResult, json_: bool) -> None:
         f"@ {money(result.price)} ({result.price_source}){reducing}",
         markup=True,
     )
-    signed = result.qty if result.order.side == "buy" else -result.qty
+    after = resulting_qty(result.current_qty, result.order.side, result.qty)
     console.print(
-        f"position: {quantity(result.current_qty)} -> {quantity(result.current_qty + signed)}, "
+        f"position: {quantity(result.current_qty)} -> {quantity(after)}, "
         f"estimated value {money(d.estimated_position_value)}"
     )
     console.print(table)
