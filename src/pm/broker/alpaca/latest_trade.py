@@ -9,46 +9,17 @@ decoded straight to Decimal). Crypto and any failure give None: the caller then 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
 
+from pm.broker.alpaca.data_client import AlpacaDataClient
 from pm.domain.errors import PmError
 from pm.domain.money import parse_decimal
-from pm.ports import Clock
-
-if TYPE_CHECKING:
-    from pm.broker.alpaca.transport import Transport
 
 
-class AlpacaLatestTrades:
+class AlpacaLatestTrades(AlpacaDataClient):
     """Implements `pm.ports.LatestPrices` for US equities."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        secret_key: str,
-        data_url: str,
-        clock: Clock,
-        deadline_s: float = 10.0,
-        feed: str = "iex",
-    ) -> None:
-        self._args: dict[str, Any] = {
-            "api_key": api_key,
-            "secret_key": secret_key,
-            "base_url": data_url.rstrip("/"),
-            "clock": clock,
-        }
-        self._deadline_s = deadline_s
-        self._feed = feed
-        self._transport: Transport | None = None
-
-    def _client(self) -> Transport:
-        if self._transport is None:
-            from pm.broker.alpaca.transport import RetryPolicy, Transport
-
-            policy = RetryPolicy(deadline_s=self._deadline_s, max_attempts=2)
-            self._transport = Transport(**self._args, policy=policy)
-        return self._transport
+    DEADLINE_S = 10.0
+    MAX_ATTEMPTS = 2
 
     def latest_price(self, symbol: str) -> Decimal | None:
         sym = symbol.strip().upper()

@@ -21,9 +21,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pm.broker.alpaca.data_client import AlpacaDataClient
 from pm.domain.money import parse_decimal
 from pm.domain.sectors import is_crypto, normalize_symbol
-from pm.ports import Clock, DailyCloses
+from pm.ports import DailyCloses
 
 if TYPE_CHECKING:
     from pm.broker.alpaca.transport import Transport
@@ -37,52 +38,15 @@ class MalformedBars(ValueError):
     pass
 
 
-class AlpacaMarketData:
+class AlpacaMarketData(AlpacaDataClient):
     """Implements `pm.ports.MarketData` for US equities."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        secret_key: str,
-        data_url: str,
-        clock: Clock,
-        deadline_s: float = 30.0,
-        feed: str = "iex",
-        max_attempts: int = 4,
-        backoff_base_s: float = 0.25,
-    ) -> None:
-        self._args: dict[str, Any] = {
-            "api_key": api_key,
-            "secret_key": secret_key,
-            "base_url": data_url.rstrip("/"),
-            "clock": clock,
-        }
-        self._deadline_s = deadline_s
-        self._max_attempts = max_attempts
-        self._backoff_base_s = backoff_base_s
-        self._feed = feed
-        self._transport: Transport | None = None
+    DEADLINE_S = 30.0
+    MAX_ATTEMPTS = 4
 
     @property
     def name(self) -> str:
         return "alpaca"
-
-    def _client(self) -> Transport:
-        if self._transport is None:
-            from pm.broker.alpaca.transport import RetryPolicy, Transport
-
-            policy = RetryPolicy(
-                deadline_s=self._deadline_s,
-                max_attempts=self._max_attempts,
-                backoff_base_s=self._backoff_base_s,
-            )
-            self._transport = Transport(**self._args, policy=policy)
-        return self._transport
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
 
     def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> DailyCloses:
         wanted = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
@@ -124,14 +88,14 @@ class AlpacaMarketData:
             except MalformedBars as exc:
                 raise transport.unavailable(
                     f"alpaca sent malformed bars for /v2/stocks/bars: {exc}",
-                    self._args["clock"].now(),
+                    self._clock.now(),
                 ) from None
             if not token:
                 return
             params = {**params, "page_token": token}
         raise transport.unavailable(
             f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
-            self._args["clock"].now(),
+            self._clock.now(),
         )
 
 
