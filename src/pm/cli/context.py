@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from pm.domain.errors import CredentialsError
@@ -16,12 +16,29 @@ if TYPE_CHECKING:
     from pm.config import Settings
     from pm.db.engine import Database
     from pm.db.risk_store import SqlRiskStore
-    from pm.ports import BookStore, Broker, JobStore, MarketData, ReconcileStore, Repository
+    from pm.ports import (
+        BookStore,
+        Broker,
+        Clock,
+        JobStore,
+        MarketData,
+        ReconcileStore,
+        Repository,
+    )
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class AlpacaAccess(TypedDict):
+    """What every Alpaca client (trading, market data, latest trades) is built with."""
+
+    api_key: str
+    secret_key: str
+    clock: Clock
+    deadline_s: float
 
 
 @dataclass
@@ -126,16 +143,10 @@ class AppContext:
                 markup=True,
             )
             return DemoBroker(self.database.demo_store(), self.clock)
-        api_key, secret_key = self._credentials()
+        access = self.alpaca_access()
         from pm.broker.alpaca.adapter import AlpacaBroker
 
-        return AlpacaBroker(
-            api_key=api_key,
-            secret_key=secret_key,
-            base_url=settings.alpaca_base_url,
-            clock=self.clock,
-            deadline_s=settings.pm_timeout,
-        )
+        return AlpacaBroker(base_url=settings.alpaca_base_url, **access)
 
     def broker(self) -> Broker:
         return self._broker
@@ -149,6 +160,17 @@ class AppContext:
         from pm.broker.alpaca.identity import identity
 
         return identity(self.settings.alpaca_base_url, self._credentials()[0])
+
+    def alpaca_access(self) -> AlpacaAccess:
+        """The keyword arguments every Alpaca client takes besides its URL (credentials are
+        required: CredentialsError without them)."""
+        api_key, secret_key = self._credentials()
+        return AlpacaAccess(
+            api_key=api_key,
+            secret_key=secret_key,
+            clock=self.clock,
+            deadline_s=self.settings.pm_timeout,
+        )
 
     def _credentials(self) -> tuple[str, str]:
         key, secret = self.settings.alpaca_api_key, self.settings.alpaca_secret_key
@@ -168,16 +190,10 @@ class AppContext:
             from pm.broker.demo.market_data import DemoMarketData
 
             return DemoMarketData()
-        api_key, secret_key = self._credentials()
+        access = self.alpaca_access()
         from pm.broker.alpaca.market_data import AlpacaMarketData
 
-        return AlpacaMarketData(
-            api_key=api_key,
-            secret_key=secret_key,
-            data_url=settings.alpaca_data_url,
-            clock=self.clock,
-            deadline_s=settings.pm_timeout,
-        )
+        return AlpacaMarketData(data_url=settings.alpaca_data_url, **access)
 
     def market_data(self) -> MarketData:
         """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""

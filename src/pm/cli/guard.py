@@ -35,15 +35,7 @@ def latest_prices(app_: AppContext) -> LatestPrices | None:
         return None
     from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
 
-    assert settings.alpaca_api_key is not None
-    assert settings.alpaca_secret_key is not None
-    return AlpacaLatestTrades(
-        api_key=settings.alpaca_api_key.get_secret_value(),
-        secret_key=settings.alpaca_secret_key.get_secret_value(),
-        data_url=settings.alpaca_data_url,
-        clock=app_.clock,
-        deadline_s=settings.pm_timeout,
-    )
+    return AlpacaLatestTrades(data_url=settings.alpaca_data_url, **app_.alpaca_access())
 
 
 def build_guard(app_: AppContext) -> Guard:
