@@ -17,6 +17,7 @@ from sqlalchemy import Table, insert, update
 from pm.db.models import AuditLogRow
 from pm.db.queries import newest_first
 from pm.db.repository import _Transactions
+from pm.db.rows import records
 from pm.domain.errors import DatabaseError, NotFound
 from pm.ports import AuditEntry
 
@@ -81,21 +82,7 @@ class SqlAuditLog(_Transactions):
         query = newest_first(audit, "created_at", account_id, limit=limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
-        return [
-            AuditEntry(
-                id=row.id,
-                account_id=row.account_id,
-                action=row.action,
-                arguments=row.arguments,
-                os_user=row.os_user,
-                host=row.host,
-                created_at=row.created_at,
-                outcome=row.outcome,
-                outcome_details=row.outcome_details,
-                finished_at=row.finished_at,
-            )
-            for row in rows
-        ]
+        return records(AuditEntry, rows)
 
 
 if TYPE_CHECKING:

@@ -39,6 +39,7 @@ from pm.db.errors import translated
 from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
 from pm.db.queries import newest_first
 from pm.db.repository import POSITION_FIELDS, _ensure_account, _Transactions, _upsert_insert
+from pm.db.rows import records
 from pm.domain.models import Position
 from pm.domain.reconcile import (
     BROKER_WINS,
@@ -368,22 +369,7 @@ class SqlReconcileStore(_Transactions):
         query = newest_first(conflicts_t, "detected_at", account_id, since=since, limit=limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
-        return [
-            ConflictRecord(
-                id=r.id,
-                account_id=r.account_id,
-                run_id=r.run_id,
-                symbol=r.symbol,
-                field=r.field,
-                db_value=r.db_value,
-                broker_value=r.broker_value,
-                resolution=r.resolution,
-                resolved=r.resolved,
-                detected_at=r.detected_at,
-                resolved_at=r.resolved_at,
-            )
-            for r in rows
-        ]
+        return records(ConflictRecord, rows)
 
     # -- writes --------------------------------------------------------------------------
 
@@ -483,17 +469,7 @@ class SqlJobStore(_Transactions):
             rows = conn.execute(
                 select(jobs_t).where(jobs_t.c.account_id == account_id).order_by(jobs_t.c.name)
             ).all()
-        return [
-            JobState(
-                account_id=r.account_id,
-                name=r.name,
-                interval_s=r.interval_s,
-                last_run_at=r.last_run_at,
-                last_status=r.last_status,
-                last_error=r.last_error,
-            )
-            for r in rows
-        ]
+        return records(JobState, rows)
 
 
 __all__ = ["SqlJobStore", "SqlReconcileStore", "lock_key"]
