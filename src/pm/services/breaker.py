@@ -122,12 +122,13 @@ def trip_if(
     account: Account | None = None,
     risk_level: str | None = None,
     actor: Actor | None = None,
-) -> BreakerStatus:
+) -> BreakerChange:
     """Trip the breaker by itself when the daily loss exceeds the limit (from `account`'s
-    equity against last_equity) or `risk_level` is CRITICAL; return the state afterwards.
+    equity against last_equity) or `risk_level` is CRITICAL; return the state afterwards and
+    whether this call tripped it.
 
-    For `pm risk` (pass risk_level) and validation (pass account). A breaker already HALTED
-    stays as it was tripped first.
+    For `pm risk` and validation (both pass the account and the book's risk level). A
+    breaker already HALTED stays as it was tripped first.
     """
     loss = daily_loss_pct(account.equity, account.last_equity) if account else Decimal(0)
     reason = auto_trip_reason(
@@ -135,6 +136,7 @@ def trip_if(
     )
     current = status(store, account_id)
     if reason is None or current.halted:
-        return current
+        return BreakerChange(current, False)
     who = actor or current_actor()
-    return store.trip(account_id, f"automatic: {reason}", str(who), clock.now())
+    after = store.trip(account_id, f"automatic: {reason}", str(who), clock.now())
+    return BreakerChange(after, after.halted)

@@ -114,10 +114,8 @@ def assess_risk(
             )
     if assessment.alerts:
         writes.submit(lambda: stores.save_alerts(account.account_id, assessment.alerts, now))
-    breaker_store = breakers()
-    halted_before = breaker_store.get(account.account_id)
     breaker = trip_if(
-        breaker_store,
+        breakers(),
         clock,
         account.account_id,
         max_daily_loss_pct=limits.max_daily_loss_pct,
@@ -131,8 +129,8 @@ def assess_risk(
         sectors=sectors,
         source=source,
         requested_method=var_method,
-        breaker=breaker,
-        breaker_tripped_now=breaker.halted and not (halted_before and halted_before.halted),
+        breaker=breaker.status,
+        breaker_tripped_now=breaker.changed,
         warnings=warnings,
         var_excluded=excluded,
     )

@@ -191,7 +191,6 @@ def _breaker_after(
 ) -> tuple[BreakerStatus, bool, str | None]:
     """The breaker, tripped first if the daily loss or a CRITICAL risk level calls for it."""
     account = account_f.result()
-    before = breakers.status(guard.breakers, account.account_id)
     level = None
     if guard.peak_equity is not None:
         found = sectors_f.result()[2]
@@ -201,7 +200,7 @@ def _breaker_after(
         ]
         metrics = measure(account.equity, exposures, guard.peak_equity(account.account_id))
         level = assess(metrics, guard.limits).level.name
-    after = breakers.trip_if(
+    change = breakers.trip_if(
         guard.breakers,
         guard.clock,
         account.account_id,
@@ -209,7 +208,7 @@ def _breaker_after(
         account=account,
         risk_level=level,
     )
-    return after, after.halted and not before.halted, level
+    return change.status, change.changed, level
 
 
 def _sectors_after(
