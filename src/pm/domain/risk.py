@@ -33,14 +33,16 @@ critical, not breached).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import IntEnum
 from typing import Literal
 
 from pm.domain.limits import RiskLimits
+from pm.domain.models import Position
 from pm.domain.money import PCT_PLACES
+from pm.domain.sectors import Sector, normalize_symbol
 
 AlertLevel = Literal["warning", "critical"]
 Zone = Literal["ok", "warning", "critical", "breached"]
@@ -60,6 +62,15 @@ class Exposure:
     symbol: str
     market_value: Decimal
     sector: str
+
+
+def exposures(positions: Iterable[Position], sectors: Mapping[str, Sector]) -> list[Exposure]:
+    """Each position with its sector (`sectors` keyed by normalized symbol, as
+    `SectorResolver.resolve_many` answers)."""
+    return [
+        Exposure(p.symbol, p.market_value, sectors[normalize_symbol(p.symbol)].name)
+        for p in positions
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position, Source
 from pm.domain.portfolio import drop_dust
-from pm.domain.risk import Exposure, RiskAssessment, assess, measure
+from pm.domain.risk import RiskAssessment, assess, exposures, measure
 from pm.domain.sectors import Sector, normalize_symbol
 from pm.domain.var import (
     MIN_RETURN_DAYS,
@@ -92,11 +92,9 @@ def assess_risk(
     sectors = resolver.resolve_many(
         [p.symbol for p in positions], {p.symbol: p.asset_class for p in positions}
     )
-    exposures = [
-        Exposure(p.symbol, p.market_value, sectors[normalize_symbol(p.symbol)].name)
-        for p in positions
-    ]
-    metrics = measure(account.equity, exposures, stores.peak_equity(account.account_id))
+    metrics = measure(
+        account.equity, exposures(positions, sectors), stores.peak_equity(account.account_id)
+    )
     assessment = assess(metrics, limits)
     warnings: list[str] = []
     var, excluded = _value_at_risk(

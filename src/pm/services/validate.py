@@ -20,7 +20,8 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, OrderSide, Position, Source
-from pm.domain.risk import Exposure, assess, measure
+from pm.domain.portfolio import drop_dust
+from pm.domain.risk import assess, exposures, measure
 from pm.domain.sectors import Sector, normalize_symbol
 from pm.domain.validation import ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices
@@ -193,12 +194,8 @@ def _breaker_after(
     account = account_f.result()
     level = None
     if guard.peak_equity is not None:
-        found = sectors_f.result()[2]
-        exposures = [
-            Exposure(p.symbol, p.market_value, found[normalize_symbol(p.symbol)].name)
-            for p in positions_f.result()
-        ]
-        metrics = measure(account.equity, exposures, guard.peak_equity(account.account_id))
+        book = exposures(drop_dust(positions_f.result()), sectors_f.result()[2])  # as pm risk
+        metrics = measure(account.equity, book, guard.peak_equity(account.account_id))
         level = assess(metrics, guard.limits).level.name
     change = breakers.trip_if(
         guard.breakers,
