@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 VarMethod = Literal["flat", "historical", "parametric"]
-VAR_METHODS: tuple[VarMethod, ...] = ("historical", "parametric", "flat")
 
 LEVELS = (0.95, 0.99)
 Z_SCORES = {0.95: 1.6449, 0.99: 2.3263}

@@ -58,7 +58,6 @@ class RiskReport:
     var: VarResult
     sectors: dict[str, Sector]
     source: Source
-    requested_method: VarMethod | None
     breaker: BreakerStatus
     breaker_tripped_now: bool
     warnings: list[str] = field(default_factory=list)
@@ -126,7 +125,6 @@ def assess_risk(
         var=var,
         sectors=sectors,
         source=source,
-        requested_method=var_method,
         breaker=breaker.status,
         breaker_tripped_now=breaker.changed,
         warnings=warnings,

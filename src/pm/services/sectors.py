@@ -44,9 +44,6 @@ class SectorResolver:
         self._bundled = bundled if bundled is not None else bundled_sectors()
         self._cache: dict[str, Sector] = {}
 
-    def resolve(self, symbol: str, asset_class: str | None = None) -> Sector:
-        return self.resolve_many([symbol], {symbol: asset_class})[normalize_symbol(symbol)]
-
     def resolve_many(
         self,
         symbols: Iterable[str],
@@ -77,14 +74,6 @@ class SectorResolver:
                 self._cache[sym] = found
             result[sym] = found
         return {sym: result[sym] for sym in order}
-
-    def forget(self, symbols: Iterable[str] | None = None) -> None:
-        """Drop cached answers (after an import), all of them when `symbols` is None."""
-        if symbols is None:
-            self._cache.clear()
-        else:
-            for sym in symbols:
-                self._cache.pop(normalize_symbol(sym), None)
 
 
 @dataclass(frozen=True, slots=True)
