@@ -167,7 +167,7 @@ def execute_close(
         _record_failure(audit, entry, clock, error)
         raise
     audit.finish(
-        entry, outcome="succeeded", details={"order": _order_details(order)}, at=clock.now()
+        entry, outcome="succeeded", details={"order": order_details(order)}, at=clock.now()
     )
     return CloseDone(plan, order, entry, source_of(guard.broker, clock))
 
@@ -233,7 +233,7 @@ def execute_close_all(
                     "symbol": r.symbol,
                     "status": r.status_code,
                     "error": r.error,
-                    "order": _order_details(r.order) if r.order is not None else None,
+                    "order": order_details(r.order) if r.order is not None else None,
                 }
                 for r in results
             ],
@@ -243,7 +243,8 @@ def execute_close_all(
     return CloseAllDone(plan, results, outcome, breaker, entry, source_of(guard.broker, clock))
 
 
-def _order_details(order: Order) -> dict[str, Any]:
+def order_details(order: Order) -> dict[str, Any]:
+    """An order as the audit log stores it and `pm close --json` prints it."""
     return {
         "id": order.id,
         "client_order_id": order.client_order_id,

@@ -6,8 +6,14 @@ from typing import Any
 
 from pm.cli.output import print_json, stderr_console, stdout_console
 from pm.cli.views.common import money, quantity, source_json
-from pm.domain.models import CloseResult, Order
-from pm.services.close import CloseAllDone, CloseAllPlan, CloseDone, ClosePlan
+from pm.domain.models import CloseResult
+from pm.services.close import (
+    CloseAllDone,
+    CloseAllPlan,
+    CloseDone,
+    ClosePlan,
+    order_details,
+)
 
 
 def show_plan(plan: ClosePlan) -> None:
@@ -39,21 +45,6 @@ def show_all_plan(plan: CloseAllPlan) -> None:
         err.print(f"  {p.symbol:<10} {quantity(p.qty):>16}  {money(p.market_value):>14}")
 
 
-def _order(order: Order | None) -> dict[str, Any] | None:
-    if order is None:
-        return None
-    return {
-        "id": order.id,
-        "client_order_id": order.client_order_id,
-        "symbol": order.symbol,
-        "side": order.side,
-        "qty": order.qty,
-        "status": order.status,
-        "filled_qty": order.filled_qty,
-        "filled_avg_price": order.filled_avg_price,
-    }
-
-
 def close_json(done: CloseDone) -> dict[str, Any]:
     plan = done.plan
     return {
@@ -64,7 +55,7 @@ def close_json(done: CloseDone) -> dict[str, Any]:
         "percentage": plan.percentage,
         "estimated_value": plan.estimated_value,
         "outcome": "succeeded",
-        "order": _order(done.order),
+        "order": order_details(done.order),
         "audit_id": done.audit_id,
         "account_id": plan.account_id,
         "source": source_json(done.source),
@@ -89,7 +80,7 @@ def _result(r: CloseResult) -> dict[str, Any]:
         "status": r.status_code,
         "ok": r.ok,
         "error": r.error,
-        "order": _order(r.order),
+        "order": order_details(r.order) if r.order is not None else None,
     }
 
 
