@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -33,3 +34,15 @@ def parse_since(text: str) -> datetime:
             f"{text!r} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def decimal_arg(text: str | None) -> Decimal | None:
+    """A number option given as text (``--qty 1.5``) as Decimal, never via float."""
+    if text is None:
+        return None
+    from pm.domain.money import parse_decimal
+
+    try:
+        return parse_decimal(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"not a number: {text!r}") from None

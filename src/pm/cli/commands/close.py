@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from pm.cli.confirm import LiveOpt, YesOpt
-from pm.cli.options import JsonOpt
+from pm.cli.options import JsonOpt, decimal_arg
 
 
 def close(
@@ -22,7 +22,6 @@ def close(
     json_: JsonOpt = False,
 ) -> None:
     """Close a position (all of it by default). Asks first; exit 4 if it is not held."""
-    from pm.cli.commands.validate import _decimal
     from pm.cli.confirm import confirm, require_live_allowed
     from pm.cli.guard import audit_log, build_guard
     from pm.cli.views import close as view
@@ -32,7 +31,9 @@ def close(
     app_ = ctx.obj
     require_live_allowed(app_.settings, live, "close")
     guard = build_guard(app_)
-    plan = service.plan_close(guard, symbol, qty=_decimal(qty), percentage=_decimal(percentage))
+    plan = service.plan_close(
+        guard, symbol, qty=decimal_arg(qty), percentage=decimal_arg(percentage)
+    )
     view.show_plan(plan)
     confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
     arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}

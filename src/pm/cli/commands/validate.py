@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from pm.cli.options import JsonOpt
+from pm.cli.options import JsonOpt, decimal_arg
 
 
 class Side(StrEnum):
     buy = "buy"
     sell = "sell"
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    from pm.domain.money import parse_decimal
-
-    try:
-        return parse_decimal(text.strip())
-    except ValueError:
-        raise typer.BadParameter(f"not a number: {text!r}") from None
 
 
 def validate(
@@ -46,7 +34,11 @@ def validate(
     from pm.services import validate as service
 
     order = service.ProposedOrder(
-        symbol, side.value, qty=_decimal(qty), notional=_decimal(notional), price=_decimal(price)
+        symbol,
+        side.value,
+        qty=decimal_arg(qty),
+        notional=decimal_arg(notional),
+        price=decimal_arg(price),
     )
     result = service.validate(build_guard(ctx.obj), order)
     view.show(result, json_)
