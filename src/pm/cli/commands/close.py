@@ -76,5 +76,4 @@ def close_all(
     )
     view.show_close_all(done, json_)
     if done.failed:
-        failed = ", ".join(f"{r.symbol} ({r.error or r.status_code})" for r in done.failed)
-        raise CheckFailed(f"close-all: {len(done.failed)} of {len(done.results)} failed: {failed}")
+        raise CheckFailed(view.failure_line(done))

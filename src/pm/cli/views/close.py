@@ -98,6 +98,11 @@ def close_all_json(done: CloseAllDone) -> dict[str, Any]:
     }
 
 
+def failure_line(done: CloseAllDone) -> str:
+    failed = ", ".join(f"{r.symbol} ({r.error or r.status_code})" for r in done.failed)
+    return f"close-all: {len(done.failed)} of {len(done.results)} failed: {failed}"
+
+
 def show_close_all(done: CloseAllDone, json_: bool) -> None:
     if json_:
         print_json(close_all_json(done))
