@@ -35,13 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import IntEnum
 from typing import Literal
 
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position
-from pm.domain.money import PCT_PLACES
+from pm.domain.money import pct
 from pm.domain.sectors import Sector, normalize_symbol
 
 AlertLevel = Literal["warning", "critical"]
@@ -111,7 +111,10 @@ class RiskAssessment:
 
 
 def _pct(part: Decimal, whole: Decimal) -> Decimal:
-    return (part / whole * 100).quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)
+    """`money.pct` where `whole` is known to be positive."""
+    result = pct(part, whole)
+    assert result is not None
+    return result
 
 
 def measure(

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pm.domain.breaker import daily_loss_pct, rounded_pct
 from pm.domain.limits import RiskLimits
 from pm.domain.models import OrderSide
-from pm.domain.money import PCT_PLACES
+from pm.domain.money import pct
 from pm.domain.orders import is_reducing, opening_qty, resulting_qty
 
 CENT = Decimal("0.01")
@@ -72,9 +72,8 @@ class ValidationDecision:
 
 
 def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
-    if whole <= 0:
-        return None
-    return (part / whole * 100).quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)
+    """Percent of equity; None when equity is not positive (nothing can be sized against it)."""
+    return pct(part, whole) if whole > 0 else None
 
 
 def _text(value: Decimal) -> str:
