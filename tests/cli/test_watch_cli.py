@@ -21,7 +21,7 @@ from pm.cli.context import SystemClock
 from pm.db.engine import open_database
 from pm.db.models import PositionRow
 from pm.db.reconcile_store import SqlJobStore, SqlReconcileStore
-from pm.services import reconcile as reconcile_service
+from pm.services.accounts import account_id_of
 from pm.services.watch import Backoff, JobRegistry, Watcher, WatchEvent, reconcile_job
 from tests.cli.conftest import API_KEY, SECRET_KEY, PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
@@ -79,7 +79,7 @@ def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one sto
         stop = threading.Event()
 
         def account() -> str:
-            return reconcile_service.resolve_account(broker, repo, clock)
+            return account_id_of(broker, repo, clock)
 
         def emit(event: WatchEvent) -> None:
             seen.append(event)

@@ -20,8 +20,9 @@ from pm.domain.book import (
     parse_symbol,
     signed,
 )
-from pm.domain.errors import BadInput, NotFound
+from pm.domain.errors import BadInput
 from pm.ports import BookStore, Clock, Repository
+from pm.services.accounts import known_account_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +36,14 @@ class BookInput:
     opened_at: datetime | None = None
 
 
-def account_of(repo: Repository, identity: str) -> str:
-    account_id = repo.account_for(identity)
-    if account_id is None:
-        raise NotFound(
-            "no book for this account yet: run pm positions or pm reconcile first, "
-            "so pm learns which account these credentials reach"
-        )
-    return account_id
-
-
 def entries(
     repo: Repository, store: BookStore, identity: str, *, include_closed: bool
 ) -> list[BookEntry]:
-    return store.entries(account_of(repo, identity), include_closed=include_closed)
+    return store.entries(known_account_id(repo, identity), include_closed=include_closed)
 
 
 def show(repo: Repository, store: BookStore, identity: str, entry_id: int) -> BookEntry:
-    return store.get(account_of(repo, identity), entry_id)
+    return store.get(known_account_id(repo, identity), entry_id)
 
 
 def _opened_at(value: datetime | None, clock: Clock) -> datetime | None:
@@ -81,7 +72,7 @@ def add(
         strategy_id=given.strategy_id or None,
         opened_at=_opened_at(given.opened_at, clock),
     )
-    return store.add(account_of(repo, identity), entry, clock.now())
+    return store.add(known_account_id(repo, identity), entry, clock.now())
 
 
 def edit(
@@ -104,8 +95,8 @@ def edit(
         raise BadInput(
             "nothing to change: give --qty, --side, --entry-price, --strategy-id or --opened-at"
         )
-    return store.edit(account_of(repo, identity), entry_id, changes, clock.now())
+    return store.edit(known_account_id(repo, identity), entry_id, changes, clock.now())
 
 
 def remove(repo: Repository, store: BookStore, identity: str, entry_id: int) -> BookEntry:
-    return store.remove(account_of(repo, identity), entry_id)
+    return store.remove(known_account_id(repo, identity), entry_id)

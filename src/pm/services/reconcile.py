@@ -23,7 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pm.domain.errors import CheckFailed, DatabaseError, NotFound, PmError
+from pm.domain.errors import CheckFailed, DatabaseError, PmError
 from pm.domain.reconcile import (
     ALREADY_RUNNING,
     ConflictRecord,
@@ -37,6 +37,7 @@ from pm.domain.reconcile import (
 )
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Progress, ReconcileStore, Repository
+from pm.services.accounts import account_id_of, known_account_id
 from pm.services.live import book_in_flight
 
 log = get_logger("pm.reconcile")
@@ -55,16 +56,6 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def resolve_account(broker: Broker, repo: Repository, clock: Clock) -> str:
-    """The account these credentials reach: known from the book, else asked of the broker."""
-    known = repo.account_for(broker.identity)
-    if known is not None:
-        return known
-    account = broker.get_account()
-    repo.register_account(account.account_id, broker.identity, clock.now())
-    return account.account_id
-
-
 def reconcile(
     broker: Broker,
     repo: Repository,
@@ -79,7 +70,7 @@ def reconcile(
     account_id: str | None = None,
 ) -> ReconcileResult:
     """Run one reconciliation of the account `broker` reaches (see the module doc)."""
-    account_id = account_id or resolve_account(broker, repo, clock)
+    account_id = account_id or account_id_of(broker, repo, clock)
     if not force:
         skipped = _not_due(store, account_id, trigger, interval, clock)
         if skipped is not None:
@@ -235,16 +226,6 @@ class ReconcileStatus:
     interval: timedelta
 
 
-def account_of(repo: Repository, identity: str) -> str:
-    account_id = repo.account_for(identity)
-    if account_id is None:
-        raise NotFound(
-            "this account has no reconciliation history yet: run pm reconcile "
-            "(or pm positions) first"
-        )
-    return account_id
-
-
 def status(
     repo: Repository,
     store: ReconcileStore,
@@ -253,7 +234,7 @@ def status(
     *,
     interval: timedelta = DEFAULT_INTERVAL,
 ) -> ReconcileStatus:
-    account_id = account_of(repo, identity)
+    account_id = known_account_id(repo, identity)
     runs = store.runs(account_id, limit=1)
     last_completed = store.last_completed_at(account_id)
     return ReconcileStatus(
@@ -275,7 +256,7 @@ def history(
     since: datetime | None,
     limit: int | None,
 ) -> list[RunRecord]:
-    return store.runs(account_of(repo, identity), since=since, limit=limit)
+    return store.runs(known_account_id(repo, identity), since=since, limit=limit)
 
 
 def conflicts(
@@ -286,4 +267,4 @@ def conflicts(
     since: datetime | None,
     limit: int | None,
 ) -> list[ConflictRecord]:
-    return store.conflicts(account_of(repo, identity), since=since, limit=limit)
+    return store.conflicts(known_account_id(repo, identity), since=since, limit=limit)

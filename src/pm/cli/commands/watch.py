@@ -33,7 +33,7 @@ def watch(
 ) -> None:
     """Reconcile (and run later periodic jobs) every interval until SIGINT/SIGTERM."""
     from pm.cli.views.watch import WatchView
-    from pm.services import reconcile as reconcile_service
+    from pm.services.accounts import account_id_of
     from pm.services.watch import JobRegistry, Watcher, WatchEvent, reconcile_job
 
     app_ = ctx.obj
@@ -44,7 +44,7 @@ def watch(
     watcher: Any = None
 
     def account() -> str:
-        return reconcile_service.resolve_account(broker, repo, app_.clock)
+        return account_id_of(broker, repo, app_.clock)
 
     jobs = JobRegistry()
     jobs.register(
