@@ -94,7 +94,6 @@ def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one sto
                 SqlReconcileStore(db.engine),
                 clock,
                 interval=timedelta(seconds=1),
-                account=account,
             )
         )
         watcher = Watcher(

@@ -1,8 +1,9 @@
 """`pm watch`: a long-lived loop that runs periodic jobs for one account.
 
-Jobs are registered explicitly (`JobRegistry.register(Job(name, interval, run))`);
-reconciliation is the first. Later features (scheduled rebalancing, threshold triggers, risk
-alerts, exit rules) register theirs the same way. Each job's last run lives in the `jobs`
+Jobs are registered explicitly (`JobRegistry.register(Job(name, interval, run))`, where
+`run(account_id)` does one run for the watched account); reconciliation is the first. Later
+features (scheduled rebalancing, threshold triggers, risk alerts, exit rules) register theirs
+the same way. Each job's last run lives in the `jobs`
 table, shared by every watcher of the account: a watcher runs a job only after claiming it
 there (one atomic UPDATE), so several watchers on several hosts share the work instead of
 repeating it.
@@ -12,7 +13,8 @@ retried with bounded exponential backoff with jitter, and reported as ``recovere
 cycle succeeds again. A failed job writes nothing but its failed run record.
 
 Stopping: `stop` (set by SIGINT/SIGTERM in the CLI) is checked between jobs and ends every
-wait at once; a job already running finishes (its writes are one transaction each).
+wait at once; a job already running finishes (its writes are one transaction each). A cycle
+that cannot finish is the caller's to abandon (`Watcher.abandoned` reports it).
 """
 
 from __future__ import annotations
@@ -46,11 +48,12 @@ class JobOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A periodic job: `run` is called when `interval` has passed since its last run."""
+    """A periodic job: `run(account_id)` is called when `interval` has passed since its last
+    run for that account."""
 
     name: str
     interval: timedelta
-    run: Callable[[], JobOutcome]
+    run: Callable[[str], JobOutcome]
 
     @property
     def interval_s(self) -> int:
@@ -171,7 +174,7 @@ class Watcher:
             return
         report.ran += 1
         try:
-            outcome = job.run()
+            outcome = job.run(self.account_id)
         except CredentialsError:
             self.store.finish(self.account_id, job.name, "failed", "credentials rejected")
             raise
@@ -231,6 +234,10 @@ class Watcher:
             self._event("stopped", reason="once" if once else "signal", cycles=self.cycles)
         return report.failure
 
+    def abandoned(self) -> None:
+        """Report that the current cycle was left unfinished (the process is about to end)."""
+        self._event("stopped", reason="abandoned", cycles=self.cycles)
+
     def _after(self, report: CycleReport) -> float:
         """Record outage or recovery; return the seconds to sleep before the next cycle."""
         now = self.clock.now()
@@ -271,7 +278,6 @@ def reconcile_job(
     clock: Clock,
     *,
     interval: timedelta,
-    account: Callable[[], str],
 ) -> Job:
     """Reconciliation as a watch job (trigger ``watch``).
 
@@ -280,7 +286,7 @@ def reconcile_job(
     keeps it from overlapping any other reconciliation (another watcher, cron, a user).
     """
 
-    def run() -> JobOutcome:
+    def run(account_id: str) -> JobOutcome:
         result = reconcile_service.reconcile(
             broker,
             repo,
@@ -289,7 +295,7 @@ def reconcile_job(
             interval=interval,
             trigger="watch",
             force=True,
-            account_id=account(),
+            account_id=account_id,
         )
         if result.failure is not None:
             return JobOutcome("failed", detail=result.run, error=result.failure)
