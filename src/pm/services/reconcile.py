@@ -10,7 +10,8 @@ One run, in order:
    ``error`` = "already running" (or wait up to ``wait_s`` for it). Then check due again:
    the holder may just have finished a run.
 4. Fetch the account and the positions concurrently while the book's open positions are
-   read; drop dust; diff; apply the diff and store the run in one transaction.
+   read; drop dust; diff; apply the diff and store the run in one transaction; then log
+   each external closure and conflict (only once they are committed).
 
 A broker or database failure stores a ``failed`` run (if the database still works), leaves
 the positions as they were, and comes back in `ReconcileResult.failure` for the caller to
@@ -143,13 +144,13 @@ def _run_locked(
                 "run pm reconcile again to reconcile the new account"
             )
         changes = diff(positions, book)
-        _log_changes(account_id, changes)
         done = store.apply(run, changes, clock, progress)
     except PmError as error:
         return _failed(store, run, clock, interval, error)
     except Exception as error:  # a bug: still record the failed run, then let it surface
         _failed(store, run, clock, interval, error)
         raise
+    _log_changes(account_id, changes)  # once committed, and outside the run's duration
     log.info(
         "reconciled",
         account_id=account_id,
