@@ -6,6 +6,7 @@ next reconciliation compares them with the broker like any other.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,7 +14,9 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from pm.db.models import PositionRow
+from pm.db.queries import insert_one
 from pm.db.repository import _Transactions
+from pm.db.rows import records
 from pm.domain.book import (
     MANUAL_ASSET_ID,
     BookChanges,
@@ -27,32 +30,10 @@ from pm.domain.errors import BadInput, NotFound
 
 positions_t = cast(Table, PositionRow.__table__)
 
-_COLUMNS = (
-    "id",
-    "account_id",
-    "symbol",
-    "qty",
-    "side",
-    "asset_class",
-    "avg_entry_price",
-    "current_price",
-    "market_value",
-    "cost_basis",
-    "unrealized_pl",
-    "unrealized_pl_pct",
-    "strategy_id",
-    "opened_at",
-    "updated_at",
-    "closed_at",
-)
-
-
-def _entry(row: Any) -> BookEntry:
-    return BookEntry(**{name: getattr(row, name) for name in _COLUMNS})
-
 
 def _select() -> Any:
-    return select(*(positions_t.c[name] for name in _COLUMNS))
+    """The columns a BookEntry is made of."""
+    return select(*(positions_t.c[f.name] for f in fields(BookEntry)))
 
 
 def _open_id(conn: Connection, account_id: str, symbol: str) -> int | None:
@@ -75,7 +56,7 @@ class SqlBookStore(_Transactions):
             query = query.where(positions_t.c.closed_at.is_(None))
         query = query.order_by(positions_t.c.symbol, positions_t.c.opened_at, positions_t.c.id)
         with self._read() as conn:
-            return [_entry(row) for row in conn.execute(query)]
+            return records(BookEntry, conn.execute(query))
 
     def _get(self, conn: Connection, account_id: str, entry_id: int) -> BookEntry:
         row = conn.execute(
@@ -83,7 +64,7 @@ class SqlBookStore(_Transactions):
         ).one_or_none()
         if row is None:
             raise NotFound(f"no position with id {entry_id} in this account's book")
-        return _entry(row)
+        return records(BookEntry, [row])[0]
 
     def get(self, account_id: str, entry_id: int) -> BookEntry:
         with self._read() as conn:
@@ -112,10 +93,8 @@ class SqlBookStore(_Transactions):
                 "updated_at": now,
                 "closed_at": None,
             }
-            new_id = conn.execute(
-                insert(positions_t).values(values).returning(positions_t.c.id)
-            ).scalar_one()
-            return self._get(conn, account_id, int(new_id))
+            new_id = insert_one(conn, insert(positions_t).values(values))
+            return self._get(conn, account_id, new_id)
 
     def edit(
         self, account_id: str, entry_id: int, changes: BookChanges, now: datetime

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Insert, Select, Table, select
+from sqlalchemy.engine import Connection
+
+from pm.domain.errors import DatabaseError
 
 
 def newest_first(
@@ -29,3 +32,14 @@ def newest_first(
     if limit is not None:
         query = query.limit(limit)
     return query
+
+
+def insert_one(conn: Connection, stmt: Insert) -> int:
+    """Insert one row and return its new id.
+
+    From inserted_primary_key, not RETURNING: SQLite before 3.35 has no RETURNING.
+    """
+    (new_id,) = conn.execute(stmt).inserted_primary_key or (None,)
+    if new_id is None:
+        raise DatabaseError(f"{stmt.table}: the new row's id was not reported")
+    return int(new_id)

@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pm.db.errors import translated
 from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
-from pm.db.queries import newest_first
+from pm.db.queries import insert_one, newest_first
 from pm.db.repository import POSITION_FIELDS, _ensure_account, _Transactions, _upsert_insert
 from pm.db.rows import records
 from pm.domain.models import Position
@@ -373,17 +373,14 @@ class SqlReconcileStore(_Transactions):
 
     # -- writes --------------------------------------------------------------------------
 
-    def _stamped(self, run: RunRecord) -> RunRecord:
-        return replace(run, host=run.host or self.host, pid=run.pid or os.getpid())
+    def _insert_run(self, conn: Connection, run: RunRecord) -> RunRecord:
+        run = replace(run, host=run.host or self.host, pid=run.pid or os.getpid())
+        _ensure_account(conn, run.account_id, run.started_at)
+        return replace(run, run_id=insert_one(conn, insert(runs_t).values(_run_values(run))))
 
     def save_run(self, run: RunRecord) -> RunRecord:
-        run = self._stamped(run)
         with self._write() as conn:
-            _ensure_account(conn, run.account_id, run.started_at)
-            run_id = conn.execute(
-                insert(runs_t).values(_run_values(run)).returning(runs_t.c.id)
-            ).scalar_one()
-        return replace(run, run_id=run_id)
+            return self._insert_run(conn, run)
 
     def apply(
         self,
@@ -392,25 +389,19 @@ class SqlReconcileStore(_Transactions):
         clock: Clock,
         progress: Progress | None = None,
     ) -> RunRecord:
-        run = self._stamped(
-            replace(
-                run,
-                status="completed",
-                added=len(changes.added),
-                removed=len(changes.removed),
-                updated=len(changes.updated),
-                conflicts=len(changes.conflicts),
-                error=None,
-            )
+        run = replace(
+            run,
+            status="completed",
+            added=len(changes.added),
+            removed=len(changes.removed),
+            updated=len(changes.updated),
+            conflicts=len(changes.conflicts),
+            error=None,
         )
         counter = _Progress(changes.changes, progress)
         with self._write() as conn:
             now = clock.now()
-            _ensure_account(conn, run.account_id, run.started_at)
-            run_id = conn.execute(
-                insert(runs_t).values(_run_values(run)).returning(runs_t.c.id)
-            ).scalar_one()
-            run = replace(run, run_id=run_id)
+            run = self._insert_run(conn, run)
             _close_removed(conn, [r.id for r in changes.removed], now, counter)
             _insert_added(conn, run.account_id, changes.added, now, counter)
             _resolve_conflicts(conn, run, changes, now, counter)
@@ -421,7 +412,7 @@ class SqlReconcileStore(_Transactions):
             )
             conn.execute(
                 update(runs_t)
-                .where(runs_t.c.id == run_id)
+                .where(runs_t.c.id == run.run_id)
                 .values(finished_at=run.finished_at, duration_ms=run.duration_ms)
             )
         return run
