@@ -111,6 +111,9 @@ def show_history(runs: list[RunRecord], json_: bool) -> None:
     if json_:
         print_json([run_json(r) for r in runs])
         return
+    if not runs:
+        stderr_console().print("no reconciliation runs yet", markup=False)
+        return
     from rich.table import Table
 
     table = Table()
@@ -133,9 +136,6 @@ def show_history(runs: list[RunRecord], json_: bool) -> None:
             str(r.conflicts),
             r.error or "",
         )
-    if not runs:
-        stderr_console().print("no reconciliation runs yet", markup=False)
-        return
     stdout_console().print(table)
 
 
