@@ -370,3 +370,12 @@ def test_property_book_equals_broker_after_any_reconciliation(
         result = reconcile(broker, repo, store, clock, interval=INTERVAL, force=True)
         assert result.failure is None
         assert_book_equals_broker(database, broker)
+
+
+def test_progress_reports_every_row_written(database, repo, store, clock) -> None:
+    """The progress bar's feed: chunks of rows as they are applied, ending at the total."""
+    many = MemoryBroker(positions=[pos(f"S{i:04d}") for i in range(store_module.CHUNK + 5)])
+    seen: list[tuple[int, int]] = []
+    result = run(many, repo, store, clock, progress=lambda done, total: seen.append((done, total)))
+    assert result.run.added == store_module.CHUNK + 5
+    assert seen == [(store_module.CHUNK, result.run.added), (result.run.added, result.run.added)]
