@@ -19,7 +19,6 @@ from pm.domain.money import parse_decimal
 #: An equity ticker (BRK.B, AAPL) or a crypto pair (BTC/USD, BTCUSD); upper-cased first.
 SYMBOL_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}(?:[./][A-Z0-9]{1,6})?$")
 MANUAL_ASSET_ID = "manual"
-SIDES: tuple[PositionSide, ...] = ("long", "short")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from pm.domain.portfolio import drop_dust
 
 RunStatus = Literal["completed", "skipped", "failed"]
 Trigger = Literal["manual", "forced", "scheduled", "watch"]
-TRIGGERS: tuple[Trigger, ...] = ("manual", "forced", "scheduled", "watch")
 
 #: The `error` text of a run skipped because another one holds the account's lock.
 ALREADY_RUNNING = "already running"
