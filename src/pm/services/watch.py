@@ -75,9 +75,6 @@ class JobRegistry:
     def __iter__(self) -> Iterator[Job]:
         return iter(self._jobs.values())
 
-    def __len__(self) -> int:
-        return len(self._jobs)
-
 
 @dataclass
 class Backoff:
@@ -241,21 +238,10 @@ class Watcher:
     def _after(self, report: CycleReport) -> float:
         """Record outage or recovery; return the seconds to sleep before the next cycle."""
         now = self.clock.now()
-        if report.outage is not None or report.failed:
-            delay = self.backoff.next_delay()
-            if report.outage is not None:
-                if self.down_since is None:
-                    self.down_since = now
-                log.warning("outage", error=report.outage.message, retry_in_s=round(delay, 2))
-                self._event(
-                    "outage",
-                    error=report.outage.kind,
-                    message=report.outage.message,
-                    attempt=self.backoff.attempts,
-                    retry_in_s=round(delay, 3),
-                    down_since=self.down_since,
-                )
-            return delay
+        if report.outage is not None:
+            return self._outage(report.outage, now)
+        if report.failed:
+            return self.backoff.next_delay()
         self.backoff.reset()
         if self.down_since is not None:
             down_for = (now - self.down_since).total_seconds()
@@ -265,10 +251,23 @@ class Watcher:
         try:
             wake = self.next_wake()
         except DatabaseError as error:
-            self.down_since = self.down_since or now
-            self._event("outage", error=error.kind, message=error.message, attempt=1)
-            return self.backoff.next_delay()
+            return self._outage(error, now)
         return max(MIN_SLEEP_S, (wake - now).total_seconds())
+
+    def _outage(self, error: PmError, now: datetime) -> float:
+        """Report an outage (every field of the event); return the backoff delay."""
+        delay = self.backoff.next_delay()
+        self.down_since = self.down_since or now
+        log.warning("outage", error=error.message, retry_in_s=round(delay, 2))
+        self._event(
+            "outage",
+            error=error.kind,
+            message=error.message,
+            attempt=self.backoff.attempts,
+            retry_in_s=round(delay, 3),
+            down_since=self.down_since,
+        )
+        return delay
 
 
 def reconcile_job(
