@@ -31,7 +31,6 @@ from pm.db.models import PositionConflictRow, PositionRow, ReconciliationRunRow
 from pm.db.reconcile_store import SqlReconcileStore
 from pm.domain.models import Position
 from pm.domain.reconcile import RunRecord, diff
-from pm.domain.reconcile import diff as reconcile_diff
 from tests.db.conftest import BACKENDS, pg_schemas, postgres_url  # noqa: F401
 from tests.support.reconcile_fakes import SteppedClock
 
@@ -94,7 +93,7 @@ def seed(db: Database, account: str, book: list[Position]) -> None:
 def core_reconcile(db: Database, account: str, broker: list[Position]) -> RunRecord:
     store = SqlReconcileStore(db.engine)
     clock = SteppedClock(at=T0 + timedelta(hours=1))
-    changes = reconcile_diff(broker, store.open_book(account))
+    changes = diff(broker, store.open_book(account))
     run = RunRecord(None, account, "completed", "forced", clock.now(), 0)
     return store.apply(run, changes, clock)
 
