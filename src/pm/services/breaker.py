@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pm.domain.breaker import BreakerStatus, auto_trip_reason, daily_loss_pct, never_tripped
 from pm.domain.models import Account
-from pm.ports import AuditLog, BreakerStore, Broker, Clock, Repository
+from pm.ports import AuditLog, BreakerStore, Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +41,6 @@ class BreakerChange:
 
     status: BreakerStatus
     changed: bool
-
-
-def account_id_of(broker: Broker, repo: Repository, clock: Clock) -> str:
-    """The broker account these settings reach: remembered in the book, else asked once."""
-    known = repo.account_for(broker.identity)
-    if known is not None:
-        return known
-    account = broker.get_account()
-    repo.register_account(account.account_id, broker.identity, clock.now())
-    return account.account_id
 
 
 def status(store: BreakerStore, account_id: str) -> BreakerStatus:

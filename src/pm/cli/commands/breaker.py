@@ -19,9 +19,10 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
     from pm.cli.views import breaker as view
     from pm.domain.errors import CheckFailed
     from pm.services import breaker as service
+    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    account_id = service.account_id_of(app_.broker(), app_.repo(), app_.clock)
+    account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
     state = service.status(breaker_store(app_), account_id)
     view.show(state, json_)
     if state.halted:
@@ -39,11 +40,12 @@ def trip(
     from pm.cli.views import breaker as view
     from pm.domain.errors import BadInput
     from pm.services import breaker as service
+    from pm.services.accounts import account_id_of
 
     if not reason.strip():
         raise BadInput("--reason must say why")
     app_ = ctx.obj
-    account_id = service.account_id_of(app_.broker(), app_.repo(), app_.clock)
+    account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
     done = service.trip(breaker_store(app_), audit_log(app_), app_.clock, account_id, reason)
     view.show(done.status, json_, changed=done.changed)
 
@@ -55,9 +57,10 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
     from pm.cli.guard import audit_log, breaker_store
     from pm.cli.views import breaker as view
     from pm.services import breaker as service
+    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    account_id = service.account_id_of(app_.broker(), app_.repo(), app_.clock)
+    account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
     store = breaker_store(app_)
     current = service.status(store, account_id)
     if current.halted:
