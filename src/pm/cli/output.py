@@ -6,17 +6,14 @@ import csv
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pm.domain.timestamps import iso
+
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-def iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, the only way times are written."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def number(value: Decimal) -> str:

@@ -36,6 +36,7 @@ from pm.domain.reconcile import (
     is_due,
     next_due,
 )
+from pm.domain.timestamps import iso
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Progress, ReconcileStore, Repository
 from pm.services.accounts import account_id_of, known_account_id
@@ -51,10 +52,6 @@ class ReconcileResult:
     run: RunRecord
     next_due_at: datetime | None
     failure: PmError | None = None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def reconcile(
@@ -110,7 +107,7 @@ def _not_due(
         return None
     due = next_due(last, interval)
     assert due is not None
-    run = store.save_run(_skipped(account_id, trigger, now, f"not due until {_iso(due)}"))
+    run = store.save_run(_skipped(account_id, trigger, now, f"not due until {iso(due)}"))
     return ReconcileResult(run, due)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pm.cli.output import cell, iso, print_json, stderr_console, stdout_console
+from pm.cli.output import cell, print_json, stderr_console, stdout_console
 from pm.cli.views.common import money, quantity
 from pm.domain.book import BookEntry
+from pm.domain.timestamps import iso
 
 
 def entry_json(e: BookEntry) -> dict[str, Any]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pm.cli.output import iso, print_json, stdout_console
+from pm.cli.output import print_json, stdout_console
 from pm.domain.breaker import BreakerStatus
+from pm.domain.timestamps import iso
 
 
 def as_json(status: BreakerStatus, *, changed: bool | None = None) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from pm.cli.output import iso, number
+from pm.cli.output import number
 from pm.domain.models import Source
+from pm.domain.timestamps import iso
 
 
 def source_json(source: Source, age: timedelta | None = None) -> dict[str, Any]:

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pm.cli.output import iso, print_json, stderr_console, stdout_console
+from pm.cli.output import print_json, stderr_console, stdout_console
 from pm.cli.views.common import quantity
 from pm.domain.reconcile import ConflictRecord, RunRecord
+from pm.domain.timestamps import iso
 from pm.ports import Progress
 from pm.services.reconcile import ReconcileResult, ReconcileStatus
 

@@ -6,9 +6,10 @@ import sys
 import threading
 from typing import Any
 
-from pm.cli.output import iso, json_text
+from pm.cli.output import json_text
 from pm.cli.views.reconcile import run_json, summary
 from pm.domain.reconcile import RunRecord
+from pm.domain.timestamps import iso
 from pm.services.watch import WatchEvent
 
 
