@@ -28,6 +28,7 @@ from pm.services.validate import (
     ValidationResult,
     held,
     require,
+    require_all,
 )
 
 Outcome = Literal["succeeded", "failed", "partial"]
@@ -177,15 +178,12 @@ def plan_close_all(guard: Guard) -> CloseAllPlan:
     with book_in_flight(guard.broker) as pending:
         account, positions = pending.result()
     book = Book(account, positions)
-    validations = tuple(
-        require(
-            guard,
-            ProposedOrder(p.symbol, closing_side(p), qty=abs(p.qty), price=p.current_price),
-            book=book,
-        )
+    orders = [
+        ProposedOrder(p.symbol, closing_side(p), qty=abs(p.qty), price=p.current_price)
         for p in positions
         if p.qty != 0
-    )
+    ]
+    validations = tuple(require_all(guard, orders, book=book))
     return CloseAllPlan(account.account_id, tuple(positions), validations)
 
 

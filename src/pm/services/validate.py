@@ -101,7 +101,11 @@ class ValidationResult:
 
 def same_symbol(a: str, b: str) -> bool:
     """``BTC/USD`` (orders) and ``BTCUSD`` (positions) name the same holding."""
-    return a.strip().upper().replace("/", "") == b.strip().upper().replace("/", "")
+    return _key(a) == _key(b)
+
+
+def _key(symbol: str) -> str:
+    return symbol.strip().upper().replace("/", "")
 
 
 def held(positions: Sequence[Position], symbol: str) -> Position | None:
@@ -113,69 +117,107 @@ def held(positions: Sequence[Position], symbol: str) -> Position | None:
 
 def validate(guard: Guard, order: ProposedOrder, *, book: Book | None = None) -> ValidationResult:
     """Decide whether `order` may go to the broker. Fetches run in parallel."""
+    return validate_all(guard, [order], book=book)[0]
+
+
+def validate_all(
+    guard: Guard, orders: Sequence[ProposedOrder], *, book: Book | None = None
+) -> list[ValidationResult]:
+    """Validate several orders against one reading of the book: account, positions, sectors,
+    the risk level and the breaker are fetched once, so closing hundreds of positions costs
+    about what one order does."""
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="pm-validate") as pool:
         if book is None:
             account_f = pool.submit(guard.broker.get_account)
             positions_f = pool.submit(guard.broker.get_positions)
         else:
             account_f, positions_f = _done(book.account), _done(list(book.positions))
-        sectors_f = pool.submit(_sectors_after, guard, order.symbol, positions_f)
+        symbols = [order.symbol for order in orders]
+        sectors_f = pool.submit(_sectors_of, guard, symbols, positions_f)
         breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f, sectors_f)
-        price_f = pool.submit(_price_after, guard, order, positions_f)
+        prices_f = pool.submit(_prices, guard, orders, positions_f)
         account, positions = account_f.result(), positions_f.result()
-        price, price_source = price_f.result()
-        sector, other_value, _ = sectors_f.result()
+        prices = prices_f.result()
+        found = sectors_f.result()
         breaker, tripped_now, level = breaker_f.result()
-
-    position = held(positions, order.symbol)
-    current_qty = position.qty if position is not None else Decimal(0)
-    if order.qty is not None:
-        qty = order.qty
-    else:
-        assert order.notional is not None
-        qty = (order.notional / price).quantize(QTY_PLACES, rounding=ROUND_DOWN)
-        if qty <= 0:
-            raise BadInput(f"--notional {order.notional} buys nothing at {price}")
-    decision = decide(
-        ValidationInput(
-            symbol=position.symbol if position is not None else order.symbol.upper(),
-            side=order.side,
-            qty=qty,
-            price=price,
-            current_qty=current_qty,
-            equity=account.equity,
-            last_equity=account.last_equity,
-            buying_power=account.buying_power,
-            sector=sector,
-            other_sector_value=other_value,
-            breaker_halted=breaker.halted,
-            breaker_reason=breaker.reason,
-            limits=guard.limits,
+    index = {_key(p.symbol): p for p in positions}
+    sector_value: dict[str, Decimal] = {}
+    for p in positions:
+        name = found[normalize_symbol(p.symbol)].name
+        sector_value[name] = sector_value.get(name, Decimal(0)) + abs(p.market_value)
+    source = source_of(guard.broker, guard.clock)
+    results = []
+    for order, (price, price_source) in zip(orders, prices, strict=True):
+        position = index.get(_key(order.symbol))
+        current_qty = position.qty if position is not None else Decimal(0)
+        symbol = position.symbol if position is not None else order.symbol.upper()
+        sector = found[normalize_symbol(symbol)].name
+        own = abs(position.market_value) if position is not None else Decimal(0)
+        qty = _quantity(order, price)
+        decision = decide(
+            ValidationInput(
+                symbol=symbol,
+                side=order.side,
+                qty=qty,
+                price=price,
+                current_qty=current_qty,
+                equity=account.equity,
+                last_equity=account.last_equity,
+                buying_power=account.buying_power,
+                sector=sector,
+                other_sector_value=sector_value.get(sector, Decimal(0)) - own,
+                breaker_halted=breaker.halted,
+                breaker_reason=breaker.reason,
+                limits=guard.limits,
+            )
         )
-    )
-    return ValidationResult(
-        order=order,
-        account_id=account.account_id,
-        symbol=position.symbol if position is not None else order.symbol.upper(),
-        qty=qty,
-        price=price,
-        price_source=price_source,
-        current_qty=current_qty,
-        decision=decision,
-        breaker=breaker,
-        breaker_tripped_now=tripped_now,
-        risk_level=level,
-        source=source_of(guard.broker, guard.clock),
-    )
+        results.append(
+            ValidationResult(
+                order=order,
+                account_id=account.account_id,
+                symbol=symbol,
+                qty=qty,
+                price=price,
+                price_source=price_source,
+                current_qty=current_qty,
+                decision=decision,
+                breaker=breaker,
+                breaker_tripped_now=tripped_now,
+                risk_level=level,
+                source=source,
+            )
+        )
+    return results
+
+
+def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:
+    if order.qty is not None:
+        return order.qty
+    assert order.notional is not None
+    qty = (order.notional / price).quantize(QTY_PLACES, rounding=ROUND_DOWN)
+    if qty <= 0:
+        raise BadInput(f"--notional {order.notional} buys nothing at {price}")
+    return qty
 
 
 def require(guard: Guard, order: ProposedOrder, *, book: Book | None = None) -> ValidationResult:
     """`validate`, raising `CheckFailed` (exit 1) with every reason when rejected."""
-    result = validate(guard, order, book=book)
-    if not result.approved:
-        reasons = "; ".join(result.decision.reasons)
-        raise CheckFailed(f"pre-trade validation rejected {order.side} {result.symbol}: {reasons}")
-    return result
+    return require_all(guard, [order], book=book)[0]
+
+
+def require_all(
+    guard: Guard, orders: Sequence[ProposedOrder], *, book: Book | None = None
+) -> list[ValidationResult]:
+    """`validate_all`, raising `CheckFailed` (exit 1) naming every rejected order."""
+    results = validate_all(guard, orders, book=book)
+    rejected = [
+        f"{r.order.side} {r.symbol}: {'; '.join(r.decision.reasons)}"
+        for r in results
+        if not r.approved
+    ]
+    if rejected:
+        raise CheckFailed("pre-trade validation rejected " + " | ".join(rejected))
+    return results
 
 
 def _done(value: T) -> Future[T]:
@@ -188,13 +230,13 @@ def _breaker_after(
     guard: Guard,
     account_f: Future[Account],
     positions_f: Future[list[Position]],
-    sectors_f: Future[tuple[str, Decimal, dict[str, Sector]]],
+    sectors_f: Future[dict[str, Sector]],
 ) -> tuple[BreakerStatus, bool, str | None]:
     """The breaker, tripped first if the daily loss or a CRITICAL risk level calls for it."""
     account = account_f.result()
     level = None
     if guard.peak_equity is not None:
-        book = exposures(drop_dust(positions_f.result()), sectors_f.result()[2])  # as pm risk
+        book = exposures(drop_dust(positions_f.result()), sectors_f.result())  # as pm risk
         metrics = measure(account.equity, book, guard.peak_equity(account.account_id))
         level = assess(metrics, guard.limits).level.name
     change = breakers.trip_if(
@@ -208,26 +250,21 @@ def _breaker_after(
     return change.status, change.changed, level
 
 
-def _sectors_after(
-    guard: Guard, symbol: str, positions_f: Future[list[Position]]
-) -> tuple[str, Decimal, dict[str, Sector]]:
-    """The symbol's sector, |market value| of the other holdings in it, and every sector."""
+def _sectors_of(
+    guard: Guard, symbols: Sequence[str], positions_f: Future[list[Position]]
+) -> dict[str, Sector]:
+    """The sector of every holding and of every order's symbol, keyed by normalized symbol."""
     positions = positions_f.result()
-    target = held(positions, symbol)
     classes = {p.symbol: p.asset_class for p in positions}
-    key = target.symbol if target is not None else symbol
-    found = guard.sectors.resolve_many([key, *classes], {**classes, key: classes.get(key)})
-    sector = found[normalize_symbol(key)].name
-    others = sum(
-        (
-            abs(p.market_value)
-            for p in positions
-            if not same_symbol(p.symbol, symbol)
-            and found[normalize_symbol(p.symbol)].name == sector
-        ),
-        Decimal(0),
-    )
-    return sector, others, found
+    index = {_key(p.symbol): p.symbol for p in positions}
+    keys = [index.get(_key(s), s) for s in symbols]
+    return guard.sectors.resolve_many([*keys, *classes], {**classes})
+
+
+def _prices(
+    guard: Guard, orders: Sequence[ProposedOrder], positions_f: Future[list[Position]]
+) -> list[tuple[Decimal, PriceSource]]:
+    return [_price_after(guard, order, positions_f) for order in orders]
 
 
 def _price_after(

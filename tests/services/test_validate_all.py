@@ -1,0 +1,156 @@
+"""validate_all: many orders, one reading of the book (what close-all relies on)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from pm.domain.breaker import HALTED, BreakerStatus
+from pm.domain.errors import CheckFailed
+from pm.domain.limits import RiskLimits
+from pm.domain.models import Account, Position
+from pm.services.sectors import SectorResolver
+from pm.services.validate import Book, Guard, ProposedOrder, require_all, validate, validate_all
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+class Clock:
+    def now(self) -> datetime:
+        return NOW
+
+
+class CountingBreakers:
+    def __init__(self, halted: bool = False) -> None:
+        self.reads = 0
+        self.row = BreakerStatus("acct", HALTED, "test", "me@host", NOW) if halted else None
+
+    def get(self, account_id: str) -> BreakerStatus | None:
+        self.reads += 1
+        return self.row
+
+    def trip(self, account_id: str, reason: str, who: str, at: datetime) -> BreakerStatus:
+        self.row = self.row or BreakerStatus(account_id, HALTED, reason, who, at)
+        return self.row
+
+    def reset(self, account_id: str, who: str, at: datetime) -> BreakerStatus:
+        raise NotImplementedError
+
+
+class CountingSectors:
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
+        self.queries += 1
+        return {}
+
+    def import_sectors(self, records: Sequence[object], now: datetime) -> tuple[int, int]:
+        raise NotImplementedError
+
+
+class BookAlreadyFetched:
+    """A broker that must not be called: the book is passed in."""
+
+    name = "demo"
+    identity = "demo"
+    simulated = True
+
+    def __getattr__(self, method: str) -> object:
+        raise AssertionError(f"validation called the broker's {method}")
+
+
+def position(symbol: str, qty: Decimal, price: Decimal = Decimal(10)) -> Position:
+    return Position(
+        asset_id=f"id-{symbol}",
+        symbol=symbol,
+        qty=qty,
+        side="long" if qty > 0 else "short",
+        asset_class="us_equity",
+        avg_entry_price=price,
+        current_price=price,
+        market_value=qty * price,
+        cost_basis=qty * price,
+        unrealized_pl=Decimal(0),
+        unrealized_pl_pct=Decimal(0),
+    )
+
+
+def book(n: int) -> Book:
+    held = [position(f"S{i:03d}", Decimal(10)) for i in range(n)]
+    equity = sum((p.market_value for p in held), Decimal(0)) + Decimal(1000)
+    account = Account(
+        account_id="acct",
+        account_number="PA1",
+        status="ACTIVE",
+        currency="USD",
+        equity=equity,
+        last_equity=equity,
+        cash=Decimal(1000),
+        buying_power=Decimal(2000),
+        long_market_value=equity - 1000,
+        short_market_value=Decimal(0),
+    )
+    return Book(account, held)
+
+
+def guard(breakers: CountingBreakers, sectors: CountingSectors) -> Guard:
+    return Guard(
+        broker=BookAlreadyFetched(),  # type: ignore[arg-type]
+        breakers=breakers,
+        sectors=SectorResolver(sectors, bundled={}),
+        limits=RiskLimits(),
+        clock=Clock(),
+        peak_equity=lambda _account: None,
+    )
+
+
+def closing_orders(b: Book) -> list[ProposedOrder]:
+    return [ProposedOrder(p.symbol, "sell", qty=p.qty) for p in b.positions]
+
+
+def test_three_hundred_closing_orders_read_the_breaker_and_sectors_once() -> None:
+    breakers, sectors = CountingBreakers(), CountingSectors()
+    b = book(300)
+    results = require_all(guard(breakers, sectors), closing_orders(b), book=b)
+    assert len(results) == 300
+    assert all(r.approved and r.decision.reducing for r in results)
+    assert breakers.reads == 1
+    assert sectors.queries == 1
+
+
+def test_each_result_matches_validating_the_order_alone() -> None:
+    b = book(5)
+    orders = [*closing_orders(b), ProposedOrder("S000", "buy", qty=Decimal(500))]
+    together = validate_all(guard(CountingBreakers(), CountingSectors()), orders, book=b)
+    for order, result in zip(orders, together, strict=True):
+        alone = validate(guard(CountingBreakers(), CountingSectors()), order, book=b)
+        assert result.decision == alone.decision
+        assert (result.symbol, result.qty, result.current_qty) == (
+            alone.symbol,
+            alone.qty,
+            alone.current_qty,
+        )
+    assert together[-1].approved is False
+
+
+def test_require_all_names_every_rejected_order() -> None:
+    b = book(3)
+    orders = [ProposedOrder("S000", "buy", qty=Decimal(5000)), *closing_orders(b)]
+    orders.append(ProposedOrder("S001", "buy", qty=Decimal(5000)))
+    with pytest.raises(CheckFailed) as caught:
+        require_all(guard(CountingBreakers(), CountingSectors()), orders, book=b)
+    assert "buy S000" in caught.value.message
+    assert "buy S001" in caught.value.message
+
+
+def test_closing_orders_pass_while_halted() -> None:
+    b = book(4)
+    results = require_all(
+        guard(CountingBreakers(halted=True), CountingSectors()), closing_orders(b), book=b
+    )
+    assert all(r.approved for r in results)
+    assert all(r.breaker.halted for r in results)
