@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, insert, update
 
 from pm.db.models import AuditLogRow
-from pm.db.queries import newest_first
+from pm.db.queries import insert_one, newest_first
 from pm.db.repository import _Transactions
 from pm.db.rows import records
-from pm.domain.errors import DatabaseError, NotFound
+from pm.domain.errors import NotFound
 from pm.ports import AuditEntry
 
 audit = cast(Table, AuditLogRow.__table__)
@@ -59,12 +59,7 @@ class SqlAuditLog(_Transactions):
             "finished_at": None,
         }
         with self._write() as conn:
-            # inserted_primary_key, not RETURNING: SQLite before 3.35 has no RETURNING
-            result = conn.execute(insert(audit).values(row))
-            (entry_id,) = result.inserted_primary_key or (None,)
-            if entry_id is None:
-                raise DatabaseError("audit_log: the new row's id was not reported")
-            return int(entry_id)
+            return insert_one(conn, insert(audit).values(row))
 
     def finish(self, entry_id: int, *, outcome: str, details: dict[str, Any], at: datetime) -> None:
         with self._write() as conn:
