@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from pm.db.engine import Database, open_database
+from pm.db.repository import SqlRepository
 from pm.db.urls import normalize_url
 
 BACKENDS = [
@@ -86,3 +88,15 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    """The test database, opened (and so migrated) the way pm opens it."""
+    with open_database(db_url) as db:
+        yield db
+
+
+@pytest.fixture
+def repo(database: Database) -> SqlRepository:
+    return database.repository()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,16 +10,10 @@ import pytest
 
 from pm.db.audit_store import SqlAuditLog
 from pm.db.breaker_store import SqlBreakerStore
-from pm.db.engine import Database, open_database
+from pm.db.engine import Database
 from pm.domain.errors import NotFound
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    with open_database(db_url) as db:
-        yield db
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from pm.db import reconcile_store as store_module
-from pm.db.engine import Database, open_database
+from pm.db.engine import Database
 from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
 from pm.db.reconcile_store import SqlJobStore, SqlReconcileStore
 from pm.db.repository import SqlRepository
@@ -24,17 +23,6 @@ from pm.services.reconcile import ReconcileResult, reconcile
 from tests.support.reconcile_fakes import T0, MemoryBroker, SteppedClock, pos
 
 INTERVAL = timedelta(minutes=5)
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    with open_database(db_url) as db:
-        yield db
-
-
-@pytest.fixture
-def repo(database: Database) -> SqlRepository:
-    return database.repository()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -13,7 +12,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pm.broker.demo.book import DemoBook, Holding
-from pm.db.engine import Database, open_database
+from pm.db.engine import Database
 from pm.db.models import AccountRow, DemoAccountRow, DemoHoldingRow, DemoOrderRow, PositionRow
 from pm.db.repository import SqlDemoStore, SqlRepository
 from pm.domain.errors import DatabaseError
@@ -23,17 +22,6 @@ from pm.ports import PositionSync
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 ACCOUNT = "acct-1"
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    with open_database(db_url) as db:
-        yield db
-
-
-@pytest.fixture
-def repo(database: Database) -> SqlRepository:
-    return database.repository()
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from pm.db.engine import Database, open_database
+from pm.db.engine import Database
 from pm.db.models import AlertRow, UniverseFundamentalRow
 from pm.db.risk_store import SqlRiskStore
 from pm.domain.risk import Alert
@@ -18,12 +17,6 @@ from pm.services.sectors import SectorResolver
 from tests.db.test_repository import ACCOUNT, snapshot
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    with open_database(db_url) as db:
-        yield db
 
 
 @pytest.fixture
