@@ -17,10 +17,13 @@ if TYPE_CHECKING:
     from pm.db.engine import Database
     from pm.db.risk_store import SqlRiskStore
     from pm.ports import (
+        AuditLog,
         BookStore,
+        BreakerStore,
         Broker,
         Clock,
         JobStore,
+        LatestPrices,
         MarketData,
         ReconcileStore,
         Repository,
@@ -204,6 +207,29 @@ class AppContext:
         from pm.db.risk_store import SqlRiskStore
 
         return SqlRiskStore(self.database.engine)
+
+    def breaker_store(self) -> BreakerStore:
+        from pm.db.breaker_store import SqlBreakerStore
+
+        return SqlBreakerStore(self.database.engine)
+
+    def audit_log(self) -> AuditLog:
+        from pm.db.audit_store import SqlAuditLog
+
+        return SqlAuditLog(self.database.engine)
+
+    def latest_prices(self) -> LatestPrices | None:
+        """Prices of symbols the account does not hold: demo prices, or Alpaca's data API."""
+        settings = self.settings
+        if settings.pm_broker == "demo":
+            from pm.broker.demo.quotes import DemoPrices
+
+            return DemoPrices(self.clock)
+        if not settings.has_credentials:
+            return None
+        from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
+
+        return AlpacaLatestTrades(data_url=settings.alpaca_data_url, **self.alpaca_access())
 
     def finish(self) -> None:
         """Flush the data already printed, then run the deferred writes."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Literal
 
-from pm.domain.money import PCT_PLACES
+from pm.domain.money import round_pct
 
 BreakerState = Literal["ACTIVE", "HALTED"]
 ACTIVE: BreakerState = "ACTIVE"
@@ -44,15 +44,11 @@ def daily_loss_pct(equity: Decimal, last_equity: Decimal) -> Decimal:
     """Today's loss against the previous close, in percent (a gain is a negative loss).
 
     0 when there is no previous equity to compare with (a new or empty account). Not
-    rounded, so a comparison with a limit is exact; `rounded_pct` is for display.
+    rounded, so a comparison with a limit is exact; `money.round_pct` is for display.
     """
     if last_equity <= 0:
         return Decimal(0)
     return (last_equity - equity) / last_equity * 100
-
-
-def rounded_pct(value: Decimal) -> Decimal:
-    return value.quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)
 
 
 def auto_trip_reason(
@@ -67,7 +63,7 @@ def auto_trip_reason(
     trip) or when the risk level is CRITICAL.
     """
     if loss_pct > max_daily_loss_pct:
-        loss = rounded_pct(loss_pct).normalize()
+        loss = round_pct(loss_pct).normalize()
         return f"daily loss {loss:f} % exceeds the {max_daily_loss_pct:f} % limit"
     if risk_level is not None and risk_level.upper() == "CRITICAL":
         return "risk level CRITICAL"

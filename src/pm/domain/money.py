@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+CENT = Decimal("0.01")
 PCT_PLACES = Decimal("0.0001")
 
 
@@ -42,4 +43,9 @@ def pct(part: Decimal, whole: Decimal) -> Decimal | None:
     """part / whole in percent units (5.0 means 5 %), to 4 places; None when whole is zero."""
     if whole == 0:
         return None
-    return (part / whole * 100).quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)
+    return round_pct(part / whole * 100)
+
+
+def round_pct(value: Decimal) -> Decimal:
+    """A percentage to 4 places, half to even: how every `*_pct` is written."""
+    return value.quantize(PCT_PLACES, rounding=ROUND_HALF_EVEN)

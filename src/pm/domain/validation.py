@@ -24,13 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pm.domain.breaker import daily_loss_pct, rounded_pct
+from pm.domain.breaker import daily_loss_pct
 from pm.domain.limits import RiskLimits
 from pm.domain.models import OrderSide
-from pm.domain.money import pct
+from pm.domain.money import CENT, pct, round_pct
 from pm.domain.orders import is_reducing, opening_qty, resulting_qty
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +116,7 @@ def decide(v: ValidationInput) -> ValidationDecision:
         loss_ok = loss <= limits.max_daily_loss_pct
         if not loss_ok:
             reasons.append(
-                f"daily loss limit: down {_text(rounded_pct(loss))} % today "
+                f"daily loss limit: down {_text(round_pct(loss))} % today "
                 f"(limit {_text(limits.max_daily_loss_pct)} %)"
             )
         breaker_ok = not v.breaker_halted
@@ -147,7 +145,7 @@ def decide(v: ValidationInput) -> ValidationDecision:
         position_pct=position_pct,
         sector=v.sector,
         sector_pct=sector_pct,
-        daily_loss_pct=rounded_pct(loss),
+        daily_loss_pct=round_pct(loss),
         order_value=(v.qty * v.price).quantize(CENT, rounding=ROUND_HALF_EVEN),
         required_buying_power=need,
         reasons=tuple(reasons),

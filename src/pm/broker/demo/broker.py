@@ -27,7 +27,7 @@ from decimal import ROUND_DOWN, Decimal
 from pm.broker.demo.book import DemoBook, DemoStore, Holding
 from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty
 from pm.broker.demo.market_hours import as_utc, calendar, market_clock
-from pm.broker.demo.prices import CENT, previous_close, price_on
+from pm.broker.demo.prices import previous_close, price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_book
 from pm.broker.demo.universe import UNIVERSE, Instrument, canonical_symbol, lookup
 from pm.domain.errors import BrokerRejected, NotFound
@@ -42,7 +42,7 @@ from pm.domain.models import (
     Position,
     TradingDay,
 )
-from pm.domain.money import pct
+from pm.domain.money import CENT, pct
 from pm.ports import Clock
 
 __all__ = ["DEMO_ACCOUNT_ID", "MARGIN_MULTIPLIER", "DemoBroker"]

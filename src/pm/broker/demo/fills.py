@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from pm.broker.demo.book import DemoBook, Holding
-from pm.broker.demo.prices import CENT
 from pm.broker.demo.universe import Instrument
 from pm.domain.models import OrderSide
+from pm.domain.money import CENT
 
 QTY_PLACES = Decimal("0.000000001")  # Alpaca's min_trade_increment for fractional quantities
 AVG_PLACES = Decimal("0.000000001")

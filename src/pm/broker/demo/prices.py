@@ -19,8 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from pm.broker.demo.universe import Instrument
-
-CENT = Decimal("0.01")
+from pm.domain.money import CENT
 
 # (amplitude, period in days) of each wave; crypto swings twice as hard.
 _WAVES: tuple[tuple[float, float], ...] = ((0.06, 181.0), (0.03, 37.0), (0.01, 7.3))

@@ -15,7 +15,6 @@ app = typer.Typer(no_args_is_help=True, help="The circuit breaker: halts orders 
 @app.command("status")
 def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """Show ACTIVE or HALTED (with reason, who, when). Exits 1 while HALTED."""
-    from pm.cli.guard import breaker_store
     from pm.cli.views import breaker as view
     from pm.domain.errors import CheckFailed
     from pm.services import breaker as service
@@ -23,7 +22,7 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     app_ = ctx.obj
     account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
-    state = service.status(breaker_store(app_), account_id)
+    state = service.status(app_.breaker_store(), account_id)
     view.show(state, json_)
     if state.halted:
         raise CheckFailed(f"circuit breaker HALTED: {state.reason}")
@@ -36,7 +35,6 @@ def trip(
     json_: JsonOpt = False,
 ) -> None:
     """HALT: validation then rejects every order that opens or adds to a position."""
-    from pm.cli.guard import audit_log, breaker_store
     from pm.cli.views import breaker as view
     from pm.domain.errors import BadInput
     from pm.services import breaker as service
@@ -46,7 +44,7 @@ def trip(
         raise BadInput("--reason must say why")
     app_ = ctx.obj
     account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
-    done = service.trip(breaker_store(app_), audit_log(app_), app_.clock, account_id, reason)
+    done = service.trip(app_.breaker_store(), app_.audit_log(), app_.clock, account_id, reason)
     view.show(done.status, json_, changed=done.changed)
 
 
@@ -54,14 +52,13 @@ def trip(
 def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> None:
     """Back to ACTIVE (asks first; --yes off a terminal). The only way out of HALTED."""
     from pm.cli.confirm import confirm
-    from pm.cli.guard import audit_log, breaker_store
     from pm.cli.views import breaker as view
     from pm.services import breaker as service
     from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
     account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
-    store = breaker_store(app_)
+    store = app_.breaker_store()
     current = service.status(store, account_id)
     if current.halted:
         confirm(
@@ -69,5 +66,5 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
             yes=yes,
             what="breaker reset",
         )
-    done = service.reset(store, audit_log(app_), app_.clock, account_id)
+    done = service.reset(store, app_.audit_log(), app_.clock, account_id)
     view.show(done.status, json_, changed=done.changed)

@@ -23,7 +23,7 @@ def close(
 ) -> None:
     """Close a position (all of it by default). Asks first; exit 4 if it is not held."""
     from pm.cli.confirm import confirm, require_live_allowed
-    from pm.cli.guard import audit_log, build_guard
+    from pm.cli.guard import build_guard
     from pm.cli.views import close as view
     from pm.services import close as service
     from pm.services.breaker import current_actor
@@ -37,7 +37,9 @@ def close(
     view.show_plan(plan)
     confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
     arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}
-    done = service.execute_close(guard, audit_log(app_), plan, current_actor(), arguments=arguments)
+    done = service.execute_close(
+        guard, app_.audit_log(), plan, current_actor(), arguments=arguments
+    )
     view.show_close(done, json_)
 
 
@@ -52,7 +54,7 @@ def close_all(
 ) -> None:
     """Cancel open orders, close every position and trip the circuit breaker."""
     from pm.cli.confirm import NotConfirmed, confirm, require_live_allowed
-    from pm.cli.guard import audit_log, breaker_store, build_guard
+    from pm.cli.guard import build_guard
     from pm.cli.views import close as view
     from pm.domain.errors import CheckFailed
     from pm.services import close as service
@@ -68,8 +70,8 @@ def close_all(
     confirm(f"Close all {len(plan.positions)} positions?", yes=yes, what="close-all")
     done = service.execute_close_all(
         guard,
-        audit_log(app_),
-        breaker_store(app_),
+        app_.audit_log(),
+        app_.breaker_store(),
         plan,
         current_actor(),
         arguments={"emergency": True, "live": live},

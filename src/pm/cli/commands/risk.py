@@ -32,7 +32,6 @@ def risk(
 
     Exits 1 when a limit is breached (for cron); alerts are stored in the database.
     """
-    from pm.cli.guard import breaker_store
     from pm.cli.views import risk as view
     from pm.domain.errors import CheckFailed
     from pm.services import risk as service
@@ -42,7 +41,7 @@ def risk(
         app_.broker(),
         app_.risk_store,
         app_.market_data,
-        lambda: breaker_store(app_),
+        app_.breaker_store,
         app_.clock,
         app_.writes,
         app_.settings.risk_limits,
