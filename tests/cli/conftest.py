@@ -65,9 +65,11 @@ def pm(pm_home: Path) -> PmRunner:
 
 @pytest.fixture
 def alpaca(pm_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlpaca]:
-    """A local Alpaca stand-in, with pm's credentials and base URL pointed at it."""
+    """A local Alpaca stand-in for both the trading and the data API, with pm's credentials
+    and URLs pointed at it (so no test can reach the real Alpaca)."""
     with FakeAlpaca() as server:
         monkeypatch.setenv("ALPACA_API_KEY", API_KEY)
         monkeypatch.setenv("ALPACA_SECRET_KEY", SECRET_KEY)
         monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
+        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
         yield server

@@ -39,8 +39,7 @@ def daily_bars(start_price: float, days: int = 400, seed: int = 1) -> list[dict[
 
 
 @pytest.fixture
-def data(alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch) -> FakeAlpaca:
-    monkeypatch.setenv("ALPACA_DATA_URL", alpaca.base_url)
+def data(alpaca: FakeAlpaca) -> FakeAlpaca:
     alpaca.bars = {"AAPL": daily_bars(190.0), "TSLA": daily_bars(240.0, seed=2)}
     return alpaca
 

@@ -26,9 +26,8 @@ FIELDS = {
 
 
 @pytest.fixture
-def data_api(alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch) -> FakeAlpaca:
+def data_api(alpaca: FakeAlpaca) -> FakeAlpaca:
     """The fake also answers the market data API; its book holds AAPL and a TSLA short."""
-    monkeypatch.setenv("ALPACA_DATA_URL", alpaca.base_url)
     calm(alpaca)
     return alpaca
 
