@@ -13,6 +13,11 @@ from pm.domain.money import pct
 DUST_QTY = Decimal("0.0001")
 
 
+def holding_key(symbol: str) -> str:
+    """One spelling per holding: ``BTC/USD`` (orders) and ``BTCUSD`` (positions) are the same."""
+    return symbol.strip().upper().replace("/", "")
+
+
 def is_dust(position: Position) -> bool:
     """Leftovers below a ten-thousandth of a share or coin are noise, not holdings."""
     return abs(position.qty) < DUST_QTY

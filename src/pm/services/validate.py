@@ -20,7 +20,7 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, OrderSide, Position, Source
-from pm.domain.portfolio import drop_dust
+from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
 from pm.domain.sectors import Sector, normalize_symbol
 from pm.domain.validation import ValidationDecision, ValidationInput, decide
@@ -101,11 +101,7 @@ class ValidationResult:
 
 def same_symbol(a: str, b: str) -> bool:
     """``BTC/USD`` (orders) and ``BTCUSD`` (positions) name the same holding."""
-    return _key(a) == _key(b)
-
-
-def _key(symbol: str) -> str:
-    return symbol.strip().upper().replace("/", "")
+    return holding_key(a) == holding_key(b)
 
 
 def held(positions: Sequence[Position], symbol: str) -> Position | None:
@@ -140,7 +136,7 @@ def validate_all(
         prices = prices_f.result()
         found = sectors_f.result()
         breaker, tripped_now, level = breaker_f.result()
-    index = {_key(p.symbol): p for p in positions}
+    index = {holding_key(p.symbol): p for p in positions}
     sector_value: dict[str, Decimal] = {}
     for p in positions:
         name = found[normalize_symbol(p.symbol)].name
@@ -148,7 +144,7 @@ def validate_all(
     source = source_of(guard.broker, guard.clock)
     results = []
     for order, (price, price_source) in zip(orders, prices, strict=True):
-        position = index.get(_key(order.symbol))
+        position = index.get(holding_key(order.symbol))
         current_qty = position.qty if position is not None else Decimal(0)
         symbol = position.symbol if position is not None else order.symbol.upper()
         sector = found[normalize_symbol(symbol)].name
@@ -256,8 +252,8 @@ def _sectors_of(
     """The sector of every holding and of every order's symbol, keyed by normalized symbol."""
     positions = positions_f.result()
     classes = {p.symbol: p.asset_class for p in positions}
-    index = {_key(p.symbol): p.symbol for p in positions}
-    keys = [index.get(_key(s), s) for s in symbols]
+    index = {holding_key(p.symbol): p.symbol for p in positions}
+    keys = [index.get(holding_key(s), s) for s in symbols]
     return guard.sectors.resolve_many([*keys, *classes], {**classes})
 
 

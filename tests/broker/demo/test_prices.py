@@ -12,7 +12,8 @@ from pm.broker.demo.prices import (
     previous_trading_day,
     price_on,
 )
-from pm.broker.demo.universe import UNIVERSE, canonical_symbol, lookup
+from pm.broker.demo.universe import UNIVERSE, lookup
+from pm.domain.portfolio import holding_key
 
 WED = date(2025, 3, 12)
 FRI = date(2025, 3, 14)
@@ -80,7 +81,7 @@ def test_previous_close_is_previous_trading_days_price() -> None:
 
 
 def test_symbol_aliases() -> None:
-    assert canonical_symbol("btc/usd") == "BTCUSD"
+    assert holding_key("btc/usd") == "BTCUSD"
     assert lookup("BTC/USD") is UNIVERSE["BTCUSD"]
     assert lookup("aapl") is UNIVERSE["AAPL"]
     assert lookup("ZZZZ") is None

@@ -29,7 +29,7 @@ from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty
 from pm.broker.demo.market_hours import as_utc, calendar, market_clock
 from pm.broker.demo.prices import previous_close, price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_book
-from pm.broker.demo.universe import UNIVERSE, Instrument, canonical_symbol, lookup
+from pm.broker.demo.universe import UNIVERSE, Instrument, lookup
 from pm.domain.errors import BrokerRejected, NotFound
 from pm.domain.models import (
     Account,
@@ -43,6 +43,7 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.money import CENT, pct
+from pm.domain.portfolio import holding_key
 from pm.ports import Clock
 
 __all__ = ["DEMO_ACCOUNT_ID", "MARGIN_MULTIPLIER", "DemoBroker"]
@@ -101,7 +102,7 @@ class DemoBroker:
 
     def get_position(self, symbol: str) -> Position:
         book = self._read_book()
-        key = canonical_symbol(symbol)
+        key = holding_key(symbol)
         holding = book.holdings.get(key)
         if holding is None:
             raise NotFound(f"no open position in {symbol}")
@@ -192,7 +193,7 @@ class DemoBroker:
     ) -> Order:
         """Sell a long (or buy back a short): all of it, `qty` units, or `percentage` (0-100]."""
         book, _ = self._load()
-        key = canonical_symbol(symbol)
+        key = holding_key(symbol)
         holding = book.holdings.get(key)
         if holding is None:
             raise NotFound(f"no open position in {symbol}")

@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pm.domain.portfolio import holding_key
+
 _ASSET_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pm.invalid/demo/assets")
 
 
@@ -81,11 +83,6 @@ UNIVERSE: dict[str, Instrument] = {
 }
 
 
-def canonical_symbol(symbol: str) -> str:
-    """``btc/usd`` and ``BTC/USD`` become ``BTCUSD``; equities are upper-cased."""
-    return symbol.strip().upper().replace("/", "")
-
-
 def lookup(symbol: str) -> Instrument | None:
     """The demo instrument for a symbol in either spelling, or None outside the universe."""
-    return UNIVERSE.get(canonical_symbol(symbol))
+    return UNIVERSE.get(holding_key(symbol))
