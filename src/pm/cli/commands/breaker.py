@@ -28,20 +28,25 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
         raise CheckFailed(f"circuit breaker HALTED: {state.reason}")
 
 
+def _said_why(reason: str) -> str:
+    if not reason.strip():
+        raise typer.BadParameter("must say why")
+    return reason
+
+
 @app.command("trip")
 def trip(
     ctx: typer.Context,
-    reason: Annotated[str, typer.Option("--reason", help="Why orders must stop.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why orders must stop.", callback=_said_why)
+    ],
     json_: JsonOpt = False,
 ) -> None:
     """HALT: validation then rejects every order that opens or adds to a position."""
     from pm.cli.views import breaker as view
-    from pm.domain.errors import BadInput
     from pm.services import breaker as service
     from pm.services.accounts import account_id_of
 
-    if not reason.strip():
-        raise BadInput("--reason must say why")
     app_ = ctx.obj
     account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
     done = service.trip(app_.breaker_store(), app_.audit_log(), app_.clock, account_id, reason)
