@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
+from pm.data import sp500_sectors
 from pm.domain.sectors import SectorFileError, SectorRecord, is_crypto, parse_sector_csv
-from pm.services.sectors import SectorResolver, bundled_sectors
+from pm.services.sectors import SectorResolver
 
 
 class FakeStore:
@@ -60,7 +61,7 @@ def test_crypto_and_etfs_are_rules_not_lookups() -> None:
 
 
 def test_bundled_map_is_the_shipped_sp500_file() -> None:
-    bundled = bundled_sectors()
+    bundled = sp500_sectors()
     assert len(bundled) == 503
     assert bundled["BRK.B"] == "Financials"
     assert bundled["MMM"] == "Industrials"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from pm.domain.errors import BadInput
 
 
 def _note_json(ctx: typer.Context, value: bool) -> bool:
@@ -46,3 +49,13 @@ def decimal_arg(text: str | None) -> Decimal | None:
         return parse_decimal(text.strip())
     except ValueError:
         raise typer.BadParameter(f"not a number: {text!r}") from None
+
+
+def read_text_file(path: Path) -> str:
+    """A text file the user named; a missing or unreadable one is bad input (exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot read it ({exc.__class__.__name__})") from None

@@ -3,14 +3,10 @@ S&P 500 map, then "Unknown". Crypto and broad ETFs are decided by rule before an
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from pathlib import Path
 
+from pm.data import sp500_sectors
 from pm.domain.errors import BadInput
 from pm.domain.sectors import (
     Sector,
@@ -22,26 +18,13 @@ from pm.domain.sectors import (
 )
 from pm.ports import Clock, SectorStore
 
-BUNDLED_RESOURCE = "sp500-sectors.csv"
-
-
-@cache
-def bundled_sectors() -> Mapping[str, str]:
-    """Symbol → GICS sector from the bundled S&P 500 list (package data, read once)."""
-    text = resources.files("pm.data").joinpath(BUNDLED_RESOURCE).read_text(encoding="utf-8")
-    return {
-        normalize_symbol(row["symbol"]): row["sector"].strip()
-        for row in csv.DictReader(io.StringIO(text))
-        if row.get("symbol") and row.get("sector")
-    }
-
 
 class SectorResolver:
     """Resolves sectors; one instance per process keeps its answers in memory."""
 
     def __init__(self, store: SectorStore | None, bundled: Mapping[str, str] | None = None) -> None:
         self._store = store
-        self._bundled = bundled if bundled is not None else bundled_sectors()
+        self._bundled = bundled if bundled is not None else sp500_sectors()
         self._cache: dict[str, Sector] = {}
 
     def resolve_many(
@@ -84,17 +67,13 @@ class ImportResult:
     updated: int
 
 
-def import_file(path: Path, open_store: Callable[[], SectorStore], clock: Clock) -> ImportResult:
-    """Validate the whole file, then write it in one transaction (nothing on any bad row)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read it ({exc.__class__.__name__})") from None
+def import_csv(
+    name: str, text: str, open_store: Callable[[], SectorStore], clock: Clock
+) -> ImportResult:
+    """Validate the whole CSV, then write it in one transaction (nothing on any bad row)."""
     try:
         records = parse_sector_csv(text)
     except SectorFileError as exc:
-        raise BadInput(f"{path}: {exc}") from None
+        raise BadInput(f"{name}: {exc}") from None
     inserted, updated = open_store().import_sectors(records, clock.now())
-    return ImportResult(str(path), len(records), inserted, updated)
+    return ImportResult(name, len(records), inserted, updated)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import JsonOpt
+from pm.cli.options import JsonOpt, read_text_file
 
 app = typer.Typer(no_args_is_help=True, help="Sector classification of symbols.")
 
@@ -26,7 +26,7 @@ def import_(
     from pm.services import sectors as service
 
     app_ = ctx.obj
-    result = service.import_file(file, app_.risk_store, app_.clock)
+    result = service.import_csv(str(file), read_text_file(file), app_.risk_store, app_.clock)
     view.show_import(result, json_)
 
 
