@@ -22,6 +22,7 @@ from pm.broker.alpaca.adapter import AlpacaBroker
 from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
 from pm.domain.breaker import HALTED, BreakerStatus
 from pm.domain.limits import RiskLimits
+from pm.domain.models import Actor
 from pm.services.sectors import SectorResolver
 from pm.services.validate import Guard, ProposedOrder, validate
 from tests.support.fake_alpaca import FakeAlpaca
@@ -63,6 +64,7 @@ def guard() -> Iterator[Guard]:
             sectors=SectorResolver(None),
             limits=RiskLimits(),
             clock=Clock(),
+            actor=Actor("tester", "bench"),
             prices=prices,
             peak_equity=lambda _account: Decimal(100_000),
         )

@@ -11,7 +11,7 @@ import pytest
 from pm.domain.breaker import HALTED, BreakerStatus
 from pm.domain.errors import CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.models import Account, Position
+from pm.domain.models import Account, Actor, Position
 from pm.services.sectors import SectorResolver
 from pm.services.validate import Book, Guard, ProposedOrder, require_all, validate, validate_all
 
@@ -104,6 +104,7 @@ def guard(breakers: CountingBreakers, sectors: CountingSectors) -> Guard:
         sectors=SectorResolver(sectors, bundled={}),
         limits=RiskLimits(),
         clock=Clock(),
+        actor=Actor("tester", "box"),
         peak_equity=lambda _account: None,
     )
 

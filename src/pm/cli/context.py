@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from pm.domain.errors import CredentialsError
+from pm.domain.models import Actor
 
 if TYPE_CHECKING:
     from pm.config import Settings
@@ -76,6 +77,18 @@ class AppContext:
         self.clock = SystemClock()
         self.writes = DeferredWrites()
         self.json_output = False
+
+    @cached_property
+    def actor(self) -> Actor:
+        """The OS user and host running this process, for audit and breaker rows."""
+        import getpass
+        import socket
+
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (some containers)
+            user = "unknown"
+        return Actor(user=user, host=socket.gethostname() or "unknown")
 
     @cached_property
     def settings(self) -> Settings:

@@ -21,6 +21,7 @@ def build_guard(app_: AppContext) -> Guard:
         sectors=SectorResolver(stores),
         limits=app_.settings.risk_limits,
         clock=app_.clock,
+        actor=app_.actor,
         prices=app_.latest_prices(),
         peak_equity=stores.peak_equity,
     )

@@ -119,6 +119,17 @@ class Asset:
 
 
 @dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something: the OS user and the host ("user@host" in breaker and audit rows)."""
+
+    user: str
+    host: str
+
+    def __str__(self) -> str:
+        return f"{self.user}@{self.host}"
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where displayed data came from, so nothing stale passes for live."""
 

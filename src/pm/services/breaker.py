@@ -6,33 +6,12 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pm.domain.breaker import BreakerStatus, auto_trip_reason, daily_loss_pct, never_tripped
-from pm.domain.models import Account
+from pm.domain.models import Account, Actor
 from pm.ports import AuditLog, BreakerStore, Clock
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who does something: the OS user and the host, "user@host" in the breaker's row."""
-
-    user: str
-    host: str
-
-    def __str__(self) -> str:
-        return f"{self.user}@{self.host}"
-
-
-def current_actor() -> Actor:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (some containers)
-        user = "unknown"
-    return Actor(user=user, host=socket.gethostname() or "unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +33,20 @@ def trip(
     account_id: str,
     reason: str,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> BreakerChange:
     """HALT the breaker (audited). Tripping a HALTED breaker keeps the first trip."""
-    who = actor or current_actor()
     reason = " ".join(reason.split())
     before = status(store, account_id)
     entry = audit.begin(
         account_id=account_id,
         action="breaker-trip",
         arguments={"reason": reason},
-        os_user=who.user,
-        host=who.host,
+        os_user=actor.user,
+        host=actor.host,
         at=clock.now(),
     )
-    after = store.trip(account_id, reason, str(who), clock.now())
+    after = store.trip(account_id, reason, str(actor), clock.now())
     changed = not before.halted
     audit.finish(
         entry,
@@ -85,20 +63,19 @@ def reset(
     clock: Clock,
     account_id: str,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> BreakerChange:
     """Back to ACTIVE (audited); the only way out of HALTED."""
-    who = actor or current_actor()
     before = status(store, account_id)
     entry = audit.begin(
         account_id=account_id,
         action="breaker-reset",
         arguments={"previous_state": before.state, "previous_reason": before.reason},
-        os_user=who.user,
-        host=who.host,
+        os_user=actor.user,
+        host=actor.host,
         at=clock.now(),
     )
-    after = store.reset(account_id, str(who), clock.now())
+    after = store.reset(account_id, str(actor), clock.now())
     audit.finish(entry, outcome="succeeded", details={"changed": before.halted}, at=clock.now())
     return BreakerChange(after, before.halted)
 
@@ -111,7 +88,7 @@ def trip_if(
     max_daily_loss_pct: Decimal,
     account: Account | None = None,
     risk_level: str | None = None,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> BreakerChange:
     """Trip the breaker by itself when the daily loss exceeds the limit (from `account`'s
     equity against last_equity) or `risk_level` is CRITICAL; return the state afterwards and
@@ -127,6 +104,5 @@ def trip_if(
     current = status(store, account_id)
     if reason is None or current.halted:
         return BreakerChange(current, False)
-    who = actor or current_actor()
-    after = store.trip(account_id, f"automatic: {reason}", str(who), clock.now())
+    after = store.trip(account_id, f"automatic: {reason}", str(actor), clock.now())
     return BreakerChange(after, after.halted)

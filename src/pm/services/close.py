@@ -16,9 +16,8 @@ from typing import Any, Literal
 
 from pm.domain.breaker import EMERGENCY_REASON, BreakerStatus
 from pm.domain.errors import BadInput, NotFound, PmError
-from pm.domain.models import CloseResult, Order, OrderSide, Position, Source
+from pm.domain.models import Actor, CloseResult, Order, OrderSide, Position, Source
 from pm.ports import AuditLog, BreakerStore, Clock
-from pm.services.breaker import Actor
 from pm.services.live import book_in_flight, source_of
 from pm.services.validate import (
     QTY_PLACES,

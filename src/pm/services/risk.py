@@ -14,7 +14,7 @@ import numpy as np
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError, NotFound
 from pm.domain.limits import RiskLimits
-from pm.domain.models import Position, Source
+from pm.domain.models import Actor, Position, Source
 from pm.domain.portfolio import drop_dust
 from pm.domain.risk import RiskAssessment, assess, exposures, measure
 from pm.domain.sectors import Sector, normalize_symbol
@@ -73,6 +73,7 @@ def assess_risk(
     writes: WriteBehind,
     limits: RiskLimits,
     *,
+    actor: Actor,
     var_method: VarMethod | None = None,
 ) -> RiskReport:
     """Measure the live book against the limits; store the alerts after the output.
@@ -118,6 +119,7 @@ def assess_risk(
         max_daily_loss_pct=limits.max_daily_loss_pct,
         account=account,
         risk_level=assessment.level.name,
+        actor=actor,
     )
     return RiskReport(
         account_id=account.account_id,

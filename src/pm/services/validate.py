@@ -19,7 +19,7 @@ from typing import Literal, TypeVar
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.models import Account, OrderSide, Position, Source
+from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
 from pm.domain.sectors import Sector, normalize_symbol
@@ -74,6 +74,7 @@ class Guard:
     sectors: SectorResolver
     limits: RiskLimits
     clock: Clock
+    actor: Actor  # who trips the breaker when validation does it by itself
     prices: LatestPrices | None = None
     # With it, the book's risk level is assessed too, and CRITICAL trips the breaker.
     peak_equity: PeakEquityFn | None = None
@@ -242,6 +243,7 @@ def _breaker_after(
         max_daily_loss_pct=guard.limits.max_daily_loss_pct,
         account=account,
         risk_level=level,
+        actor=guard.actor,
     )
     return change.status, change.changed, level
 

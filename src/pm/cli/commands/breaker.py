@@ -49,7 +49,9 @@ def trip(
 
     app_ = ctx.obj
     account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
-    done = service.trip(app_.breaker_store(), app_.audit_log(), app_.clock, account_id, reason)
+    done = service.trip(
+        app_.breaker_store(), app_.audit_log(), app_.clock, account_id, reason, actor=app_.actor
+    )
     view.show(done.status, json_, changed=done.changed)
 
 
@@ -71,5 +73,5 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
             yes=yes,
             what="breaker reset",
         )
-    done = service.reset(store, app_.audit_log(), app_.clock, account_id)
+    done = service.reset(store, app_.audit_log(), app_.clock, account_id, actor=app_.actor)
     view.show(done.status, json_, changed=done.changed)

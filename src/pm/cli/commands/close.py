@@ -26,7 +26,6 @@ def close(
     from pm.cli.guard import build_guard
     from pm.cli.views import close as view
     from pm.services import close as service
-    from pm.services.breaker import current_actor
 
     app_ = ctx.obj
     require_live_allowed(app_.settings, live, "close")
@@ -37,9 +36,7 @@ def close(
     view.show_plan(plan)
     confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
     arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}
-    done = service.execute_close(
-        guard, app_.audit_log(), plan, current_actor(), arguments=arguments
-    )
+    done = service.execute_close(guard, app_.audit_log(), plan, app_.actor, arguments=arguments)
     view.show_close(done, json_)
 
 
@@ -58,7 +55,6 @@ def close_all(
     from pm.cli.views import close as view
     from pm.domain.errors import CheckFailed
     from pm.services import close as service
-    from pm.services.breaker import current_actor
 
     if not emergency:
         raise NotConfirmed("close-all needs --emergency (it closes everything). Nothing was sent.")
@@ -73,7 +69,7 @@ def close_all(
         app_.audit_log(),
         app_.breaker_store(),
         plan,
-        current_actor(),
+        app_.actor,
         arguments={"emergency": True, "live": live},
     )
     view.show_close_all(done, json_)

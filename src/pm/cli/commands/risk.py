@@ -45,6 +45,7 @@ def risk(
         app_.clock,
         app_.writes,
         app_.settings.risk_limits,
+        actor=app_.actor,
         var_method=var_method.value if var_method is not None else None,
     )
     view.show(report, json_)
