@@ -24,11 +24,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
 
 from pm.db.engine import Database, open_database
-from pm.db.models import PositionConflictRow, PositionRow, ReconciliationRunRow
 from pm.db.reconcile_store import SqlReconcileStore
+from pm.db.tables import positions as positions_t
 from pm.domain.models import Position
 from pm.domain.reconcile import RunRecord, diff
 from tests.db.conftest import BACKENDS, pg_schemas, postgres_url  # noqa: F401
@@ -76,7 +75,7 @@ def scenario(n: int) -> tuple[list[Position], list[Position]]:
 
 
 def seed(db: Database, account: str, book: list[Position]) -> None:
-    db.repository().register_account(account, f"bench:{account}", T0)
+    db.repository().accounts.register_account(account, f"bench:{account}", T0)
     rows = [
         {
             **{name: getattr(p, name) for name in POSITION_FIELDS},
@@ -87,7 +86,7 @@ def seed(db: Database, account: str, book: list[Position]) -> None:
         for p in book
     ]
     with db.engine.begin() as conn:
-        conn.execute(insert(PositionRow.__table__), rows)
+        conn.execute(insert(positions_t), rows)
 
 
 def core_reconcile(db: Database, account: str, broker: list[Position]) -> RunRecord:
@@ -96,72 +95,6 @@ def core_reconcile(db: Database, account: str, broker: list[Position]) -> RunRec
     changes = diff(broker, store.open_book(account))
     run = RunRecord(None, account, "completed", "forced", clock.now(), 0)
     return store.apply(run, changes, clock)
-
-
-def orm_reconcile(db: Database, account: str, broker: list[Position]) -> None:
-    """The same work through the ORM's unit of work: objects loaded, changed, one commit."""
-    now = T0 + timedelta(hours=1)
-    with Session(db.engine) as session, session.begin():
-        rows = session.scalars(
-            select(PositionRow).where(
-                PositionRow.account_id == account, PositionRow.closed_at.is_(None)
-            )
-        ).all()
-        by_symbol = {r.symbol: r for r in rows}
-        wanted = {p.symbol: p for p in broker}
-        run = ReconciliationRunRow(
-            account_id=account,
-            status="completed",
-            trigger="forced",
-            started_at=now,
-            added=0,
-            removed=0,
-            updated=0,
-            conflicts=0,
-        )
-        session.add(run)
-        session.flush()
-        for symbol, row in by_symbol.items():
-            live = wanted.get(symbol)
-            if live is None:
-                row.closed_at = now
-                run.removed += 1
-            elif live.qty != row.qty:
-                session.add(
-                    PositionConflictRow(
-                        account_id=account,
-                        run_id=run.id,
-                        symbol=symbol,
-                        field="qty",
-                        db_value=row.qty,
-                        broker_value=live.qty,
-                        resolution="broker_wins",
-                        resolved=True,
-                        detected_at=now,
-                        resolved_at=now,
-                    )
-                )
-                for name in POSITION_FIELDS:
-                    setattr(row, name, getattr(live, name))
-                row.updated_at = now
-                run.conflicts += 1
-            elif live.current_price != row.current_price:
-                row.current_price = live.current_price
-                row.market_value = live.market_value
-                row.unrealized_pl = live.unrealized_pl
-                row.updated_at = now
-                run.updated += 1
-        for symbol, live in wanted.items():
-            if symbol not in by_symbol:
-                session.add(
-                    PositionRow(
-                        account_id=account,
-                        **{name: getattr(live, name) for name in POSITION_FIELDS},
-                        opened_at=now,
-                        updated_at=now,
-                    )
-                )
-                run.added += 1
 
 
 def timed(
@@ -186,7 +119,7 @@ def timed(
 
 def check(db: Database, account: str, broker: list[Position]) -> None:
     """After either path the open book equals the broker, quantities and prices."""
-    table = PositionRow.__table__
+    table = positions_t
     with db.engine.connect() as conn:
         rows = conn.execute(
             select(table.c.symbol, table.c.qty, table.c.current_price).where(
@@ -206,42 +139,6 @@ def bench_db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database
         url = request.getfixturevalue("postgres_url")
     with open_database(url) as db:
         yield db
-
-
-def test_reconcile_core_vs_orm(bench_db: Database, benchmark, rounds, record) -> None:
-    enabled = bool(getattr(benchmark, "enabled", False))
-    n = 10_000 if enabled else 2_000
-    backend = bench_db.backend
-    book, broker = scenario(n)
-    changes = diff(broker, [])  # sanity of the scenario itself
-    assert len(changes.added) == len(broker)
-
-    def one_core() -> None:
-        account = f"pedantic-{time.monotonic_ns()}"
-        seed(bench_db, account, book)
-        run = core_reconcile(bench_db, account, broker)
-        assert (run.added, run.removed, run.conflicts, run.updated) == (
-            n // 20,
-            n // 20,
-            n // 20,
-            n // 20,
-        )
-        check(bench_db, account, broker)
-
-    benchmark.pedantic(one_core, rounds=1, iterations=1)
-    r = rounds(1, 3)
-    core = timed(bench_db, book, broker, core_reconcile, r, "core")
-    orm = timed(bench_db, book, broker, orm_reconcile, r, "orm")
-    ratio = orm / core
-    record(
-        f"reconcile {n:,} positions, {backend}: Core vs ORM unit of work",
-        f"{core * 1000:.0f} ms vs {orm * 1000:.0f} ms ({ratio:.1f}x)",
-        "Core faster" + (f"; < {TARGET_10K_S[backend] * 1000:.0f} ms" if enabled else ""),
-        ratio > 1 and (not enabled or core < TARGET_10K_S[backend]),
-    )
-    assert ratio > 1, f"Core {core * 1000:.0f} ms is not faster than the ORM {orm * 1000:.0f} ms"
-    if enabled:
-        assert core < TARGET_10K_S[backend], f"{core * 1000:.0f} ms for {n:,} on {backend}"
 
 
 def test_reconcile_100k_core(bench_db: Database, benchmark, record) -> None:

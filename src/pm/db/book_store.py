@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, cast
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from pm.db.models import PositionRow
 from pm.db.queries import insert_one
-from pm.db.repository import _Transactions
 from pm.db.rows import records
+from pm.db.tables import positions as positions_t
+from pm.db.transactions import Transactions
 from pm.domain.book import (
     MANUAL_ASSET_ID,
     BookChanges,
@@ -27,8 +28,6 @@ from pm.domain.book import (
     valuation,
 )
 from pm.domain.errors import BadInput, NotFound
-
-positions_t = cast(Table, PositionRow.__table__)
 
 
 def _select() -> Any:
@@ -47,7 +46,7 @@ def _open_id(conn: Connection, account_id: str, symbol: str) -> int | None:
     return None if value is None else int(value)
 
 
-class SqlBookStore(_Transactions):
+class SqlBookStore(Transactions):
     """Implements `pm.ports.BookStore`."""
 
     def entries(self, account_id: str, *, include_closed: bool = False) -> list[BookEntry]:
@@ -55,7 +54,7 @@ class SqlBookStore(_Transactions):
         if not include_closed:
             query = query.where(positions_t.c.closed_at.is_(None))
         query = query.order_by(positions_t.c.symbol, positions_t.c.opened_at, positions_t.c.id)
-        with self._read() as conn:
+        with self.read() as conn:
             return records(BookEntry, conn.execute(query))
 
     def _get(self, conn: Connection, account_id: str, entry_id: int) -> BookEntry:
@@ -67,11 +66,11 @@ class SqlBookStore(_Transactions):
         return records(BookEntry, [row])[0]
 
     def get(self, account_id: str, entry_id: int) -> BookEntry:
-        with self._read() as conn:
+        with self.read() as conn:
             return self._get(conn, account_id, entry_id)
 
     def add(self, account_id: str, entry: NewBookEntry, now: datetime) -> BookEntry:
-        with self._write() as conn:
+        with self.write() as conn:
             existing = _open_id(conn, account_id, entry.symbol)
             if existing is not None:
                 raise BadInput(
@@ -99,7 +98,7 @@ class SqlBookStore(_Transactions):
     def edit(
         self, account_id: str, entry_id: int, changes: BookChanges, now: datetime
     ) -> BookEntry:
-        with self._write() as conn:
+        with self.write() as conn:
             current = self._get(conn, account_id, entry_id)
             if not current.is_open:
                 raise BadInput(f"position {entry_id} is closed; the book's history is not edited")
@@ -121,8 +120,24 @@ class SqlBookStore(_Transactions):
             conn.execute(update(positions_t).where(positions_t.c.id == entry_id).values(values))
             return self._get(conn, account_id, entry_id)
 
+    def realized_pl(self, account_id: str) -> Decimal | None:
+        # Summed here, not in SQL: SQLite keeps decimals as text and would sum through floats.
+        with self.read() as conn:
+            amounts = list(
+                conn.execute(
+                    select(positions_t.c.realized_pl).where(
+                        positions_t.c.account_id == account_id,
+                        positions_t.c.closed_at.is_not(None),
+                        positions_t.c.realized_pl.is_not(None),
+                    )
+                ).scalars()
+            )
+        if not amounts:
+            return None
+        return sum(amounts, Decimal(0))
+
     def remove(self, account_id: str, entry_id: int) -> BookEntry:
-        with self._write() as conn:
+        with self.write() as conn:
             current = self._get(conn, account_id, entry_id)
             conn.execute(delete(positions_t).where(positions_t.c.id == entry_id))
             return current

@@ -1,45 +1,31 @@
-"""Reconciliation runs, conflict records, the per-account lock, and `pm watch`'s job rows.
+"""Reconciliation runs and conflict records; implements `pm.ports.ReconcileStore`.
 
 `SqlReconcileStore.apply` writes a whole reconciliation (positions closed, added, corrected,
 repriced; conflict records; the run record) in ONE transaction with set-based statements
 (``executemany`` batches and ``IN`` lists, never one ORM round trip per row): a failure
-anywhere leaves the database exactly as it was.
-
-The lock that keeps reconciliations of one account from overlapping, across processes and
-hosts:
-
-- PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``; with a wait,
-  ``pg_advisory_lock`` under ``lock_timeout``) on a connection held for the whole run. If the
-  process dies, its session ends and the lock goes with it.
-- SQLite: SQLite's own write lock (``BEGIN IMMEDIATE`` with a busy timeout of the wait) on a
-  small side file next to the database, one per account (``pm.db.reconcile-<hash>.lock``),
-  so that holding it never blocks other writers of the book. The OS drops it with the
-  process. An in-memory database (one process by definition) uses a process-local lock.
+anywhere leaves the database exactly as it was. The per-account lock is `pm.db.reconcile_lock`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import replace
-from datetime import datetime, timedelta
-from pathlib import Path
+from contextlib import AbstractContextManager
+from dataclasses import fields, replace
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
-from pm.db.errors import translated
-from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
 from pm.db.queries import insert_one, newest_first
-from pm.db.repository import POSITION_FIELDS, _ensure_account, _Transactions, _upsert_insert
+from pm.db.reconcile_lock import reconcile_lock
 from pm.db.rows import records
+from pm.db.tables import position_conflicts as conflicts_t
+from pm.db.tables import positions as positions_t
+from pm.db.tables import reconciliation_runs as runs_t
+from pm.db.transactions import Transactions, ensure_account
 from pm.domain.models import Position
 from pm.domain.reconcile import (
     BROKER_WINS,
@@ -51,13 +37,9 @@ from pm.domain.reconcile import (
     Trigger,
     elapsed_ms,
 )
-from pm.ports import Clock, JobState, Progress
+from pm.ports import Clock, Progress
 
-positions_t = cast(Table, PositionRow.__table__)
-runs_t = cast(Table, ReconciliationRunRow.__table__)
-conflicts_t = cast(Table, PositionConflictRow.__table__)
-jobs_t = cast(Table, JobRow.__table__)
-
+POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
 #: Rows per batch: also how often the progress callback hears about it.
 CHUNK = 2000
 #: Everything a broker position sets on a book row when the book takes the broker's view.
@@ -69,16 +51,6 @@ PRICE_FIELDS: tuple[str, ...] = (
     "unrealized_pl",
     "unrealized_pl_pct",
 )
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
-
-_memory_locks: dict[tuple[int, str], threading.Lock] = {}
-_memory_locks_guard = threading.Lock()
-
-
-def lock_key(account_id: str) -> int:
-    """The account's advisory lock key: a signed 64-bit hash of a namespaced id."""
-    digest = hashlib.blake2b(f"pm-reconcile:{account_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -227,109 +199,19 @@ def _update_prices(
     _update_rows(conn, PRICE_FIELDS, pairs, now, progress)
 
 
-class SqlReconcileStore(_Transactions):
+class SqlReconcileStore(Transactions):
     """Implements `pm.ports.ReconcileStore` on SQLite and PostgreSQL."""
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self.host = socket.gethostname()
 
-    # -- the lock ------------------------------------------------------------------------
-
-    @contextmanager
-    def lock(self, account_id: str, wait_s: float = 0) -> Iterator[bool]:
-        backend = self.engine.dialect.name
-        if backend == "postgresql":
-            with self._pg_lock(lock_key(account_id), wait_s) as got:
-                yield got
-            return
-        path = self._sqlite_lock_path(account_id)
-        if path is None:
-            with self._memory_lock(account_id, wait_s) as got:
-                yield got
-            return
-        with self._file_lock(path, wait_s) as got:
-            yield got
+    def lock(self, account_id: str, wait_s: float = 0) -> AbstractContextManager[bool]:
+        return reconcile_lock(self.engine, account_id, wait_s)
 
     def is_running(self, account_id: str) -> bool:
         with self.lock(account_id, 0) as got:
             return not got
-
-    @contextmanager
-    def _pg_lock(self, key: int, wait_s: float) -> Iterator[bool]:
-        with translated(self.engine.url, "reconciliation lock"):
-            conn = self.engine.connect()
-        got = False
-        try:
-            with translated(self.engine.url, "reconciliation lock"):
-                got = bool(
-                    conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-                )
-                conn.commit()
-                if not got and wait_s > 0:
-                    got = self._pg_wait(conn, key, wait_s)
-            yield got
-        finally:
-            try:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                    conn.commit()
-            except DBAPIError:
-                conn.invalidate()  # closing the session releases the lock for sure
-            finally:
-                conn.close()
-
-    @staticmethod
-    def _pg_wait(conn: Connection, key: int, wait_s: float) -> bool:
-        timeout = f"{max(1, int(wait_s * 1000))}ms"
-        conn.execute(text("SELECT set_config('lock_timeout', :t, false)"), {"t": timeout})
-        try:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            got = True
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-                raise
-            conn.rollback()
-            got = False
-        conn.execute(text("SELECT set_config('lock_timeout', '0', false)"))
-        conn.commit()
-        return got
-
-    def _sqlite_lock_path(self, account_id: str) -> Path | None:
-        database = self.engine.url.database or ""
-        if database in ("", ":memory:") or self.engine.url.query.get("mode") == "memory":
-            return None
-        digest = hashlib.blake2b(account_id.encode(), digest_size=6).hexdigest()
-        return (
-            Path(database).expanduser().with_name(f"{Path(database).name}.reconcile-{digest}.lock")
-        )
-
-    @contextmanager
-    def _file_lock(self, path: Path, wait_s: float) -> Iterator[bool]:
-        with translated(self.engine.url, "reconciliation lock"):
-            conn = sqlite3.connect(path, timeout=max(0.0, wait_s), isolation_level=None)
-        try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                got = True
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                got = False
-            yield got
-        finally:
-            conn.close()  # ends the transaction: the lock is released
-
-    @contextmanager
-    def _memory_lock(self, account_id: str, wait_s: float) -> Iterator[bool]:
-        with _memory_locks_guard:
-            lock = _memory_locks.setdefault((id(self.engine), account_id), threading.Lock())
-        got = lock.acquire(timeout=wait_s) if wait_s > 0 else lock.acquire(blocking=False)
-        try:
-            yield got
-        finally:
-            if got:
-                lock.release()
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -340,7 +222,7 @@ class SqlReconcileStore(_Transactions):
             .order_by(runs_t.c.started_at.desc())
             .limit(1)
         )
-        with self._read() as conn:
+        with self.read() as conn:
             value = conn.execute(query).scalar_one_or_none()
         return cast(datetime | None, value)
 
@@ -352,7 +234,7 @@ class SqlReconcileStore(_Transactions):
             positions_t.c.avg_entry_price,
             positions_t.c.current_price,
         ).where(positions_t.c.account_id == account_id, positions_t.c.closed_at.is_(None))
-        with self._read() as conn:
+        with self.read() as conn:
             rows = conn.execute(query).all()
         return [BookPosition(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
@@ -360,14 +242,14 @@ class SqlReconcileStore(_Transactions):
         self, account_id: str, *, since: datetime | None = None, limit: int | None = None
     ) -> list[RunRecord]:
         query = newest_first(runs_t, "started_at", account_id, since=since, limit=limit)
-        with self._read() as conn:
+        with self.read() as conn:
             return [_run_from_row(row) for row in conn.execute(query)]
 
     def conflicts(
         self, account_id: str, *, since: datetime | None = None, limit: int | None = None
     ) -> list[ConflictRecord]:
         query = newest_first(conflicts_t, "detected_at", account_id, since=since, limit=limit)
-        with self._read() as conn:
+        with self.read() as conn:
             rows = conn.execute(query).all()
         return records(ConflictRecord, rows)
 
@@ -375,11 +257,11 @@ class SqlReconcileStore(_Transactions):
 
     def _insert_run(self, conn: Connection, run: RunRecord) -> RunRecord:
         run = replace(run, host=run.host or self.host, pid=run.pid or os.getpid())
-        _ensure_account(conn, run.account_id, run.started_at)
+        ensure_account(conn, run.account_id, run.started_at)
         return replace(run, run_id=insert_one(conn, insert(runs_t).values(_run_values(run))))
 
     def save_run(self, run: RunRecord) -> RunRecord:
-        with self._write() as conn:
+        with self.write() as conn:
             return self._insert_run(conn, run)
 
     def apply(
@@ -399,7 +281,7 @@ class SqlReconcileStore(_Transactions):
             error=None,
         )
         counter = _Progress(changes.changes, progress)
-        with self._write() as conn:
+        with self.write() as conn:
             now = clock.now()
             run = self._insert_run(conn, run)
             _close_removed(conn, [r.id for r in changes.removed], now, counter)
@@ -416,51 +298,3 @@ class SqlReconcileStore(_Transactions):
                 .values(finished_at=run.finished_at, duration_ms=run.duration_ms)
             )
         return run
-
-
-class SqlJobStore(_Transactions):
-    """Implements `pm.ports.JobStore`: the `jobs` table shared by every `pm watch`."""
-
-    def claim(self, account_id: str, name: str, interval_s: int, now: datetime) -> bool:
-        cutoff = now - timedelta(seconds=interval_s)
-        with self._write() as conn:
-            _ensure_account(conn, account_id, now)
-            stmt = _upsert_insert(conn)(jobs_t).values(
-                account_id=account_id, name=name, interval_s=interval_s
-            )
-            conn.execute(stmt.on_conflict_do_nothing(index_elements=["account_id", "name"]))
-            # One UPDATE decides: concurrent claimers serialize on the row and re-check.
-            result = conn.execute(
-                update(jobs_t)
-                .where(
-                    jobs_t.c.account_id == account_id,
-                    jobs_t.c.name == name,
-                    or_(
-                        jobs_t.c.last_run_at.is_(None),
-                        jobs_t.c.last_status == "failed",
-                        jobs_t.c.last_run_at <= cutoff,
-                    ),
-                )
-                .values(
-                    last_run_at=now, last_status="running", last_error=None, interval_s=interval_s
-                )
-            )
-            return result.rowcount == 1
-
-    def finish(self, account_id: str, name: str, status: str, error: str | None) -> None:
-        with self._write() as conn:
-            conn.execute(
-                update(jobs_t)
-                .where(jobs_t.c.account_id == account_id, jobs_t.c.name == name)
-                .values(last_status=status, last_error=error)
-            )
-
-    def jobs(self, account_id: str) -> list[JobState]:
-        with self._read() as conn:
-            rows = conn.execute(
-                select(jobs_t).where(jobs_t.c.account_id == account_id).order_by(jobs_t.c.name)
-            ).all()
-        return records(JobState, rows)
-
-
-__all__ = ["SqlJobStore", "SqlReconcileStore", "lock_key"]
