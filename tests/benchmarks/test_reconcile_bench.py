@@ -27,6 +27,7 @@ from sqlalchemy import insert, select
 
 from pm.db.engine import Database, open_database
 from pm.db.reconcile_store import SqlReconcileStore
+from pm.db.tables import position_column
 from pm.db.tables import positions as positions_t
 from pm.domain.models import Position
 from pm.domain.reconcile import RunRecord, diff
@@ -78,9 +79,10 @@ def seed(db: Database, account: str, book: list[Position]) -> None:
     db.repository().accounts.register_account(account, f"bench:{account}", T0)
     rows = [
         {
-            **{name: getattr(p, name) for name in POSITION_FIELDS},
+            **{position_column(name): getattr(p, name) for name in POSITION_FIELDS},
             "account_id": account,
             "opened_at": T0,
+            "entry_time": T0,
             "updated_at": T0,
         }
         for p in book
@@ -122,7 +124,7 @@ def check(db: Database, account: str, broker: list[Position]) -> None:
     table = positions_t
     with db.engine.connect() as conn:
         rows = conn.execute(
-            select(table.c.symbol, table.c.qty, table.c.current_price).where(
+            select(table.c.symbol, table.c.quantity, table.c.current_price).where(
                 table.c.account_id == account, table.c.closed_at.is_(None)
             )
         ).all()

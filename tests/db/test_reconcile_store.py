@@ -78,7 +78,7 @@ def assert_book_equals_broker(database: Database, broker: MemoryBroker) -> None:
     assert set(rows) == set(held)
     for symbol, p in held.items():
         row = rows[symbol]
-        assert (row["qty"], row["current_price"], row["avg_entry_price"]) == (
+        assert (row["quantity"], row["current_price"], row["entry_price"]) == (
             p.qty,
             p.current_price,
             p.avg_entry_price,
@@ -103,7 +103,7 @@ def test_first_run_adds_everything(database, repo, store, clock, broker) -> None
     assert r.duration_ms == (r.finished_at - r.started_at) // timedelta(milliseconds=1)
     rows = open_rows(database)
     assert rows["AAPL"]["strategy_id"] is None
-    assert rows["MSFT"]["qty"] == Decimal(5)
+    assert rows["MSFT"]["quantity"] == Decimal(5)
     assert result.next_due_at == r.started_at + INTERVAL
     assert_book_equals_broker(database, broker)
 
@@ -117,7 +117,7 @@ def test_removed_is_closed_not_deleted(database, repo, store, clock, broker) -> 
     with database.engine.connect() as conn:
         msft = conn.execute(select(table).where(table.c.symbol == "MSFT")).one()
     assert msft.closed_at is not None
-    assert msft.qty == Decimal(5)
+    assert msft.quantity == Decimal(5)
     assert_book_equals_broker(database, broker)
 
 
@@ -149,7 +149,7 @@ def test_price_only_change_updates_prices(database, repo, store, clock, broker) 
     rows = open_rows(database)
     assert rows["AAPL"]["current_price"] == Decimal("123.45")
     assert rows["AAPL"]["market_value"] == Decimal("1234.50")
-    assert rows["MSFT"]["avg_entry_price"] == Decimal(381)
+    assert rows["MSFT"]["entry_price"] == Decimal(381)
     assert store.conflicts("acct-1") == []
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from pm.db.queries import insert_one
 from pm.db.rows import records
+from pm.db.tables import position_column
 from pm.db.tables import positions as positions_t
 from pm.db.transactions import Transactions
 from pm.domain.book import (
@@ -31,8 +32,15 @@ from pm.domain.errors import BadInput, NotFound
 
 
 def _select() -> Any:
-    """The columns a BookEntry is made of."""
-    return select(*(positions_t.c[f.name] for f in fields(BookEntry)))
+    """The columns a BookEntry is made of, labelled with its field names."""
+    return select(
+        *(positions_t.c[position_column(f.name)].label(f.name) for f in fields(BookEntry))
+    )
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Record field names to the table's column names."""
+    return {position_column(name): value for name, value in values.items()}
 
 
 def _open_id(conn: Connection, account_id: str, symbol: str) -> int | None:
@@ -77,6 +85,7 @@ class SqlBookStore(Transactions):
                     f"{entry.symbol} is already open in the book (id {existing}); "
                     f"use pm book edit {existing}"
                 )
+            opened_at = entry.opened_at or now
             values = {
                 "account_id": account_id,
                 "asset_id": MANUAL_ASSET_ID,
@@ -88,11 +97,12 @@ class SqlBookStore(Transactions):
                 "current_price": entry.entry_price,
                 **valuation(entry.qty, entry.entry_price, entry.entry_price),
                 "strategy_id": entry.strategy_id,
-                "opened_at": entry.opened_at or now,
+                "opened_at": opened_at,
+                "entry_time": opened_at,
                 "updated_at": now,
                 "closed_at": None,
             }
-            new_id = insert_one(conn, insert(positions_t).values(values))
+            new_id = insert_one(conn, insert(positions_t).values(_columns(values)))
             return self._get(conn, account_id, new_id)
 
     def edit(
@@ -116,8 +126,10 @@ class SqlBookStore(Transactions):
             if changes.strategy_id is not None:
                 values["strategy_id"] = changes.strategy_id or None
             if changes.opened_at is not None:
-                values["opened_at"] = changes.opened_at
-            conn.execute(update(positions_t).where(positions_t.c.id == entry_id).values(values))
+                values["opened_at"] = values["entry_time"] = changes.opened_at
+            conn.execute(
+                update(positions_t).where(positions_t.c.id == entry_id).values(_columns(values))
+            )
             return self._get(conn, account_id, entry_id)
 
     def realized_pl(self, account_id: str) -> Decimal | None:

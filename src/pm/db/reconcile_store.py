@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from pm.db.queries import insert_one, newest_first
 from pm.db.reconcile_lock import reconcile_lock
 from pm.db.rows import records
+from pm.db.tables import position_column
 from pm.db.tables import position_conflicts as conflicts_t
 from pm.db.tables import positions as positions_t
 from pm.db.tables import reconciliation_runs as runs_t
@@ -130,10 +131,11 @@ def _insert_added(
     for chunk in _chunks(added):
         rows = [
             {
-                **{name: getattr(p, name) for name in POSITION_FIELDS},
+                **{position_column(name): getattr(p, name) for name in POSITION_FIELDS},
                 "account_id": account_id,
                 "strategy_id": None,
                 "opened_at": now,
+                "entry_time": now,
                 "updated_at": now,
             }
             for p in chunk
@@ -152,7 +154,7 @@ def _update_rows(
     stmt = (
         update(positions_t)
         .where(positions_t.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in (*fields, "updated_at")})
+        .values({position_column(name): bindparam(f"b_{name}") for name in (*fields, "updated_at")})
     )
     for chunk in _chunks(pairs):
         params = [
@@ -230,8 +232,8 @@ class SqlReconcileStore(Transactions):
         query = select(
             positions_t.c.id,
             positions_t.c.symbol,
-            positions_t.c.qty,
-            positions_t.c.avg_entry_price,
+            positions_t.c.quantity,
+            positions_t.c.entry_price,
             positions_t.c.current_price,
         ).where(positions_t.c.account_id == account_id, positions_t.c.closed_at.is_(None))
         with self.read() as conn:

@@ -82,7 +82,9 @@ accounts = Table(
 )
 
 #: The book: open while ``closed_at`` is null, at most one open row per symbol (the partial
-#: unique index in `pm.db.indexes`).
+#: unique index in `pm.db.indexes`). The seed's column names (``quantity``, ``entry_price``,
+#: ``current_price``, ``unrealized_pnl``, ``side``, ``opened_at``, ``entry_time``,
+#: ``strategy_id``) so SQL written against the specification works; the rest are pm's own.
 positions = Table(
     "positions",
     metadata,
@@ -90,22 +92,37 @@ positions = Table(
     _account_id(),
     _text("asset_id", 64),
     _text("symbol", 32),
-    _money("qty"),
+    _money("quantity"),
     _text("side", 8),
     _text("asset_class", 32),
-    _money("avg_entry_price"),
+    _money("entry_price"),
     _money("current_price"),
     _money("market_value"),
     _money("cost_basis"),
-    _money("unrealized_pl"),
+    _money("unrealized_pnl"),
     _money("unrealized_pl_pct"),
     _text("strategy_id", 64, nullable=True),
     _time("opened_at"),
     _time("updated_at"),
     _time("closed_at", nullable=True),
     _money("realized_pl", nullable=True),
+    _time("entry_time"),
     Index("ix_positions_account_id_closed_at", "account_id", "closed_at"),
 )
+
+#: The `positions` column of each field of a `Position` (and of a book entry) whose name
+#: differs from the field's: pm's records keep their names, the table the seed's.
+POSITION_COLUMN_OF = {
+    "qty": "quantity",
+    "avg_entry_price": "entry_price",
+    "unrealized_pl": "unrealized_pnl",
+}
+
+
+def position_column(field: str) -> str:
+    """The `positions` column that stores the record field `field`."""
+    return POSITION_COLUMN_OF.get(field, field)
+
 
 #: A target allocation (seed table; rebalancing uses it later).
 allocation_policies = Table(
