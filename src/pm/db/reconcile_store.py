@@ -14,11 +14,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import fields, replace
 from datetime import datetime
+from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from pm.db.bulk import StoredForm, executemany
 from pm.db.queries import insert_one, newest_first
 from pm.db.reconcile_lock import reconcile_lock
 from pm.db.rows import records
@@ -40,17 +44,46 @@ from pm.domain.reconcile import (
 )
 from pm.ports import Clock, Progress
 
-POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
 #: Rows per batch: also how often the progress callback hears about it.
 CHUNK = 2000
-#: Everything a broker position sets on a book row when the book takes the broker's view.
-PRICE_FIELDS: tuple[str, ...] = (
+#: What a broker position sets on a book row (record fields); BROKER_COLUMNS are their columns.
+#: A conflict (a different quantity) sets them all; a new price the last six (PRICE_FIELDS).
+BROKER_FIELDS: tuple[str, ...] = (
+    "asset_id",
+    "qty",
+    "side",
+    "asset_class",
     "avg_entry_price",
     "current_price",
     "market_value",
     "cost_basis",
     "unrealized_pl",
     "unrealized_pl_pct",
+)
+PRICE_FIELDS = BROKER_FIELDS[4:]
+BROKER_COLUMNS: tuple[str, ...] = tuple(position_column(f) for f in BROKER_FIELDS)
+DECIMAL_FIELDS = frozenset(f.name for f in fields(Position) if f.type in ("Decimal", Decimal))
+#: An added row: the broker's position, then what the book adds.
+ADDED_COLUMNS: tuple[str, ...] = (
+    "symbol",
+    *BROKER_COLUMNS,
+    "account_id",
+    "strategy_id",
+    "opened_at",
+    "entry_time",
+    "updated_at",
+)
+CONFLICT_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "run_id",
+    "symbol",
+    "field",
+    "db_value",
+    "broker_value",
+    "resolution",
+    "resolved",
+    "detected_at",
+    "resolved_at",
 )
 
 
@@ -109,96 +142,90 @@ def _run_from_row(row: Any) -> RunRecord:
 # -- the steps of applying a diff (module functions, so a test can break one midway) ---------
 
 
-def _close_removed(
-    conn: Connection, ids: Sequence[int], now: datetime, progress: _Progress
-) -> None:
+class _Batch:
+    """One apply's stored forms and statements, decided once: every row after that is a plain
+    tuple for the driver's ``executemany`` (`pm.db.bulk`), built column by column."""
+
+    def __init__(self, conn: Connection, now: datetime, progress: _Progress) -> None:
+        self.conn, self.when, self.progress = conn, now, progress
+        self.form = StoredForm(conn, positions_t)
+        self.conflicts = StoredForm(conn, conflicts_t)
+        self.now = self.form.value("updated_at", now)
+
+    def columns(self, chunk: Sequence[Any], names: Sequence[str]) -> list[list[Any]]:
+        """Each field of `names` over the chunk's records, as a column in stored form."""
+        return [
+            self.form.decimals(column) if name in DECIMAL_FIELDS else column
+            for name in names
+            for column in (list(map(attrgetter(name), chunk)),)
+        ]
+
+
+def _close_removed(batch: _Batch, ids: Sequence[int]) -> None:
     for chunk in _chunks(ids):
-        conn.execute(
+        batch.conn.execute(
             update(positions_t)
             .where(positions_t.c.id.in_(chunk), positions_t.c.closed_at.is_(None))
-            .values(closed_at=now, updated_at=now)
+            .values(closed_at=batch.when, updated_at=batch.when)
         )
-        progress.advance(len(chunk))
+        batch.progress.advance(len(chunk))
 
 
-def _insert_added(
-    conn: Connection,
-    account_id: str,
-    added: Sequence[Position],
-    now: datetime,
-    progress: _Progress,
-) -> None:
+def _insert_added(batch: _Batch, account_id: str, added: Sequence[Position]) -> None:
+    statement = batch.form.insert(ADDED_COLUMNS)
+    now = repeat(batch.now)
     for chunk in _chunks(added):
-        rows = [
-            {
-                **{position_column(name): getattr(p, name) for name in POSITION_FIELDS},
-                "account_id": account_id,
-                "strategy_id": None,
-                "opened_at": now,
-                "entry_time": now,
-                "updated_at": now,
-            }
-            for p in chunk
-        ]
-        conn.execute(insert(positions_t), rows)
-        progress.advance(len(chunk))
+        columns = batch.columns(chunk, ("symbol", *BROKER_FIELDS))
+        rows = list(zip(*columns, repeat(account_id), repeat(None), now, now, now))
+        executemany(batch.conn, statement, rows)
+        batch.progress.advance(len(chunk))
 
 
 def _update_rows(
-    conn: Connection,
-    fields: Sequence[str],
-    pairs: Sequence[tuple[int, Position]],
-    now: datetime,
-    progress: _Progress,
+    batch: _Batch, names: Sequence[str], pairs: Sequence[tuple[int, Position]]
 ) -> None:
-    stmt = (
-        update(positions_t)
-        .where(positions_t.c.id == bindparam("b_id"))
-        .values({position_column(name): bindparam(f"b_{name}") for name in (*fields, "updated_at")})
-    )
+    """Give each row (by id) the broker position's fields `names`, and updated_at."""
+    statement = batch.form.update((*map(position_column, names), "updated_at"), "id")
     for chunk in _chunks(pairs):
-        params = [
-            {"b_id": row_id, "b_updated_at": now}
-            | {f"b_{name}": getattr(position, name) for name in fields}
-            for row_id, position in chunk
-        ]
-        conn.execute(stmt, params)
-        progress.advance(len(chunk))
+        ids = [row_id for row_id, _ in chunk]
+        columns = batch.columns([position for _, position in chunk], names)
+        executemany(batch.conn, statement, list(zip(*columns, repeat(batch.now), ids)))
+        batch.progress.advance(len(chunk))
 
 
-def _resolve_conflicts(
-    conn: Connection, run: RunRecord, changes: ReconcileDiff, now: datetime, progress: _Progress
-) -> None:
+def _resolve_conflicts(batch: _Batch, run: RunRecord, changes: ReconcileDiff) -> None:
     """Record each conflict (broker wins, resolved) and give the row the broker's values."""
     if not changes.conflicts:
         return
-    records = [
-        {
-            "account_id": run.account_id,
-            "run_id": run.run_id,
-            "symbol": c.symbol,
-            "field": "qty",
-            "db_value": c.db_qty,
-            "broker_value": c.broker_qty,
-            "resolution": BROKER_WINS,
-            "resolved": True,
-            "detected_at": now,
-            "resolved_at": now,
-        }
-        for c in changes.conflicts
-    ]
+    form = batch.conflicts
+    at, resolved = form.value("detected_at", batch.when), form.value("resolved", True)
+    symbols = [c.symbol for c in changes.conflicts]
+    db_values = form.decimals([c.db_qty for c in changes.conflicts])
+    broker_values = form.decimals([c.broker_qty for c in changes.conflicts])
+    records = list(
+        zip(
+            repeat(run.account_id),
+            repeat(run.run_id),
+            symbols,
+            repeat("qty"),
+            db_values,
+            broker_values,
+            repeat(BROKER_WINS),
+            repeat(resolved),
+            repeat(at),
+            repeat(at),
+        )
+    )
+    statement = form.insert(CONFLICT_COLUMNS)
     for chunk in _chunks(records):
-        conn.execute(insert(conflicts_t), list(chunk))
-    fields = tuple(name for name in POSITION_FIELDS if name != "symbol")
+        executemany(batch.conn, statement, chunk)
     pairs = [(c.position_id, c.broker) for c in changes.conflicts]
-    _update_rows(conn, fields, pairs, now, progress)
+    _update_rows(batch, BROKER_FIELDS, pairs)
 
 
-def _update_prices(
-    conn: Connection, changes: ReconcileDiff, now: datetime, progress: _Progress
-) -> None:
+def _update_prices(batch: _Batch, changes: ReconcileDiff) -> None:
     pairs = [(u.position_id, u.broker) for u in changes.updated]
-    _update_rows(conn, PRICE_FIELDS, pairs, now, progress)
+    _update_rows(batch, PRICE_FIELDS, pairs)
 
 
 class SqlReconcileStore(Transactions):
@@ -286,10 +313,11 @@ class SqlReconcileStore(Transactions):
         with self.write() as conn:
             now = clock.now()
             run = self._insert_run(conn, run)
-            _close_removed(conn, [r.id for r in changes.removed], now, counter)
-            _insert_added(conn, run.account_id, changes.added, now, counter)
-            _resolve_conflicts(conn, run, changes, now, counter)
-            _update_prices(conn, changes, now, counter)
+            batch = _Batch(conn, now, counter)
+            _close_removed(batch, [r.id for r in changes.removed])
+            _insert_added(batch, run.account_id, changes.added)
+            _resolve_conflicts(batch, run, changes)
+            _update_prices(batch, changes)
             finished = clock.now()
             run = replace(
                 run, finished_at=finished, duration_ms=elapsed_ms(run.started_at, finished)
