@@ -38,7 +38,7 @@ class StoredForm:
         """A column of Decimals in stored form: their exact text on SQLite (what `DecimalType`
         stores), the Decimals themselves for psycopg. NaN and infinities are refused."""
         require_finite(values)
-        return list(map(str, values)) if self.sqlite else values
+        return list(map(Decimal.__str__, values)) if self.sqlite else values
 
     def value(self, column: str, value: Any) -> Any:
         """One value (e.g. the batch's timestamp) converted by its column's own type."""
