@@ -12,9 +12,8 @@ import os
 import socket
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter
 from typing import Any, cast
@@ -26,7 +25,7 @@ from pm.db.bulk import StoredForm, executemany
 from pm.db.queries import insert_one, newest_first
 from pm.db.reconcile_lock import reconcile_lock
 from pm.db.rows import records
-from pm.db.tables import position_column
+from pm.db.tables import DECIMAL_POSITION_FIELDS, position_column
 from pm.db.tables import position_conflicts as conflicts_t
 from pm.db.tables import positions as positions_t
 from pm.db.tables import reconciliation_runs as runs_t
@@ -62,7 +61,6 @@ BROKER_FIELDS: tuple[str, ...] = (
 )
 PRICE_FIELDS = BROKER_FIELDS[4:]
 BROKER_COLUMNS: tuple[str, ...] = tuple(position_column(f) for f in BROKER_FIELDS)
-DECIMAL_FIELDS = frozenset(f.name for f in fields(Position) if f.type in ("Decimal", Decimal))
 #: An added row: the broker's position, then what the book adds.
 ADDED_COLUMNS: tuple[str, ...] = (
     "symbol",
@@ -154,11 +152,13 @@ class _Batch:
 
     def columns(self, chunk: Sequence[Any], names: Sequence[str]) -> list[list[Any]]:
         """Each field of `names` over the chunk's records, as a column in stored form."""
-        return [
-            self.form.decimals(column) if name in DECIMAL_FIELDS else column
-            for name in names
-            for column in (list(map(attrgetter(name), chunk)),)
-        ]
+        columns = []
+        for name in names:
+            column = list(map(attrgetter(name), chunk))
+            columns.append(
+                self.form.decimals(column) if name in DECIMAL_POSITION_FIELDS else column
+            )
+        return columns
 
 
 def _close_removed(batch: _Batch, ids: Sequence[int]) -> None:
@@ -173,10 +173,10 @@ def _close_removed(batch: _Batch, ids: Sequence[int]) -> None:
 
 def _insert_added(batch: _Batch, account_id: str, added: Sequence[Position]) -> None:
     statement = batch.form.insert(ADDED_COLUMNS)
-    now = repeat(batch.now)
+    book = (repeat(account_id), repeat(None), *[repeat(batch.now)] * 3)  # strategy_id NULL
     for chunk in _chunks(added):
         columns = batch.columns(chunk, ("symbol", *BROKER_FIELDS))
-        rows = list(zip(*columns, repeat(account_id), repeat(None), now, now, now))
+        rows = list(zip(*columns, *book, strict=False))  # book: endless repeats
         executemany(batch.conn, statement, rows)
         batch.progress.advance(len(chunk))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -12,15 +11,12 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Row
 
 from pm.db.queries import newest_first
+from pm.db.tables import DECIMAL_POSITION_FIELDS, POSITION_FIELDS
 from pm.db.tables import portfolio_snapshots as snapshots_t
 from pm.db.transactions import Transactions, ensure_account
 from pm.domain.models import Position, Source, SourceType
 from pm.domain.portfolio import Snapshot
 
-POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
-DECIMAL_POSITION_FIELDS = frozenset(
-    f.name for f in fields(Position) if f.type in ("Decimal", Decimal)
-)
 SNAPSHOT_COLUMNS: tuple[str, ...] = (
     "equity",
     "last_equity",

@@ -11,6 +11,8 @@ The migrations in ``migrations/`` must describe exactly these tables plus the in
 
 from __future__ import annotations
 
+from dataclasses import fields
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +31,7 @@ from sqlalchemy import (
 )
 
 from pm.db.types import DecimalType, UTCDateTime
+from pm.domain.models import Position
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -108,6 +111,12 @@ positions = Table(
     _money("realized_pl", nullable=True),
     _time("entry_time"),
     Index("ix_positions_account_id_closed_at", "account_id", "closed_at"),
+)
+
+#: The fields of a `Position`, and those that hold Decimals.
+POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
+DECIMAL_POSITION_FIELDS = frozenset(
+    f.name for f in fields(Position) if f.type in ("Decimal", Decimal)
 )
 
 #: The `positions` column of each field of a `Position` (and of a book entry) whose name
