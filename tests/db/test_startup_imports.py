@@ -1,4 +1,5 @@
-"""`pm --demo snapshot --json` on SQLite loads neither the ORM nor PostgreSQL's dialect.
+"""`pm --demo snapshot --json` (and the book writers) on SQLite load neither the ORM nor
+PostgreSQL's dialect.
 
 Both are large (the ORM alone about a third of a second here) and unused there: the stores are
 SQLAlchemy Core, and only the URL's dialect is needed. Measured as the brief's benchmark does,
@@ -43,14 +44,22 @@ def _imported(args: list[str], env: dict[str, str]) -> set[str]:
     return {m.group(1) for m in re.finditer(r"^import time:.*\|\s*(\S+)$", done.stderr, re.M)}
 
 
-@pytest.mark.parametrize("command", [["--demo", "snapshot", "--json"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--demo", "snapshot", "--json"],
+        ["--demo", "positions", "--json"],
+        ["--demo", "reconcile", "--force", "--json"],
+    ],
+    ids=["snapshot", "positions", "reconcile"],
+)
 def test_no_orm_and_no_postgresql_dialect_on_sqlite(tmp_path: Path, command: list[str]) -> None:
     env = _env(tmp_path)
     subprocess.run(
         [sys.executable, "-m", "pm", "db", "upgrade"], env=env, check=True, capture_output=True
     )
     modules = _imported(command, env)
-    assert "pm.db.snapshot_store" in modules  # the command did use the database
+    assert "pm.db.repository" in modules  # the command did use the database
     assert "sqlalchemy.dialects.sqlite" in modules
     loaded = sorted(m for m in modules if m.startswith(NOT_ON_SQLITE))
     assert loaded == [], f"{' '.join(command)} imported {loaded}"

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 
+from pm.db.bulk import StoredForm, executemany
 from pm.db.queries import newest_first
 from pm.db.tables import alerts as alerts_t
 from pm.db.tables import universe_fundamentals as fundamentals
@@ -48,25 +49,19 @@ class SqlRiskStore(Transactions):
                 )
             new = [r for r in records if r.symbol not in existing]
             old = [r for r in records if r.symbol in existing]
-            if new:
-                conn.execute(
-                    insert(fundamentals),
-                    [_values(r, now) for r in new],
-                )
-            if old:
-                conn.execute(
-                    update(fundamentals)
-                    .where(fundamentals.c.symbol == bindparam("b_symbol"))
-                    .values(
-                        sector=bindparam("b_sector"),
-                        industry=bindparam("b_industry"),
-                        updated_at=now,
-                    ),
-                    [
-                        {"b_symbol": r.symbol, "b_sector": r.sector, "b_industry": r.industry}
-                        for r in old
-                    ],
-                )
+            # Bulk: the shared timestamp in stored form once, rows as tuples (pm.db.bulk).
+            form = StoredForm(conn, fundamentals)
+            at = form.value("updated_at", now)
+            executemany(
+                conn,
+                form.insert(("symbol", "sector", "industry", "updated_at")),
+                [(r.symbol, r.sector, r.industry, at) for r in new],
+            )
+            executemany(
+                conn,
+                form.update(("sector", "industry", "updated_at"), "symbol"),
+                [(r.sector, r.industry, at, r.symbol) for r in old],
+            )
         return len(new), len(old)
 
     def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
@@ -98,12 +93,3 @@ class SqlRiskStore(Transactions):
                 Alert(r.level, r.code, r.message, symbol=r.symbol, sector=r.sector)
                 for r in conn.execute(stmt)
             ]
-
-
-def _values(record: SectorRecord, now: datetime) -> dict[str, object]:
-    return {
-        "symbol": record.symbol,
-        "sector": record.sector,
-        "industry": record.industry,
-        "updated_at": now,
-    }
