@@ -17,7 +17,7 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import DatabaseError
 from pm.domain.models import Actor
 from pm.services import breaker as breaker_service
-from pm.services.audit import audited
+from pm.services.audited import audited
 from tests.support.reconcile_fakes import SteppedClock
 
 ACTOR = Actor(user="ops", host="desk")

@@ -2,7 +2,7 @@
 
 `trip_if` is the one entry point for automatic trips: validation calls it with the account
 (daily loss), `pm risk` with its risk level. Manual trips and resets are audited
-(`services.audit.audited`).
+(`services.audited.audited`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 from pm.domain.breaker import BreakerStatus, auto_trip_reason, daily_loss_pct, never_tripped
 from pm.domain.models import Account, Actor
 from pm.ports import AuditLog, BreakerStore, Clock
-from pm.services.audit import audited
+from pm.services.audited import audited
 
 
 @dataclass(frozen=True, slots=True)

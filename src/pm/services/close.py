@@ -18,7 +18,7 @@ from pm.domain.breaker import EMERGENCY_REASON, BreakerStatus
 from pm.domain.errors import BadInput, NotFound
 from pm.domain.models import Actor, CloseResult, Order, OrderSide, Position, Source
 from pm.ports import AuditLog, BreakerStore
-from pm.services.audit import Outcome, audited
+from pm.services.audited import Outcome, audited
 from pm.services.live import book_in_flight, source_of
 from pm.services.validate import (
     QTY_PLACES,
