@@ -63,6 +63,9 @@ def test_the_book_write_is_a_reconciliation_run(db: Database) -> None:
     [conflict] = store.conflicts("acct-1")
     assert (conflict.symbol, conflict.db_value, conflict.broker_value) == ("AAPL", 10, 12)
 
+    fetch(db, broker, clock)  # nothing changed: nothing written, no run
+    assert len(store.runs("acct-1")) == 2
+
 
 def test_skipped_while_a_reconciliation_holds_the_lock(db: Database) -> None:
     store = db.repository().reconcile

@@ -91,13 +91,16 @@ def write_fetched(
     store: ReconcileStore, account_id: str, positions: Sequence[Position], clock: Clock
 ) -> RunRecord | None:
     """Write positions fetched for display (`pm positions`) into the book: a reconciliation
-    with trigger ``positions``, so the book changes by one path only. None when another run
-    holds the account's lock (it is writing the same positions)."""
+    with trigger ``positions``, so the book changes by one path only. None when nothing was
+    written: the book already equals them, or another run holds the account's lock (it is
+    writing the same positions)."""
     with store.lock(account_id) as got:
         if not got:
             return None
         run = RunRecord(None, account_id, "completed", "positions", clock.now(), 0)
         changes = diff(positions, store.open_book(account_id))
+        if changes.empty:
+            return None
         done = store.apply(run, changes, clock)
     _log_changes(account_id, changes)
     return done
