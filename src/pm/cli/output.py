@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from pm.domain.timestamps import iso
@@ -23,27 +24,107 @@ def number(value: Decimal) -> str:
 
 def json_text(value: Any) -> str:
     """JSON where Decimals are numbers written from their decimal text, times ISO with Z."""
-    import json
-
-    if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(k))}: {json_text(v)}" for k, v in value.items())
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(json_text(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return "null"
-        return number(value)
-    if isinstance(value, datetime):
-        return json.dumps(iso(value))
-    if isinstance(value, date):
-        return json.dumps(value.isoformat())
-    return json.dumps(value)
+    return _JsonPass().text(value)
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json_text(value) + "\n")
-    sys.stdout.flush()
+    """`value` as one JSON document; a top-level list, tuple or iterator is written in
+    batches as it is encoded, so a 100k-row answer never exists as one string."""
+    out = sys.stdout
+    if isinstance(value, list | tuple | Iterator):
+        encoding = _JsonPass()
+        out.write("[")
+        separator = ""
+        for batch in _batches(value):
+            out.write(separator + encoding.items(batch))
+            separator = ", "
+        out.write("]\n")
+    else:
+        out.write(json_text(value) + "\n")
+    out.flush()
+
+
+def print_jsonl(records: Iterable[Mapping[str, Any]]) -> None:
+    """NDJSON: one JSON object per line, written batch by batch as the records come, so a
+    pipeline can start working before the end."""
+    out = sys.stdout
+    encoding = _JsonPass()
+    for batch in _batches(records):
+        out.write(encoding.lines(batch) + "\n")
+        out.flush()
+
+
+_BATCH = 1000
+
+
+def _batches(values: Iterable[Any]) -> Iterator[list[Any]]:
+    iterator = iter(values)
+    while batch := list(islice(iterator, _BATCH)):
+        yield batch
+
+
+class _JsonPass:
+    """JSON through the standard library's C encoder: one pass, no call per plain value.
+
+    The C encoder cannot write a Decimal as a bare number, so `default` turns a finite Decimal
+    into a string tagged with a random marker, and one regular expression over the encoded
+    text replaces each tagged string by the bare number. The pass counts the Decimals it
+    tagged; if the replacements differ from that count (a string in the data itself held the
+    marker, which a random tag makes practically impossible), the text is encoded again with a
+    new tag, so the output is always exact.
+    """
+
+    def __init__(self) -> None:
+        self._new_tag()
+
+    def _new_tag(self) -> None:
+        import json
+        import re
+
+        token = _token()
+        self._tag = "\x00" + token
+        self._tagged = re.compile(r'"\\u0000' + token + r'([^"]*)"')
+        self._decimals = 0
+        self._encoder = json.JSONEncoder(default=self._default, check_circular=False)
+
+    def _default(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                return None
+            self._decimals += 1
+            return self._tag + number(value)
+        if isinstance(value, datetime):
+            return iso(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return dict(value)
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    def text(self, value: Any) -> str:
+        return self._exact(lambda: self._encoder.encode(value))
+
+    def items(self, values: list[Any]) -> str:
+        """The values as the inside of a JSON array (the list encoded without its brackets)."""
+        return self._exact(lambda: self._encoder.encode(values)[1:-1])
+
+    def lines(self, values: list[Any]) -> str:
+        """One value per line."""
+        return self._exact(lambda: "\n".join(map(self._encoder.encode, values)))
+
+    def _exact(self, encode: Callable[[], str]) -> str:
+        while True:
+            self._decimals = 0
+            exact, found = self._tagged.subn(r"\1", encode())
+            if found == self._decimals:
+                return exact
+            self._new_tag()
+
+
+def _token() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
 
 
 def cell(value: Any) -> str:
