@@ -66,12 +66,12 @@ def _batches(values: Iterable[Any]) -> Iterator[list[Any]]:
 class _JsonPass:
     """JSON through the standard library's C encoder: one pass, no call per plain value.
 
-    The C encoder cannot write a Decimal as a bare number, so `default` turns a finite Decimal
-    into a string tagged with a random marker, and one regular expression over the encoded
-    text replaces each tagged string by the bare number. The pass counts the Decimals it
-    tagged; if the replacements differ from that count (a string in the data itself held the
-    marker, which a random tag makes practically impossible), the text is encoded again with a
-    new tag, so the output is always exact.
+    The C encoder cannot write a Decimal as a bare number, so `default` writes a finite
+    Decimal as a string with a random tag on both sides of its digits, and two plain string
+    replacements over the encoded text take the quotes and tags away. The pass counts the
+    Decimals it tagged; if the tags found differ from that count (a string in the data itself
+    held a tag, which a random tag makes practically impossible), the text is encoded again
+    with a new tag, so the output is always exact.
     """
 
     def __init__(self) -> None:
@@ -79,22 +79,28 @@ class _JsonPass:
 
     def _new_tag(self) -> None:
         import json
-        import re
 
         token = _token()
         self._tag = "\x00" + token
-        self._tagged = re.compile(r'"\\u0000' + token + r'([^"]*)"')
+        self._opening = '"\\u0000' + token  # how the tags come out of the encoder
+        self._closing = "\\u0000" + token + '"'
         self._decimals = 0
+        self._time: tuple[datetime, str] | None = None  # a list's rows often share one time
         self._encoder = json.JSONEncoder(default=self._default, check_circular=False)
 
     def _default(self, value: Any) -> Any:
         if isinstance(value, Decimal):
-            if not value.is_finite():
-                return None
+            text = str(value)  # faster than format(); right unless it has an exponent
+            if "E" in text or not text[-1].isdigit():
+                if not value.is_finite():
+                    return None
+                text = number(value)
             self._decimals += 1
-            return self._tag + number(value)
+            return self._tag + text + self._tag
         if isinstance(value, datetime):
-            return iso(value)
+            if self._time is None or self._time[0] is not value:
+                self._time = (value, iso(value))
+            return self._time[1]
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, Mapping):
@@ -115,9 +121,10 @@ class _JsonPass:
     def _exact(self, encode: Callable[[], str]) -> str:
         while True:
             self._decimals = 0
-            exact, found = self._tagged.subn(r"\1", encode())
-            if found == self._decimals:
-                return exact
+            text = encode()
+            # the tags never overlap themselves, so these counts are exact
+            if text.count(self._opening) == text.count(self._closing) == self._decimals:
+                return text.replace(self._opening, "").replace(self._closing, "")
             self._new_tag()
 
 

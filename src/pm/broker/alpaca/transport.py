@@ -33,6 +33,7 @@ from alpaca.common.rest import RESTClient
 from requests.exceptions import HTTPError
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
+from pm.broker.alpaca.json_array import parse_array
 from pm.broker.alpaca.parse import MalformedResponse
 from pm.domain.errors import (
     BrokerRejected,
@@ -47,6 +48,7 @@ BROKER = "alpaca"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ERROR_BODY = 4096
 MAX_MESSAGE = 200
+STREAM_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +153,15 @@ class _Client(RESTClient):
         self._local = threading.local()
 
     @contextmanager
-    def deadline(self, at: float) -> Iterator[None]:
-        """Requests made by this thread inside the block end by `at` (time.monotonic)."""
-        previous = getattr(self._local, "deadline", None)
-        self._local.deadline = at
+    def deadline(self, at: float, each: Callable[[Any, int], Any] | None = None) -> Iterator[None]:
+        """Requests made by this thread inside the block end by `at` (time.monotonic); with
+        `each`, a JSON array body is parsed element by element as it arrives (`parse_array`)."""
+        previous = getattr(self._local, "deadline", None), getattr(self._local, "each", None)
+        self._local.deadline, self._local.each = at, each
         try:
             yield
         finally:
-            self._local.deadline = previous
+            self._local.deadline, self._local.each = previous
 
     def _timeout(self) -> tuple[float, float]:
         connect, read = self._policy.connect_timeout_s, self._policy.timeout_s
@@ -171,10 +174,16 @@ class _Client(RESTClient):
         return min(connect, remaining), min(read, remaining)
 
     def _one_request(self, method: str, url: str, opts: dict[str, Any], retry: int) -> Any:
-        response = self._session.request(method, url, timeout=self._timeout(), **opts)
+        each = getattr(self._local, "each", None)
+        response = self._session.request(
+            method, url, timeout=self._timeout(), stream=each is not None, **opts
+        )
         if response.status_code >= 400:
             text = response.content[:MAX_ERROR_BODY].decode("utf-8", "replace")
             raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
+        if each is not None:
+            with response:
+                return parse_array(self._chunks(response), each, url.rsplit("/", 1)[-1])
         if not response.content:
             return None  # 204 and friends
         try:
@@ -184,6 +193,14 @@ class _Client(RESTClient):
                 f"HTTP {response.status_code} body is not JSON "
                 f"({_one_line(response.content[:60].decode('utf-8', 'replace'), 60)!r})"
             ) from None
+
+    def _chunks(self, response: requests.Response) -> Iterator[bytes]:
+        """The body as it arrives, within the call's deadline however slowly it comes."""
+        at: float | None = getattr(self._local, "deadline", None)
+        for chunk in response.iter_content(chunk_size=STREAM_CHUNK):
+            if at is not None and time.monotonic() > at:
+                raise DeadlineExceeded("the call's deadline passed while reading the body")
+            yield chunk
 
 
 class Transport:
@@ -225,15 +242,21 @@ class Transport:
         *,
         not_found: str | None = None,
         deadline: float | None = None,
+        each: Callable[[Any, int], Any] | None = None,
     ) -> Any:
-        """GET with retries; raises only `pm.domain.errors` types."""
+        """GET with retries; raises only `pm.domain.errors` types.
+
+        With `each`, the body must be a JSON array: it is read as it arrives and the result is
+        the list of `each(element, index)` (MalformedResponse from `each` is reported as a
+        malformed answer), so a large list is never held as text and dicts at once.
+        """
         at = deadline if deadline is not None else self.new_deadline()
         attempts: list[datetime] = []
         policy = self._policy
 
         def once() -> Any:
             attempts.append(self._clock.now())
-            with self._client.deadline(at):
+            with self._client.deadline(at, each):
                 return self._client.get(path, params)
 
         decided: dict[int, float | None] = {}  # one decision per attempt, whatever the order
