@@ -63,10 +63,10 @@ def test_a_number_cut_at_a_chunk_edge_is_read_whole() -> None:
     ("body", "message"),
     [
         (b'{"message": "no"}', "things: expected a list, got dict"),
-        (b"<html>oops</html>", "things: body is not JSON"),
+        (b"<html>oops</html>", "things: expected a list, got a body that is not JSON"),
         (b"", "things: expected a list, got nothing"),
         (b'[{"a": 1}, {"a": ', "cut short"),
-        (b"[1 2]", "expected ',' or ']' after element 0"),
+        (b"[1 2]", "broken JSON at element 0"),
         (b"[1] [2]", "unexpected data after the array"),
         (b'["\xff"]', "not UTF-8"),
     ],
