@@ -45,7 +45,8 @@ def pair(value: Any, index: int) -> tuple[int, Any]:
 def test_any_chunking_reads_what_json_loads_reads(
     items: list[Any], sizes: list[int], space: str
 ) -> None:
-    text = space + json.dumps(items, ensure_ascii=False, default=str).replace(",", "," + space)
+    separators = ("," + space, ":" + space)
+    text = space + json.dumps(items, ensure_ascii=False, default=str, separators=separators)
     data = (text + space).encode()
     expected = json.loads(data, parse_float=Decimal)
     got = parse_array(cut(data, sizes), pair, "things")

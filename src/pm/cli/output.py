@@ -80,32 +80,31 @@ class _JsonPass:
     def _new_tag(self) -> None:
         import json
 
-        token = _token()
-        self._tag = "\x00" + token
-        self._opening = '"\\u0000' + token  # how the tags come out of the encoder
-        self._closing = "\\u0000" + token + '"'
-        self._decimals = 0
-        self._time: tuple[datetime, str] | None = None  # a list's rows often share one time
-        self._encoder = json.JSONEncoder(default=self._default, check_circular=False)
+        tag = "~" + _token()  # nothing in it that JSON escapes
+        self._opening, self._closing = '"' + tag, tag + '"'  # how tagged strings come out
+        self._tagged = tagged = [0]
+        last_time: list[Any] = [None, ""]  # a list's rows often share one time
 
-    def _default(self, value: Any) -> Any:
-        if isinstance(value, Decimal):
-            text = str(value)  # faster than format(); right unless it has an exponent
-            if "E" in text or not text[-1].isdigit():
-                if not value.is_finite():
-                    return None
-                text = number(value)
-            self._decimals += 1
-            return self._tag + text + self._tag
-        if isinstance(value, datetime):
-            if self._time is None or self._time[0] is not value:
-                self._time = (value, iso(value))
-            return self._time[1]
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, Mapping):
-            return dict(value)
-        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        def default(value: Any) -> Any:
+            if isinstance(value, Decimal):
+                text = str(value)  # faster than format(); right unless it has an exponent
+                if "E" in text or not text[-1].isdigit():
+                    if not value.is_finite():
+                        return None
+                    text = number(value)
+                tagged[0] += 1
+                return tag + text + tag
+            if isinstance(value, datetime):
+                if last_time[0] is not value:
+                    last_time[:] = value, iso(value)
+                return last_time[1]
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, Mapping):
+                return dict(value)
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+        self._encoder = json.JSONEncoder(default=default, check_circular=False)
 
     def text(self, value: Any) -> str:
         return self._exact(lambda: self._encoder.encode(value))
@@ -120,10 +119,10 @@ class _JsonPass:
 
     def _exact(self, encode: Callable[[], str]) -> str:
         while True:
-            self._decimals = 0
+            self._tagged[0] = 0
             text = encode()
             # the tags never overlap themselves, so these counts are exact
-            if text.count(self._opening) == text.count(self._closing) == self._decimals:
+            if text.count(self._opening) == text.count(self._closing) == self._tagged[0]:
                 return text.replace(self._opening, "").replace(self._closing, "")
             self._new_tag()
 

@@ -30,6 +30,7 @@ MARKET_TZ = ZoneInfo("America/New_York")
 
 _SIDES_POSITION: dict[object, PositionSide] = {"long": "long", "short": "short"}
 _SIDES_ORDER: dict[object, OrderSide] = {"buy": "buy", "sell": "sell"}
+_ASSET_CLASSES = {name: name for name in ("us_equity", "us_option", "crypto")}
 
 
 class MalformedResponse(ValueError):
@@ -202,6 +203,7 @@ def _position_fast(d: Any) -> Position | None:
         return None
     if not (qty + avg + cur + mv + cb + upl + ppc).is_finite():
         return None
+    asset_class = _ASSET_CLASSES.get(asset_class, asset_class)  # one string for 100k rows
     return Position(asset_id, symbol, qty, side, asset_class, avg, cur, mv, cb, upl, ppc.scaleb(2))
 
 
