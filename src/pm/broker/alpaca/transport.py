@@ -195,11 +195,23 @@ class _Client(RESTClient):
             ) from None
 
     def _chunks(self, response: requests.Response) -> Iterator[bytes]:
-        """The body as it arrives, within the call's deadline however slowly it comes."""
+        """The body as it arrives (whatever has come, up to a chunk at a time), within the
+        call's deadline however slowly it comes."""
+        from urllib3.exceptions import HTTPError as TransportError
+        from urllib3.exceptions import ReadTimeoutError
+
         at: float | None = getattr(self._local, "deadline", None)
-        for chunk in response.iter_content(chunk_size=STREAM_CHUNK):
+        while True:
             if at is not None and time.monotonic() > at:
                 raise DeadlineExceeded("the call's deadline passed while reading the body")
+            try:
+                chunk = response.raw.read1(STREAM_CHUNK)
+            except ReadTimeoutError as exc:
+                raise requests.exceptions.ReadTimeout(exc) from None
+            except TransportError as exc:
+                raise requests.exceptions.ConnectionError(exc) from None
+            if not chunk:
+                return
             yield chunk
 
 
