@@ -7,7 +7,8 @@ already migrated), best of N each, in the same run:
   positions into the book, after printing), and its peak resident memory (`wait4`);
 - the baseline: a Python script that fetches the same body with requests, decodes it with
   `json.loads(..., parse_float=Decimal)` and writes it back with one `json.dumps`.
-Targets: pm within 2x of the baseline; its peak memory within 4x the response body.
+Targets: pm within 2x of the baseline, both to its complete output and to its exit; its peak
+memory within 4x the response body.
 The output is checked too: every position, with exact Decimal numbers.
 """
 
@@ -112,28 +113,33 @@ def test_positions_json_100k(
     ratio = pm.exited / base.exited
     shown = pm.output_done / base.exited
     memory = pm.peak_rss / len(body)
-    time_ok = ratio <= TIME_TARGET
-    memory_ok = memory <= MEMORY_TARGET
     record(
         f"`pm positions --json`, {N_POSITIONS:,} positions, vs fetch + json.loads + "
         f"json.dumps (best of {n})",
         f"{pm.exited:.2f} s (output complete at {pm.output_done:.2f} s, then the book "
         f"write) vs {base.exited:.2f} s = {ratio:.2f}x ({shown:.2f}x to the output)",
         f"<= {TIME_TARGET:g}x",
-        time_ok,
+        ratio <= TIME_TARGET,
     )
     record(
         f"`pm positions --json`, {N_POSITIONS:,} positions: peak memory",
         f"{pm.peak_rss / 2**20:.0f} MiB = {memory:.1f}x the {len(body) / 2**20:.0f} MiB body "
         f"(baseline script {base.peak_rss / 2**20:.0f} MiB)",
         f"<= {MEMORY_TARGET:g}x the body",
-        memory_ok,
+        memory <= MEMORY_TARGET,
     )
-    assert time_ok, (
-        f"pm positions took {pm.exited:.2f}s (output complete at {pm.output_done:.2f}s) vs "
-        f"{base.exited:.2f}s for fetch + decode + encode: {ratio:.2f}x; target {TIME_TARGET}x"
-    )
-    assert memory_ok, (
-        f"pm positions peaked at {pm.peak_rss / 2**20:.0f} MiB, {memory:.1f}x the body; "
-        f"target {MEMORY_TARGET}x"
+    missed = [
+        f"{what}: {value:.2f}x, target {target:g}x"
+        for what, value, target in (
+            ("time to the complete output", shown, TIME_TARGET),
+            ("time to the exit (the book write included)", ratio, TIME_TARGET),
+            ("peak memory against the body", memory, MEMORY_TARGET),
+        )
+        if value > target
+    ]
+    assert not missed, (
+        f"pm positions --json, {N_POSITIONS:,} positions: output complete at "
+        f"{pm.output_done:.2f}s, exit at {pm.exited:.2f}s, peak {pm.peak_rss / 2**20:.0f} MiB; "
+        f"baseline {base.exited:.2f}s, body {len(body) / 2**20:.0f} MiB. Missed: "
+        + "; ".join(missed)
     )
