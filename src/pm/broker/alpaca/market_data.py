@@ -68,21 +68,18 @@ class AlpacaMarketData(AlpacaDataClient):
             transport = self._client()
             deadline = transport.new_deadline()  # one bound for the whole fetch
             chunks = chunked(stocks, start, end)
-            if len(chunks) == 1:
-                self._fetch(transport, chunks[0], start, end, deadline, closes)
-            else:
-                with ThreadPoolExecutor(min(MAX_IN_FLIGHT, len(chunks))) as pool:
-                    parts = [
-                        pool.submit(self._fetch, transport, chunk, start, end, deadline, {})
-                        for chunk in chunks
-                    ]
-                    try:
-                        for part in parts:
-                            for symbol, rows in part.result().items():
-                                closes.setdefault(symbol, []).extend(rows)
-                    except BaseException:
-                        pool.shutdown(wait=False, cancel_futures=True)  # the first error wins
-                        raise
+            with ThreadPoolExecutor(min(MAX_IN_FLIGHT, len(chunks))) as pool:
+                parts = [
+                    pool.submit(self._fetch, transport, chunk, start, end, deadline, {})
+                    for chunk in chunks
+                ]
+                try:
+                    for part in parts:
+                        for symbol, rows in part.result().items():
+                            closes.setdefault(symbol, []).extend(rows)
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)  # the first error wins
+                    raise
         for rows in closes.values():
             rows.sort()
         return DailyCloses(closes, unsupported=crypto)
