@@ -135,6 +135,20 @@ def test_chunks_are_in_flight_together() -> None:
     assert arrivals[-1] - arrivals[0] < latency
 
 
+def test_no_more_than_the_flight_limit_at_once() -> None:
+    latency = 0.5
+    symbols = [f"S{i:04d}" for i in range(5000)]  # 10 chunks of 500
+    with FakeAlpaca(latency_s=latency) as srv:
+        srv.bars = {s: [{"t": "2024-11-25T05:00:00Z", "c": 5}] for s in symbols}
+        result = make(srv.base_url).daily_closes(symbols, END - timedelta(days=30), END)
+        arrivals = sorted(r.at for r in srv.requests if r.path == "/v2/stocks/bars")
+    assert len(result.closes) == 5000
+    assert len(arrivals) == 10
+    first, rest = arrivals[:MAX_IN_FLIGHT], arrivals[MAX_IN_FLIGHT:]
+    assert first[-1] - first[0] < latency
+    assert min(rest) - first[0] >= latency * 0.9  # waited for a connection to come free
+
+
 def test_a_failing_chunk_fails_the_fetch() -> None:
     symbols = [f"S{i:04d}" for i in range(2000)]
     with FakeAlpaca() as srv:
