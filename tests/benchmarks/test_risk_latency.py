@@ -61,7 +61,7 @@ def risk_wall(env: dict[str, str]) -> float:
 def test_risk_over_2000_symbols_pays_few_round_trips(
     benchmark, tmp_path: Path, rounds: Callable[[int, int], int], record
 ) -> None:
-    n = rounds(2, 5)
+    n = rounds(3, 5)
     positions = stocks(N_SYMBOLS)
     bars = daily_bars([p["symbol"] for p in positions])
     times: dict[float, list[float]] = {0.0: [], LATENCY_S: []}
