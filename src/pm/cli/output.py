@@ -88,7 +88,7 @@ class _JsonPass:
         def default(value: Any) -> Any:
             if isinstance(value, Decimal):
                 text = str(value)  # faster than format(); right unless it has an exponent
-                if "E" in text or not text[-1].isdigit():
+                if "E" in text or "e" in text or not text[-1].isdigit():
                     if not value.is_finite():
                         return None
                     text = number(value)
