@@ -1,4 +1,5 @@
-"""GET /v2/positions is read as it arrives: the same positions, and the deadline still holds."""
+"""Bodies are read as they arrive: the same positions, and the call's deadline holds however
+slowly an answer comes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -60,8 +61,11 @@ def trickling() -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def test_a_trickling_body_ends_at_the_deadline(trickling: str) -> None:
+@pytest.mark.parametrize("read", [AlpacaBroker.get_positions, AlpacaBroker.get_account])
+def test_a_trickling_body_ends_at_the_deadline(
+    trickling: str, read: Callable[[AlpacaBroker], object]
+) -> None:
     start = time.monotonic()
     with pytest.raises(BrokerUnavailable, match="deadline"):
-        broker(trickling, timeout_s=0.5, deadline_s=1.0, max_attempts=1).get_positions()
+        read(broker(trickling, timeout_s=0.5, deadline_s=1.0, max_attempts=1))
     assert time.monotonic() - start < 3

@@ -5,7 +5,8 @@ Built on alpaca-py's own `RESTClient` (same auth headers, URL scheme and `APIErr
 imports alpaca-py, requests and tenacity at the top, so `adapter` imports it lazily.
 
 - Every request carries a (connect, read) timeout, capped by what is left of the call's
-  overall deadline; alpaca-py's own 429/504 retry loop is switched off.
+  overall deadline, and its body is read as it arrives, so the deadline holds however slowly
+  the answer comes; alpaca-py's own 429/504 retry loop is switched off.
 - Reads (GET) are retried on connection errors, timeouts, 429 and 500/502/503/504 with bounded
   exponential backoff, honouring ``Retry-After``, until the attempts or the deadline run out.
 - Writes are sent once; `send` reports an ambiguous outcome as `AmbiguousWrite` so the adapter
@@ -175,24 +176,34 @@ class _Client(RESTClient):
 
     def _one_request(self, method: str, url: str, opts: dict[str, Any], retry: int) -> Any:
         each = getattr(self._local, "each", None)
-        response = self._session.request(
-            method, url, timeout=self._timeout(), stream=each is not None, **opts
-        )
-        if response.status_code >= 400:
-            text = response.content[:MAX_ERROR_BODY].decode("utf-8", "replace")
-            raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
-        if each is not None:
-            with response:
+        timeout = self._timeout()
+        with self._session.request(method, url, timeout=timeout, stream=True, **opts) as response:
+            if response.status_code >= 400:
+                text = self._body(response, MAX_ERROR_BODY).decode("utf-8", "replace")
+                raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
+            if each is not None:
                 return parse_array(self._chunks(response), each, url.rsplit("/", 1)[-1])
-        if not response.content:
+            content = self._body(response)
+        if not content:
             return None  # 204 and friends
         try:
-            return json.loads(response.content, parse_float=Decimal)
+            return json.loads(content, parse_float=Decimal)
         except ValueError:
             raise MalformedResponse(
                 f"HTTP {response.status_code} body is not JSON "
-                f"({_one_line(response.content[:60].decode('utf-8', 'replace'), 60)!r})"
+                f"({_one_line(content[:60].decode('utf-8', 'replace'), 60)!r})"
             ) from None
+
+    def _body(self, response: requests.Response, limit: int | None = None) -> bytes:
+        """The whole body (or its first `limit` bytes), read within the call's deadline."""
+        parts: list[bytes] = []
+        size = 0
+        for chunk in self._chunks(response):
+            parts.append(chunk)
+            size += len(chunk)
+            if limit is not None and size >= limit:
+                break
+        return b"".join(parts)[:limit]
 
     def _chunks(self, response: requests.Response) -> Iterator[bytes]:
         """The body as it arrives (whatever has come, up to a chunk at a time), within the
