@@ -111,6 +111,8 @@ def test_jsonl_writes_one_object_per_line(capsys: pytest.CaptureFixture[str]) ->
     assert json.loads(lines[3], parse_float=Decimal)["qty"] == Decimal("4.50")
     print_jsonl([])
     assert capsys.readouterr().out == ""
+    print_jsonl({"one": Decimal("1.0")})  # a single record is one line
+    assert capsys.readouterr().out == '{"one": 1.0}\n'
 
 
 def test_a_string_holding_the_marker_is_encoded_again_with_a_new_tag(

@@ -43,12 +43,12 @@ def print_json(value: Any) -> None:
     out.flush()
 
 
-def print_jsonl(records: Iterable[Mapping[str, Any]]) -> None:
-    """NDJSON: one JSON object per line, written batch by batch as the records come, so a
-    pipeline can start working before the end."""
+def print_jsonl(records: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> None:
+    """NDJSON: one JSON object per line, written batch by batch as the records come (a list,
+    a generator, or one record), so a pipeline can start working before the end."""
     out = sys.stdout
     encoding = _JsonPass()
-    for batch in _batches(records):
+    for batch in _batches([records] if isinstance(records, Mapping) else records):
         out.write(encoding.lines(batch) + "\n")
         out.flush()
 
