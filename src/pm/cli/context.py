@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from pm.domain.errors import CredentialsError
-from pm.domain.models import Actor
 
 if TYPE_CHECKING:
     from pm.config import Settings
     from pm.db.engine import Database
+    from pm.domain.models import Actor
     from pm.ports import (
         AuditLog,
         BookStore,
@@ -83,6 +83,8 @@ class AppContext:
         """The OS user and host running this process, for audit and breaker rows."""
         import getpass
         import socket
+
+        from pm.domain.models import Actor
 
         try:
             user = getpass.getuser()
