@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -343,3 +343,87 @@ class BookStore(Protocol):
     def remove(self, account_id: str, entry_id: int) -> BookEntry:
         """Delete the row and return what it was; NotFound when there is none."""
         ...
+
+
+# -- the demo broker's own state, kept in the local database through this port ----------------
+
+
+@dataclass(slots=True)
+class DemoHolding:
+    """One position of the simulated account; qty is negative for a short."""
+
+    symbol: str
+    asset_id: str
+    asset_class: str
+    qty: Decimal
+    avg_entry_price: Decimal
+
+
+@dataclass(slots=True)
+class DemoState:
+    """What a real broker would hold for the simulated account: cash and holdings."""
+
+    account_id: str
+    cash: Decimal
+    holdings: dict[str, DemoHolding] = field(default_factory=dict)
+
+
+class DemoStore(Protocol):
+    """Keeps the demo account in the local database, under the demo account's own id.
+
+    Implemented in `pm.db`; the demo broker receives it from whoever builds it, so neither
+    package imports the other.
+    """
+
+    def load(self, account_id: str) -> DemoState | None: ...
+
+    def save(self, state: DemoState, new_orders: Sequence[Order]) -> None:
+        """Replace cash and holdings and append the orders, in one transaction."""
+        ...
+
+    def find_order(self, account_id: str, client_order_id: str) -> Order | None: ...
+
+    def fills_since(self, account_id: str, since: datetime) -> list[Order]:
+        """Orders that filled at or after `since`, oldest first (what moved the account
+        since the last close)."""
+        ...
+
+    def reset(self, account_id: str) -> None:
+        """Forget the account's state and orders (the next read starts from the seed)."""
+        ...
+
+
+# -- what an adapter package builds: the ports of one broker, and who it is ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerIdentity:
+    """Which account at which broker the settings point at, known before any request.
+
+    `key` is stable and holds no secret (it names the account in the local database until
+    the broker has told its id); `account_id` is known up front only where no broker needs
+    asking (the demo).
+    """
+
+    broker: str
+    key: str
+    endpoint: str
+    live: bool
+    simulated: bool
+    account_id: str | None = None
+
+
+class Adapters(Protocol):
+    """One broker's ports, each built on first use (`pm.broker.<name>.build` returns this)."""
+
+    @property
+    def identity(self) -> BrokerIdentity: ...
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def market_data(self) -> MarketData: ...
+
+    @property
+    def latest_prices(self) -> LatestPrices: ...

@@ -124,9 +124,9 @@ def test_bad_input_exits_2(pm: PmRunner, args: tuple[str, ...]) -> None:
 
 
 def test_reducing_orders_pass_while_halted_and_over_limits(pm: PmRunner) -> None:
-    # the demo account holds 45 AAPL, already above the 5 % position limit
+    # the demo account holds 27 AAPL, above the 5 % position limit on purpose
     assert pm("--demo", "breaker", "trip", "--reason", "stop").code == 0
-    sell = pm("--demo", "validate", "AAPL", "--side", "sell", "--qty", "10", "--json")
+    sell = pm("--demo", "validate", "AAPL", "--side", "sell", "--qty", "1", "--json")
     assert sell.code == 0, sell.stderr
     data = sell.json()
     assert data["approved"] is True

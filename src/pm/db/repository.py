@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Insert, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
-from pm.broker.demo.book import DemoBook, Holding
 from pm.db.errors import translated
 from pm.db.migrate import SQLITE_BEGIN_OPTION
 from pm.db.models import (
@@ -34,7 +33,7 @@ from pm.db.queries import newest_first
 from pm.domain.errors import DatabaseError
 from pm.domain.models import Order, OrderSide, Position, Source, SourceType
 from pm.domain.portfolio import Snapshot
-from pm.ports import PositionSync
+from pm.ports import DemoHolding, DemoState, PositionSync
 
 POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
 DECIMAL_POSITION_FIELDS = frozenset(
@@ -298,7 +297,7 @@ def _order_row(account_id: str, order: Order) -> dict[str, Any]:
 class SqlDemoStore(_Transactions):
     """The demo broker's state in the local database; implements `DemoStore`."""
 
-    def load(self, account_id: str) -> DemoBook | None:
+    def load(self, account_id: str) -> DemoState | None:
         with self._read() as conn:
             cash = conn.execute(
                 select(demo_accounts.c.cash).where(demo_accounts.c.account_id == account_id)
@@ -311,7 +310,7 @@ class SqlDemoStore(_Transactions):
                 .order_by(demo_holdings.c.symbol)
             ).all()
         holdings = {
-            row.symbol: Holding(
+            row.symbol: DemoHolding(
                 symbol=row.symbol,
                 asset_id=row.asset_id,
                 asset_class=row.asset_class,
@@ -320,9 +319,9 @@ class SqlDemoStore(_Transactions):
             )
             for row in rows
         }
-        return DemoBook(account_id=account_id, cash=cash, holdings=holdings)
+        return DemoState(account_id=account_id, cash=cash, holdings=holdings)
 
-    def save(self, book: DemoBook, new_orders: Sequence[Order]) -> None:
+    def save(self, book: DemoState, new_orders: Sequence[Order]) -> None:
         holdings = [
             {
                 "account_id": book.account_id,
@@ -370,30 +369,45 @@ class SqlDemoStore(_Transactions):
                     demo_orders.c.client_order_id == client_order_id,
                 )
             ).one_or_none()
-        if row is None:
-            return None
-        return Order(
-            id=row.id,
-            client_order_id=row.client_order_id,
-            symbol=row.symbol,
-            side=cast(OrderSide, row.side),
-            type=row.type,
-            status=row.status,
-            qty=row.qty,
-            notional=row.notional,
-            filled_qty=row.filled_qty,
-            filled_avg_price=row.filled_avg_price,
-            submitted_at=row.submitted_at,
-            filled_at=row.filled_at,
-        )
+        return None if row is None else _order_of(row)
+
+    def fills_since(self, account_id: str, since: datetime) -> list[Order]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(demo_orders)
+                .where(demo_orders.c.account_id == account_id, demo_orders.c.filled_at >= since)
+                .order_by(demo_orders.c.filled_at)
+            ).all()
+        return [_order_of(row) for row in rows]
+
+    def reset(self, account_id: str) -> None:
+        with self._write() as conn:
+            for table in (demo_orders, demo_holdings, demo_accounts):
+                conn.execute(delete(table).where(table.c.account_id == account_id))
+
+
+def _order_of(row: Row[Any]) -> Order:
+    return Order(
+        id=row.id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=cast(OrderSide, row.side),
+        type=row.type,
+        status=row.status,
+        qty=row.qty,
+        notional=row.notional,
+        filled_qty=row.filled_qty,
+        filled_avg_price=row.filled_avg_price,
+        submitted_at=row.submitted_at,
+        filled_at=row.filled_at,
+    )
 
 
 __all__ = ["SqlDemoStore", "SqlRepository"]
 
 
 if TYPE_CHECKING:
-    from pm.broker.demo.book import DemoStore
-    from pm.ports import Repository
+    from pm.ports import DemoStore, Repository
 
     def _implements_the_ports(engine: Engine) -> tuple[Repository, DemoStore]:
         return SqlRepository(engine), SqlDemoStore(engine)

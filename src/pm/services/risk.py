@@ -102,7 +102,7 @@ def assess_risk(
     )
     now = source.fetched_at
     for alert in assessment.alerts:
-        if alert.code.endswith("_breached"):
+        if alert.is_breach:
             log.warning(
                 "risk limit breached",
                 account_id=account.account_id,

@@ -61,6 +61,7 @@ def reconcile(
     with view.progress() as progress:
         result = service.reconcile(
             broker,
+            app_.account_id(),
             app_.repo(),
             app_.reconcile_store(),
             app_.clock,
@@ -83,9 +84,8 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     app_ = ctx.obj
     result = service.status(
-        app_.repo(),
         app_.reconcile_store(),
-        app_.broker_identity(),
+        app_.account_id(ask_broker=False),
         app_.clock,
         interval=_interval(app_),
     )
@@ -102,7 +102,7 @@ def history(
 
     app_ = ctx.obj
     runs = service.history(
-        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+        app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
     view.show_history(runs, json_)
 
@@ -117,6 +117,6 @@ def conflicts(
 
     app_ = ctx.obj
     rows = service.conflicts(
-        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+        app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
     view.show_conflicts(rows, json_)
