@@ -23,7 +23,7 @@ from pm.domain.models import (
 )
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
-from pm.domain.risk import Alert
+from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
 
 
@@ -182,9 +182,13 @@ class AuditLog(Protocol):
         ...
 
     def entries(
-        self, account_id: str | None = None, *, limit: int | None = None
+        self,
+        account_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
-        """Newest first."""
+        """Newest first; `since` keeps entries created at or after it."""
         ...
 
 
@@ -220,6 +224,31 @@ class RiskStore(Protocol):
 
     def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
         """Store one run's alerts (one transaction)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert as `pm risk` stored it: which account, when, and the alert itself."""
+
+    id: int
+    account_id: str
+    created_at: datetime
+    alert: Alert
+
+
+class AlertHistory(Protocol):
+    """The alerts `pm risk` (and later the watch loop) stored."""
+
+    def alert_history(
+        self,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        levels: Sequence[AlertLevel] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredAlert]:
+        """Newest first; `levels` keeps only alerts of those levels (None: all)."""
         ...
 
 

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 
 from pm import __version__
+from pm.cli.commands import alerts as alerts_cmd
+from pm.cli.commands import audit as audit_cmd
 from pm.cli.commands import book as book_cmd
 from pm.cli.commands import breaker as breaker_cmd
 from pm.cli.commands import close as close_cmd
@@ -86,3 +88,5 @@ app.add_typer(sectors_cmd.app, name="sectors")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("watch")(watch_cmd.watch)
 app.add_typer(book_cmd.app, name="book")
+app.command("audit")(audit_cmd.audit)
+app.command("alerts")(alerts_cmd.alerts)

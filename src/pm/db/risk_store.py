@@ -14,8 +14,9 @@ from sqlalchemy import cast as sql_cast
 from pm.db.models import AlertRow, SnapshotRow, UniverseFundamentalRow
 from pm.db.queries import newest_first
 from pm.db.repository import _ensure_account, _Transactions
-from pm.domain.risk import Alert
+from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
+from pm.ports import StoredAlert
 
 fundamentals = cast(Table, UniverseFundamentalRow.__table__)
 alerts_t = cast(Table, AlertRow.__table__)
@@ -118,6 +119,28 @@ class SqlRiskStore(_Transactions):
         with self._read() as conn:
             return [
                 Alert(r.level, r.code, r.message, symbol=r.symbol, sector=r.sector)
+                for r in conn.execute(stmt)
+            ]
+
+    def alert_history(
+        self,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        levels: Sequence[AlertLevel] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredAlert]:
+        stmt = newest_first(alerts_t, "created_at", account_id, since=since, limit=limit)
+        if levels is not None:
+            stmt = stmt.where(alerts_t.c.level.in_(list(levels)))
+        with self._read() as conn:
+            return [
+                StoredAlert(
+                    id=r.id,
+                    account_id=r.account_id,
+                    created_at=r.created_at,
+                    alert=Alert(r.level, r.code, r.message, symbol=r.symbol, sector=r.sector),
+                )
                 for r in conn.execute(stmt)
             ]
 

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from pm.cli.context import AppContext
-from pm.cli.options import JsonOpt, LimitOpt, parse_since
+from pm.cli.options import JsonOpt, LimitOpt, SinceOpt
 
 app = typer.Typer(no_args_is_help=False)
-
-SinceOpt = Annotated[
-    datetime | None,
-    typer.Option(
-        "--since",
-        parser=parse_since,
-        metavar="WHEN",
-        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
-    ),
-]
 
 
 def _interval(app_: AppContext) -> timedelta:
