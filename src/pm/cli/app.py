@@ -18,6 +18,7 @@ from pm.cli.commands import breaker as breaker_cmd
 from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
+from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
@@ -90,3 +91,4 @@ app.command("watch")(watch_cmd.watch)
 app.add_typer(book_cmd.app, name="book")
 app.command("audit")(audit_cmd.audit)
 app.command("alerts")(alerts_cmd.alerts)
+app.command("doctor")(doctor_cmd.doctor)
