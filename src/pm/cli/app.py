@@ -18,6 +18,7 @@ from pm.cli.commands import breaker as breaker_cmd
 from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
+from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import reconcile as reconcile_cmd
@@ -92,3 +93,4 @@ app.add_typer(book_cmd.app, name="book")
 app.command("audit")(audit_cmd.audit)
 app.command("alerts")(alerts_cmd.alerts)
 app.command("doctor")(doctor_cmd.doctor)
+app.add_typer(demo_cmd.app, name="demo")

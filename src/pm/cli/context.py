@@ -14,6 +14,7 @@ from pm.domain.errors import CredentialsError
 from pm.domain.models import Actor
 
 if TYPE_CHECKING:
+    from pm.broker.demo.broker import DemoBroker
     from pm.config import Settings
     from pm.db.engine import Database
     from pm.db.risk_store import SqlRiskStore
@@ -150,10 +151,7 @@ class AppContext:
         if self.settings.pm_broker == "demo":
             from pm.broker.demo.build import build as build_demo
 
-            def open_store() -> DemoStore:  # the database opens when the broker is used
-                return self.database.demo_store()
-
-            return build_demo(open_store, self.clock)
+            return build_demo(self._open_demo_store, self.clock)  # the database opens on use
         from pm.broker.alpaca.build import build as build_alpaca
 
         settings = self.settings
@@ -175,13 +173,18 @@ class AppContext:
     def _broker(self) -> Broker:
         adapters = self.adapters
         if adapters.identity.simulated:
-            from pm.cli.output import stderr_console
-
-            stderr_console().print(
-                "[bold magenta]SIMULATED[/] demo account: no real money, no broker.",
-                markup=True,
-            )
+            _simulated_banner()
         return adapters.broker
+
+    def demo_broker(self) -> DemoBroker:
+        """The simulated account itself, for `pm demo` (with or without --demo)."""
+        from pm.broker.demo.build import build as build_demo
+
+        _simulated_banner()
+        return build_demo(self._open_demo_store, self.clock).broker
+
+    def _open_demo_store(self) -> DemoStore:
+        return self.database.demo_store()
 
     def broker(self) -> Broker:
         return self._broker
@@ -236,3 +239,11 @@ class AppContext:
         """Flush the data already printed, then run the deferred writes."""
         sys.stdout.flush()
         self.writes.run()
+
+
+def _simulated_banner() -> None:
+    from pm.cli.output import stderr_console
+
+    stderr_console().print(
+        "[bold magenta]SIMULATED[/] demo account: no real money, no broker.", markup=True
+    )
