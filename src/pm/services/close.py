@@ -18,10 +18,10 @@ from pm.domain.breaker import EMERGENCY_REASON, BreakerStatus
 from pm.domain.errors import BadInput, NotFound, PmError
 from pm.domain.models import Actor, CloseResult, Order, OrderSide, Position, Source
 from pm.ports import AuditLog, BreakerStore, Clock
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 from pm.services.validate import (
     QTY_PLACES,
-    Book,
+    Fetched,
     Guard,
     ProposedOrder,
     ValidationResult,
@@ -101,7 +101,7 @@ def plan_close(
         raise BadInput("--qty must be > 0")
     if percentage is not None and not 0 < percentage <= 100:
         raise BadInput("--percentage must be in (0, 100]")
-    with book_in_flight(guard.broker) as pending:
+    with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
     position = held(positions, symbol)
     if position is None:
@@ -125,7 +125,7 @@ def plan_close(
     validation = require(
         guard,
         ProposedOrder(position.symbol, side, qty=amount, price=position.current_price),
-        book=Book(account, positions),
+        fetched=Fetched(account, positions),
     )
     return ClosePlan(
         account_id=account.account_id,
@@ -174,15 +174,15 @@ def execute_close(
 
 def plan_close_all(guard: Guard) -> CloseAllPlan:
     """Every open position, each passed through validation as the order that closes it."""
-    with book_in_flight(guard.broker) as pending:
+    with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
-    book = Book(account, positions)
+    fetched = Fetched(account, positions)
     orders = [
         ProposedOrder(p.symbol, closing_side(p), qty=abs(p.qty), price=p.current_price)
         for p in positions
         if p.qty != 0
     ]
-    validations = tuple(require_all(guard, orders, book=book))
+    validations = tuple(require_all(guard, orders, fetched=fetched))
     return CloseAllPlan(account.account_id, tuple(positions), validations)
 
 

@@ -39,7 +39,7 @@ from pm.domain.reconcile import (
 from pm.domain.timestamps import iso
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Progress, ReconcileStore, Repository
-from pm.services.live import book_in_flight
+from pm.services.live import account_and_positions
 
 log = get_logger("pm.reconcile")
 
@@ -130,7 +130,7 @@ def _run_locked(
         duration_ms=0,
     )
     try:
-        with book_in_flight(broker) as pending:
+        with account_and_positions(broker) as pending:
             book = store.open_book(account_id)
             account, positions = pending.result()
         if account.account_id != account_id:

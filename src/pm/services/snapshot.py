@@ -9,7 +9,7 @@ from datetime import timedelta
 from pm.domain.errors import BrokerUnavailable
 from pm.domain.portfolio import Snapshot, build_snapshot
 from pm.ports import Broker, Clock, Repository, WriteBehind
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ def take(
     The database is opened while the two broker requests are in flight, so their latency
     hides its start-up. A broker failure writes nothing.
     """
-    with book_in_flight(broker) as pending:
+    with account_and_positions(broker) as pending:
         repo = open_repo()
         try:
             account, positions = pending.result()
