@@ -2,8 +2,9 @@
 
 Measures: `services.validate.require_all` over the closing orders of a 500-position account
 (in-memory breaker and sector stores, account and positions passed in: no broker), against
-the baseline of validating the same orders one at a time with `validate`, which is what close-all did
-before: each call re-reads the breaker, re-resolves sectors and re-scores the account's risk.
+the baseline of validating the same orders one at a time with `validate`, which is what
+close-all did before: each call re-reads the breaker, re-resolves sectors and re-scores
+the account's risk.
 Target: the batch at least 10x faster (an emergency stop must reach the broker at once).
 """
 
