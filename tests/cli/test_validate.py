@@ -104,7 +104,7 @@ def test_notional_and_explicit_price(pm: PmRunner, data_api: FakeAlpaca) -> None
 def test_no_price_anywhere_asks_for_price(pm: PmRunner, data_api: FakeAlpaca) -> None:
     result = pm("validate", "ZZZZ", "--side", "buy", "--qty", "1", "--json")
     assert result.code == 2
-    assert "pass --price" in result.error()["message"]
+    assert "give a --price" in result.error()["message"]
     assert pm("validate", "ZZZZ", "--side", "buy", "--qty", "1", "--price", "10").code == 0
 
 

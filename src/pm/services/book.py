@@ -44,7 +44,7 @@ def show(store: BookStore, account_id: str, entry_id: int) -> BookEntry:
 
 def _opened_at(value: datetime | None, clock: Clock) -> datetime | None:
     if value is not None and value > clock.now():
-        raise BadInput("--opened-at is in the future")
+        raise BadInput("`opened_at` is in the future")
     return value
 
 
@@ -57,7 +57,7 @@ def add(
     given: BookInput,
 ) -> BookEntry:
     if given.qty is None or given.entry_price is None:
-        raise BadInput("pm book add needs --qty and --entry-price")
+        raise BadInput("a new row needs `qty` and `entry_price`")
     side = parse_side(given.side) or "long"
     entry = NewBookEntry(
         symbol=parse_symbol(symbol),
@@ -87,7 +87,7 @@ def edit(
     )
     if changes.empty:
         raise BadInput(
-            "nothing to change: give --qty, --side, --entry-price, --strategy-id or --opened-at"
+            "nothing to change: give `qty`, `side`, `entry_price`, `strategy_id` or `opened_at`"
         )
     return store.edit(account_id, entry_id, changes, clock.now())
 

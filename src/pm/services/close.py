@@ -96,11 +96,11 @@ def plan_close(
     """What `pm close` will do. NotFound (exit 4) without such a position; BadInput (exit 2)
     for a quantity the position cannot give."""
     if qty is not None and percentage is not None:
-        raise BadInput("give --qty or --percentage, not both")
+        raise BadInput("give `qty` or `percentage`, not both")
     if qty is not None and qty <= 0:
-        raise BadInput("--qty must be > 0")
+        raise BadInput("`qty` must be > 0")
     if percentage is not None and not 0 < percentage <= 100:
-        raise BadInput("--percentage must be in (0, 100]")
+        raise BadInput("`percentage` must be in (0, 100]")
     with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
     position = held(positions, symbol)
@@ -109,7 +109,7 @@ def plan_close(
     size = abs(position.qty)
     if qty is not None:
         if qty > size:
-            raise BadInput(f"--qty {qty} is more than the {size} {position.symbol} held")
+            raise BadInput(f"`qty` {qty} is more than the {size} {position.symbol} held")
         amount = qty
     elif percentage is not None:
         amount = (

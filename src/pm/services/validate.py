@@ -49,12 +49,12 @@ class ProposedOrder:
 
     def __post_init__(self) -> None:
         if (self.qty is None) == (self.notional is None):
-            raise BadInput("give exactly one of --qty and --notional")
+            raise BadInput("give exactly one of `qty` and `notional`")
         amount = self.qty if self.qty is not None else self.notional
         if amount is not None and amount <= 0:
-            raise BadInput(f"{'--qty' if self.qty is not None else '--notional'} must be > 0")
+            raise BadInput(f"{'`qty`' if self.qty is not None else '`notional`'} must be > 0")
         if self.price is not None and self.price <= 0:
-            raise BadInput("--price must be > 0")
+            raise BadInput("`price` must be > 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +195,7 @@ def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:
     assert order.notional is not None
     qty = (order.notional / price).quantize(QTY_PLACES, rounding=ROUND_DOWN)
     if qty <= 0:
-        raise BadInput(f"--notional {order.notional} buys nothing at {price}")
+        raise BadInput(f"`notional` {order.notional} buys nothing at {price}")
     return qty
 
 
@@ -281,6 +281,6 @@ def _price_after(
     if latest is None or latest <= 0:
         raise BadInput(
             f"no price for {order.symbol.upper()}: the account does not hold it and no market "
-            "price is available; pass --price"
+            "price is available; give a `price`"
         )
     return latest, "market"

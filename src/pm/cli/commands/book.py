@@ -67,18 +67,20 @@ def add(
     json_: JsonOpt = False,
 ) -> None:
     """Add an open position to the book by hand (the next reconcile checks it)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.add(
-        app_.book_store(),
-        app_.account_id(ask_broker=False),
-        app_.clock,
-        symbol=symbol,
-        given=given,
-    )
+    with speaking_flags():
+        entry = service.add(
+            app_.book_store(),
+            app_.account_id(ask_broker=False),
+            app_.clock,
+            symbol=symbol,
+            given=given,
+        )
     view.show_one(entry, json_, note=f"added position {entry.id}")
 
 
@@ -94,14 +96,16 @@ def edit(
     json_: JsonOpt = False,
 ) -> None:
     """Change an open row (quantity, side, entry price, strategy, opening time)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.edit(
-        app_.book_store(), app_.account_id(ask_broker=False), app_.clock, entry_id, given
-    )
+    with speaking_flags():
+        entry = service.edit(
+            app_.book_store(), app_.account_id(ask_broker=False), app_.clock, entry_id, given
+        )
     view.show_one(entry, json_, note=f"updated position {entry.id}")
 
 
