@@ -176,6 +176,9 @@ class AppContext:
             _simulated_banner()
         return adapters.broker
 
+    def broker(self) -> Broker:
+        return self._broker
+
     def demo_broker(self) -> DemoBroker:
         """The simulated account itself, for `pm demo` (with or without --demo)."""
         from pm.broker.demo.build import build as build_demo
@@ -185,9 +188,6 @@ class AppContext:
 
     def _open_demo_store(self) -> DemoStore:
         return self.database.demo_store()
-
-    def broker(self) -> Broker:
-        return self._broker
 
     def market_data(self) -> MarketData:
         """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""

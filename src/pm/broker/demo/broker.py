@@ -83,10 +83,6 @@ class DemoBroker:
     def simulated(self) -> bool:
         return True
 
-    @property
-    def account_id(self) -> str:
-        return DEMO_ACCOUNT_ID
-
     # -- reads -------------------------------------------------------------------------------
 
     def get_account(self) -> Account:
