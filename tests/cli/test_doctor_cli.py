@@ -100,3 +100,11 @@ def test_schema_behind_without_auto_migrate_fails(
     schema = out.json()[-1]
     assert (schema["check"], schema["status"]) == ("schema", "fail")
     assert "at revision 0002, newest is 0003" in schema["detail"]
+
+
+def test_bad_settings_exit_2(pm: PmRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PM_TIMEOUT", "soon")
+    out = pm("doctor", "--json")
+    assert out.code == 2
+    assert out.error()["error"] == "BadInput"
+    assert "PM_TIMEOUT" in out.stdout + out.stderr  # in the settings line, or the error
