@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+
+import pytest
 
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
 from tests.cli.conftest import PmRunner
@@ -114,3 +117,18 @@ def test_an_account_pm_never_saw_is_not_found_without_a_broker_call(
         assert out.code == 4, out.stderr
         assert out.error()["error"] == "NotFound"
     assert alpaca.requests == []
+
+
+def test_tables_fit_80_columns_without_cutting(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert pm("--demo", "close", "MSFT", "--qty", "1", "--yes").code == 0
+    assert pm("--demo", "risk").code == 1
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in ("audit", "alerts"):
+        out = pm("--demo", command)
+        assert out.code == 0, out.stderr
+        assert "…" not in out.stdout
+        assert max(len(line) for line in out.stdout.splitlines()) <= 80
+        assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", out.stdout)
+    assert "BREACH" in pm("--demo", "alerts").stdout

@@ -46,13 +46,13 @@ def show(alerts: Sequence[StoredAlert], *, json_: bool = False, csv: bool = Fals
         return
     from rich.table import Table
 
-    table = Table(caption="stored risk alerts, newest first (not live: run pm risk for now)")
-    table.add_column("Created (UTC)", no_wrap=True)
+    table = Table(caption="stored risk alerts, newest first (not live: pm risk for now)")
+    table.add_column("Created", no_wrap=True)
     table.add_column("Level", no_wrap=True)
-    table.add_column("Code", no_wrap=True)
-    table.add_column("Message", overflow="fold", ratio=1)
+    table.add_column("Message", ratio=1)
     for s in alerts:
         a = s.alert
+        level = "BREACH" if a.is_breach else a.level
         colour = "red" if a.level == "critical" else "yellow"
-        table.add_row(iso(s.created_at), f"[{colour}]{a.level}[/]", a.code, a.message)
+        table.add_row(iso(s.created_at.replace(microsecond=0)), f"[{colour}]{level}[/]", a.message)
     stdout_console().print(table)

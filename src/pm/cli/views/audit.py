@@ -47,9 +47,9 @@ def show(entries: Sequence[AuditEntry], *, json_: bool = False, csv: bool = Fals
         return
     from rich.table import Table
 
-    table = Table(caption="audit log, newest first")
+    table = Table(caption="audit log, newest first (--json for the outcome details)")
     table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Created (UTC)", no_wrap=True)
+    table.add_column("Created", no_wrap=True)
     table.add_column("Action", no_wrap=True)
     table.add_column("Outcome", no_wrap=True)
     table.add_column("By", overflow="fold")
@@ -57,7 +57,7 @@ def show(entries: Sequence[AuditEntry], *, json_: bool = False, csv: bool = Fals
     for e in entries:
         table.add_row(
             str(e.id),
-            iso(e.created_at),
+            iso(e.created_at.replace(microsecond=0)),
             e.action,
             e.outcome,
             f"{e.os_user}@{e.host}",
