@@ -1,4 +1,4 @@
-"""Risk metrics of a book and the rule table that turns them into alerts and a risk level.
+"""Risk metrics of an account and the rule table that turns them into alerts and a risk level.
 
 Pure: takes equity, position exposures (with sectors), the peak equity and the limits.
 
