@@ -27,8 +27,9 @@ def alerts(
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
-    """List the account's stored risk alerts, newest first (what pm risk found then, not
-    now). Reads the database only."""
+    """Risk alerts stored by earlier pm risk runs, newest first.
+
+    What pm risk found then, not now. Reads the database only."""
     from pm.cli.views import alerts as view
     from pm.services import alerts as service
 

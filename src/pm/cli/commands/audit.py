@@ -14,8 +14,10 @@ def audit(
     json_: JsonOpt = False,
     csv: CsvOpt = False,
 ) -> None:
-    """List the account's audited actions (close, close-all, breaker trip and reset),
-    newest first, with their arguments and outcome. Reads the database only."""
+    """The audit log of destructive actions, newest first.
+
+    close, close-all, breaker trip and reset, each with its arguments and outcome. Reads the
+    database only."""
     from pm.cli.views import audit as view
     from pm.services import audit as service
 

@@ -12,8 +12,10 @@ app = typer.Typer(no_args_is_help=True, help="The built-in simulated account (--
 
 @app.command("reset")
 def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> None:
-    """Restore the demo account's starting cash and positions and forget its orders (asks
-    first; --yes off a terminal). The local book catches up at the next reconcile."""
+    """Restore the demo account's starting cash and positions.
+
+    Its orders are forgotten. Asks first (--yes off a terminal). The local book catches up at
+    the next reconcile."""
     from pm.cli.confirm import confirm
     from pm.cli.views import demo as view
 

@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
 
 def doctor(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Check that pm is ready: settings, the endpoint (paper or live), the credentials (one
-    broker call), the clock, the database and its schema. One line per check (ok, warn, fail,
-    simulated, skipped); exits with the code of the first failed check (2 settings, 5
-    credentials, 3 broker, 6 database), 0 when nothing failed."""
+    """Is pm ready? Settings, endpoint, credentials, clock, database.
+
+    The endpoint (paper or live), the credentials (one broker call), the clock, the database
+    and its schema. Each line says ok, warn, fail, simulated or skipped; the exit code is that
+    of the first failed check (2 settings, 5 credentials, 3 broker, 6 database), else 0."""
     from pm.cli.views import doctor as view
     from pm.services import doctor as service
 
