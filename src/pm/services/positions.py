@@ -12,7 +12,7 @@ from typing import Literal
 from pm.domain.models import Position, Source
 from pm.domain.portfolio import drop_dust
 from pm.ports import Broker, Clock, Repository, WriteBehind
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 from pm.services.reconcile import write_fetched
 
 SortKey = Literal[
@@ -36,7 +36,7 @@ def fetch(
     descending: bool = False,
 ) -> PositionsResult:
     """Live positions without dust, sorted; the book sync runs after the output."""
-    with book_in_flight(broker) as pending:
+    with account_and_positions(broker) as pending:
         account, positions = pending.result()
     source = source_of(broker, clock)
     held = drop_dust(positions)
