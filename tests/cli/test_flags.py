@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from pm.cli.flags import flagged
+from pm.domain.book import parse_size
 from pm.domain.errors import BadInput
 from pm.services.book import BookInput, edit
 from pm.services.validate import ProposedOrder
@@ -33,6 +34,9 @@ def test_services_speak_in_field_names() -> None:
     assert "--" not in nothing.value.message
     assert "`entry_price`" in nothing.value.message
 
+    with pytest.raises(BadInput, match=r"^`qty` 0 must be greater than 0"):
+        parse_size("0")
+
 
 class FixedClock:
     def now(self) -> datetime:
@@ -45,6 +49,12 @@ class FixedClock:
         (("close", "AAPL", "--qty", "0", "--yes"), "--qty must be > 0"),
         (("close", "AAPL", "--qty", "1", "--percentage", "5"), "give --qty or --percentage"),
         (("validate", "AAPL", "--side", "buy", "--qty", "1", "--notional", "5"), "--notional"),
+        (
+            ("book", "add", "--symbol", "AAPL", "--qty", "0", "--entry-price", "1"),
+            "--qty 0 must be greater than 0 (it is the size; a short is --side short)",
+        ),
+        (("book", "add", "--symbol", "A$", "--qty", "1", "--entry-price", "1"), "--symbol 'A$'"),
+        (("book", "add", "--symbol", "AAPL", "--qty", "1", "--entry-price", "x"), "--entry-price"),
     ],
 )
 def test_the_cli_says_flags(pm: PmRunner, args: tuple[str, ...], said: str) -> None:

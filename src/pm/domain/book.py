@@ -79,7 +79,7 @@ def parse_symbol(text: str) -> str:
     symbol = text.strip().upper()
     if not SYMBOL_PATTERN.match(symbol):
         raise BadInput(
-            f"--symbol {text!r} is not a symbol (a ticker like AAPL or BRK.B, "
+            f"`symbol` {text!r} is not a symbol (a ticker like AAPL or BRK.B, "
             "or a crypto pair like BTC/USD)"
         )
     return symbol
@@ -93,29 +93,29 @@ def parse_side(text: str | None) -> PositionSide | None:
         return "long"
     if side == "short":
         return "short"
-    raise BadInput(f"--side {text!r} must be long or short")
+    raise BadInput(f"`side` {text!r} must be long or short")
 
 
 def parse_size(text: str) -> Decimal:
-    """The --qty option: a size > 0 (the side gives the sign)."""
+    """A row's `qty`: a size > 0 (the side gives the sign)."""
     try:
-        value = parse_decimal(text.strip(), "--qty")
+        value = parse_decimal(text.strip(), "qty")
     except ValueError:
-        raise BadInput(f"--qty {text!r} is not a number") from None
+        raise BadInput(f"`qty` {text!r} is not a number") from None
     if value <= 0:
         raise BadInput(
-            f"--qty {text} must be greater than 0 (it is the size; use --side short for a short)"
+            f"`qty` {text} must be greater than 0 (it is the size; a short is `side` short)"
         )
     return value
 
 
-def parse_price(text: str, option: str = "--entry-price") -> Decimal:
+def parse_price(text: str, field: str = "entry_price") -> Decimal:
     try:
-        value = parse_decimal(text.strip(), option)
+        value = parse_decimal(text.strip(), field)
     except ValueError:
-        raise BadInput(f"{option} {text!r} is not a number") from None
+        raise BadInput(f"`{field}` {text!r} is not a number") from None
     if value <= 0:
-        raise BadInput(f"{option} {text} must be greater than 0")
+        raise BadInput(f"`{field}` {text} must be greater than 0")
     return value
 
 
