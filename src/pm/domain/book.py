@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pm.domain.errors import BadInput
 from pm.domain.models import PositionSide
-from pm.domain.money import parse_decimal
+from pm.domain.money import parse_input
 
 #: An equity ticker (BRK.B, AAPL) or a crypto pair (BTC/USD, BTCUSD); upper-cased first.
 SYMBOL_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}(?:[./][A-Z0-9]{1,6})?$")
@@ -99,9 +99,9 @@ def parse_side(text: str | None) -> PositionSide | None:
 def parse_size(text: str) -> Decimal:
     """The --qty option: a size > 0 (the side gives the sign)."""
     try:
-        value = parse_decimal(text.strip(), "--qty")
-    except ValueError:
-        raise BadInput(f"--qty {text!r} is not a number") from None
+        value = parse_input(text, "--qty")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     if value <= 0:
         raise BadInput(
             f"--qty {text} must be greater than 0 (it is the size; use --side short for a short)"
@@ -111,9 +111,9 @@ def parse_size(text: str) -> Decimal:
 
 def parse_price(text: str, option: str = "--entry-price") -> Decimal:
     try:
-        value = parse_decimal(text.strip(), option)
-    except ValueError:
-        raise BadInput(f"{option} {text!r} is not a number") from None
+        value = parse_input(text, option)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     if value <= 0:
         raise BadInput(f"{option} {text} must be greater than 0")
     return value

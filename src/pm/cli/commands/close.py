@@ -31,7 +31,10 @@ def close(
     require_live_allowed(app_.settings, live, "close")
     guard = build_guard(app_)
     plan = service.plan_close(
-        guard, symbol, qty=decimal_arg(qty), percentage=decimal_arg(percentage)
+        guard,
+        symbol,
+        qty=decimal_arg(qty, "--qty"),
+        percentage=decimal_arg(percentage, "--percentage"),
     )
     view.show_plan(plan)
     confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
