@@ -15,6 +15,8 @@ from decimal import Decimal
 from pm.domain.errors import BadInput
 from pm.domain.models import PositionSide
 from pm.domain.money import parse_input
+from pm.domain.portfolio import holding_key
+from pm.domain.sectors import is_crypto
 
 #: An equity ticker (BRK.B, AAPL) or a crypto pair (BTC/USD, BTCUSD); upper-cased first.
 SYMBOL_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}(?:[./][A-Z0-9]{1,6})?$")
@@ -76,13 +78,14 @@ class BookChanges:
 
 
 def parse_symbol(text: str) -> str:
-    symbol = text.strip().upper()
-    if not SYMBOL_PATTERN.match(symbol):
+    """A symbol as the book keeps it: the broker's position spelling (`holding_key`), so a
+    pair typed as ``BTC/USD`` or ``btcusd`` is the ``BTCUSD`` the broker reports."""
+    if not SYMBOL_PATTERN.match(text.strip().upper()):
         raise BadInput(
-            f"--symbol {text!r} is not a symbol (a ticker like AAPL or BRK.B, "
+            f"--symbol {text[:40]!r} is not a symbol (a ticker like AAPL or BRK.B, "
             "or a crypto pair like BTC/USD)"
         )
-    return symbol
+    return holding_key(text)
 
 
 def parse_side(text: str | None) -> PositionSide | None:
@@ -124,7 +127,7 @@ def signed(size: Decimal, side: PositionSide) -> Decimal:
 
 
 def asset_class_of(symbol: str) -> str:
-    return "crypto" if "/" in symbol else "us_equity"
+    return "crypto" if is_crypto(symbol) else "us_equity"
 
 
 def valuation(qty: Decimal, entry: Decimal, price: Decimal) -> dict[str, Decimal]:

@@ -21,6 +21,7 @@ from pm.domain.book import (
     signed,
 )
 from pm.domain.errors import BadInput
+from pm.domain.portfolio import holding_key
 from pm.ports import BookStore, Clock, Repository
 from pm.services.accounts import known_account_id
 
@@ -64,15 +65,22 @@ def add(
     if given.qty is None or given.entry_price is None:
         raise BadInput("pm book add needs --qty and --entry-price")
     side = parse_side(given.side) or "long"
+    account_id = known_account_id(repo, identity)
+    key = parse_symbol(symbol)
+    for row in store.entries(account_id, include_closed=False):
+        if holding_key(row.symbol) == key:  # the row may be spelled BTC/USD, BTCUSD, ...
+            raise BadInput(
+                f"{row.symbol} is already open in the book (id {row.id}); use pm book edit {row.id}"
+            )
     entry = NewBookEntry(
-        symbol=parse_symbol(symbol),
+        symbol=key,
         qty=signed(parse_size(given.qty), side),
         side=side,
         entry_price=parse_price(given.entry_price),
         strategy_id=given.strategy_id or None,
         opened_at=_opened_at(given.opened_at, clock),
     )
-    return store.add(known_account_id(repo, identity), entry, clock.now())
+    return store.add(account_id, entry, clock.now())
 
 
 def edit(

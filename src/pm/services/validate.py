@@ -22,7 +22,7 @@ from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
-from pm.domain.sectors import Sector, normalize_symbol
+from pm.domain.sectors import Sector
 from pm.domain.validation import ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices
 from pm.services import breaker as breakers
@@ -140,7 +140,7 @@ def validate_all(
     index = {holding_key(p.symbol): p for p in positions}
     sector_value: dict[str, Decimal] = {}
     for p in positions:
-        name = found[normalize_symbol(p.symbol)].name
+        name = found[holding_key(p.symbol)].name
         sector_value[name] = sector_value.get(name, Decimal(0)) + abs(p.market_value)
     source = source_of(guard.broker, guard.clock)
     results = []
@@ -148,7 +148,7 @@ def validate_all(
         position = index.get(holding_key(order.symbol))
         current_qty = position.qty if position is not None else Decimal(0)
         symbol = position.symbol if position is not None else order.symbol.upper()
-        sector = found[normalize_symbol(symbol)].name
+        sector = found[holding_key(symbol)].name
         own = abs(position.market_value) if position is not None else Decimal(0)
         qty = _quantity(order, price)
         decision = decide(
