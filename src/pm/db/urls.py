@@ -44,8 +44,12 @@ def _mask_userinfo(rest: str) -> str:
 
 
 def url_passwords(url: str) -> list[str]:
-    """The password in `url`, as written and percent-decoded, found in mistyped URLs too, so
-    that logs and messages can scrub it wherever it appears."""
+    """What may be the password in `url`, as written and percent-decoded, so that logs and
+    messages can scrub it wherever it appears.
+
+    In a mistyped URL (``postgresql:/user:pw@host``) the user information cannot be told
+    from the scheme, so every text after a ":" of it is a candidate.
+    """
     match = _SCHEME.match(url.strip())
     if match is not None and match["scheme"].lower().startswith("sqlite"):
         return []
@@ -53,8 +57,12 @@ def url_passwords(url: str) -> list[str]:
     userinfo, at, _ = rest.rpartition("@")
     if not at or ":" not in userinfo:
         return []
-    written = userinfo.split(":", 1)[1]
-    return [p for p in dict.fromkeys((written, unquote(written))) if p]
+    if match is not None:
+        written = [userinfo.split(":", 1)[1]]
+    else:
+        parts = userinfo.split(":")
+        written = [":".join(parts[i:]) for i in range(1, len(parts))]
+    return [p for p in dict.fromkeys(w for x in written for w in (x, unquote(x))) if p]
 
 
 def _mask_query(text: str) -> str:
