@@ -100,9 +100,9 @@ class AppContext:
 
     @staticmethod
     def secrets(settings: Settings) -> list[str]:
-        values = [settings.alpaca_api_key, settings.alpaca_secret_key, settings.fred_api_key]
         from pm.db.urls import url_passwords
 
+        values = [settings.alpaca_api_key, settings.alpaca_secret_key, settings.fred_api_key]
         found = [v.get_secret_value() for v in values if v is not None]
         return [*found, *url_passwords(settings.pm_database_url)]
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from pm.domain.errors import BadInput
+from pm.validation_text import shown
 
 
 def _note_json(ctx: typer.Context, value: bool) -> bool:
@@ -39,23 +40,17 @@ def parse_since(text: str) -> datetime:
         try:
             return now - timedelta(**{units[text[-1]]: int(text[:-1])})
         except (OverflowError, ValueError):
-            raise typer.BadParameter(f"{_shown(text)} reaches back before the year 1") from None
+            raise typer.BadParameter(f"{shown(text)} reaches back before the year 1") from None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise typer.BadParameter(
-            f"{_shown(text)} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
+            f"{shown(text)} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _shown(text: str) -> str:
-    from pm.validation_text import shown
-
-    return shown(text)
-
-
-def decimal_arg(text: str | None, option: str = "number") -> Decimal | None:
+def decimal_arg(text: str | None, option: str) -> Decimal | None:
     """A number option given as text (``--qty 1.5``) as Decimal, never via float, and within
     the range a person could mean (`pm.domain.money.parse_input`)."""
     if text is None:

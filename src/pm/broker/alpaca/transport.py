@@ -92,7 +92,7 @@ def _one_line(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def error_body(exc: APIError, scrub: Scrub = str) -> _ErrorBody:
+def error_body(exc: APIError, scrub: Scrub) -> _ErrorBody:
     """Status, Alpaca error code and message of an APIError, whatever its body looks like;
     the message is scrubbed of secrets before it is cut to length.
 
