@@ -66,6 +66,36 @@ CASES = {
     "since 99999999d": Case(
         ("--demo", "history", "--since", "99999999d"), 2, "reaches back before the year 1"
     ),
+    "since past year 9999 in UTC": Case(
+        ("--demo", "history", "--since", "9999-12-31T23:59:59-14:00"),
+        2,
+        "is outside the years 1 to 9999 in UTC",
+    ),
+    "opened-at before year 1 in UTC": Case(
+        (
+            "--demo",
+            "book",
+            "add",
+            "--symbol",
+            "ZZZ",
+            "--qty",
+            "1",
+            "--entry-price",
+            "1",
+            "--opened-at",
+            "0001-01-01T00:00:00+01:00",
+        ),
+        2,
+        "is outside the years 1 to 9999 in UTC",
+    ),
+    "timeout inf": Case(
+        ("--demo", "history", "--timeout", "inf"), 2, "'--timeout': must be at most 600"
+    ),
+    "notional over a tiny price": Case(
+        ("--demo", "validate", "AAPL", "--side", "buy", "--notional", "1e14", "--price", "1e-9"),
+        2,
+        "--notional 1E+14 at 1E-9 is 1.000E+23 units: out of range",
+    ),
     "book show 23-digit id": Case(
         ("--demo", "book", "show", ID23), 2, "must be at most 9223372036854775807"
     ),

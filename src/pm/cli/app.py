@@ -51,7 +51,10 @@ def main(
     timeout: Annotated[
         float | None,
         typer.Option(
-            "--timeout", min=0.1, help="Give up on the broker after this many seconds [30]."
+            "--timeout",
+            min=0.1,
+            max=600,
+            help="Give up on the broker after this many seconds [30].",
         ),
     ] = None,
     verbose: Annotated[

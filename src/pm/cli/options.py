@@ -47,7 +47,10 @@ def parse_since(text: str) -> datetime:
         raise typer.BadParameter(
             f"{shown(text)} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise typer.BadParameter(f"{shown(text)} is outside the years 1 to 9999 in UTC") from None
 
 
 def decimal_arg(text: str | None, option: str) -> Decimal | None:

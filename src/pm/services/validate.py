@@ -20,6 +20,7 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
+from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
 from pm.domain.sectors import Sector
@@ -191,7 +192,10 @@ def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:
     if order.qty is not None:
         return order.qty
     assert order.notional is not None
-    qty = (order.notional / price).quantize(QTY_PLACES, rounding=ROUND_DOWN)
+    units = order.notional / price
+    if units >= MAX_INPUT:
+        raise BadInput(f"--notional {order.notional} at {price} is {units:.3E} units: out of range")
+    qty = units.quantize(QTY_PLACES, rounding=ROUND_DOWN)
     if qty <= 0:
         raise BadInput(f"--notional {order.notional} buys nothing at {price}")
     return qty
