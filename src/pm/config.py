@@ -27,6 +27,7 @@ LIVE_HOST = "api.alpaca.markets"
 DATA_URL = "https://data.alpaca.markets"
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+MAX_RECONCILE_INTERVAL_S = 7 * 86400
 
 
 def default_database_url() -> str:
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     pm_log_level: LogLevel = "warning"
     pm_log_format: Literal["console", "json"] | None = None
     # Seconds between reconciliations of an account (also "90s", "5m", "1h"); see `pm reconcile`.
-    pm_reconcile_interval: int = Field(default=300, ge=1, le=7 * 86400)
+    pm_reconcile_interval: int = Field(default=300, ge=1, le=MAX_RECONCILE_INTERVAL_S)
     # Risk limits (percent of equity) and the warn / critical ratios of a limit.
     pm_max_position_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
     pm_max_sector_pct: Decimal = Field(default=Decimal(25), gt=0, le=100)
@@ -71,6 +72,13 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
+        try:
+            parts = urlsplit(value)
+            valid = bool(parts.hostname) and parts.port != 0 and not any(c.isspace() for c in value)
+        except ValueError:  # a bad IPv6 literal or port
+            valid = False
+        if not valid:
+            raise ValueError(f"is not a valid URL, got {value!r}")
         if value.endswith("/v2"):
             raise ValueError("must not end in /v2 (pm appends the API version itself)")
         return value
@@ -78,12 +86,18 @@ class Settings(BaseSettings):
     @field_validator("pm_reconcile_interval", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        return parse_duration_s(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        seconds = parse_duration_s(value)
+        if seconds > MAX_RECONCILE_INTERVAL_S:
+            raise ValueError(f"must be at most 7d, got {value!r}")
+        return seconds
 
-    @field_validator("pm_log_level", mode="before")
+    @field_validator("pm_log_level", "pm_log_format", "pm_broker", mode="before")
     @classmethod
-    def _lower_level(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
+    def _lower_choice(cls, value: Any) -> Any:
+        """Choices are case-insensitive, as on the command line (PM_BROKER=Demo)."""
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def is_live(self) -> bool:

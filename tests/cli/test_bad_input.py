@@ -141,6 +141,21 @@ CASES = {
         "PM_LOG_LEVEL must be 'debug', 'info', 'warning', 'error' or 'critical', got 'loud'",
         env={"PM_LOG_LEVEL": "loud"},
     ),
+    "setting out of range": Case(
+        ("--demo", "history"),
+        2,
+        "PM_RECONCILE_INTERVAL must be at most 7d, got '99999999999999999999d'",
+        env={"PM_RECONCILE_INTERVAL": "99999999999999999999d"},
+    ),
+    "broker URL not a URL": Case(
+        ("--demo", "history"),
+        2,
+        "ALPACA_BASE_URL is not a valid URL, got 'https://[::1'",
+        env={"ALPACA_BASE_URL": "https://[::1"},
+    ),
+    "empty database URL": Case(
+        ("--demo", "history"), 6, "the database URL is empty", env={"PM_DATABASE_URL": ""}
+    ),
     "mysql": Case(
         ("--demo", "history"),
         6,

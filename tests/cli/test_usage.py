@@ -155,3 +155,14 @@ def test_a_wrong_choice_is_said_in_pm_words(pm: PmRunner) -> None:
         "error: Invalid value for '--sort': must be one of symbol, qty, market_value, "
         "cost_basis, unrealized_pl, unrealized_pl_pct, got 'size' (see 'pm positions --help')"
     )
+
+
+def test_choice_settings_are_case_insensitive_too(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_BROKER", "Demo")
+    monkeypatch.setenv("PM_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("PM_LOG_LEVEL", "Warning")
+    out = pm("snapshot", "--json")
+    assert out.code == 0, out.stderr
+    assert out.json()["source"]["type"] == "simulated"

@@ -76,6 +76,8 @@ def normalize_url(url: str) -> str:
     ``postgresql+psycopg2://``), is a `DatabaseError` saying so, with the password masked.
     """
     url = url.strip()
+    if not url:
+        raise DatabaseError(f"the database URL is empty; {USE_INSTEAD}")
     match = _SCHEME.match(url)
     if match is None:
         raise DatabaseError(f"database {mask_url(url)}: not a valid database URL; {USE_INSTEAD}")
