@@ -45,6 +45,23 @@ CASES = {
         2,
         f"--entry-price {HUGE[:23]}… is out of range",
     ),
+    "strategy id too long": Case(
+        (
+            "--demo",
+            "book",
+            "add",
+            "--symbol",
+            "ZZZ",
+            "--qty",
+            "1",
+            "--entry-price",
+            "1",
+            "--strategy-id",
+            "s" * 65,
+        ),
+        2,
+        "--strategy-id is longer than 64 characters",
+    ),
     "edit qty 1e309": Case(("--demo", "book", "edit", "1", "--qty", "1e309"), 2, "out of range"),
     "validate qty 1e309": Case(
         ("--demo", "validate", "AAPL", "--side", "buy", "--qty", "1e309"), 2, "out of range"

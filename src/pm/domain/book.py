@@ -122,6 +122,16 @@ def parse_price(text: str, option: str = "--entry-price") -> Decimal:
     return value
 
 
+MAX_STRATEGY_ID = 64  # the column's width
+
+
+def parse_strategy_id(text: str | None) -> str | None:
+    """--strategy-id: at most MAX_STRATEGY_ID characters ("" clears it on edit)."""
+    if text is not None and len(text.strip()) > MAX_STRATEGY_ID:
+        raise BadInput(f"--strategy-id is longer than {MAX_STRATEGY_ID} characters")
+    return None if text is None else text.strip()
+
+
 def signed(size: Decimal, side: PositionSide) -> Decimal:
     return -size if side == "short" else size
 

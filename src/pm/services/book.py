@@ -17,6 +17,7 @@ from pm.domain.book import (
     parse_price,
     parse_side,
     parse_size,
+    parse_strategy_id,
     parse_symbol,
     signed,
 )
@@ -77,7 +78,7 @@ def add(
         qty=signed(parse_size(given.qty), side),
         side=side,
         entry_price=parse_price(given.entry_price),
-        strategy_id=given.strategy_id or None,
+        strategy_id=parse_strategy_id(given.strategy_id) or None,
         opened_at=_opened_at(given.opened_at, clock),
     )
     return store.add(account_id, entry, clock.now())
@@ -96,7 +97,7 @@ def edit(
         qty=None if given.qty is None else parse_size(given.qty),
         side=side,
         entry_price=None if given.entry_price is None else parse_price(given.entry_price),
-        strategy_id=given.strategy_id,
+        strategy_id=parse_strategy_id(given.strategy_id),
         opened_at=_opened_at(given.opened_at, clock),
     )
     if changes.empty:
