@@ -16,12 +16,13 @@ from typing import Any
 
 GLOBAL_OPTIONS = frozenset({"demo", "timeout", "verbose", "debug"})
 HELP = frozenset({"-h", "--help"})
+JSON = frozenset({"--json", "--jsonl"})  # a program reads the output: errors as JSON too
 
 
 @dataclass(frozen=True, slots=True)
 class CommandLine:
     args: list[str]  # with the global options moved in front of the command
-    json: bool  # --json was given as an option (not as some option's value)
+    json: bool  # --json or --jsonl was given as an option (not as some option's value)
     help: bool  # -h or --help was given
 
 
@@ -84,6 +85,6 @@ def read(root: Any, argv: Sequence[str]) -> CommandLine:
         if param is not None and _takes_value(param) and not equals and i < len(argv):
             target.append(argv[i])
             i += 1
-        wants_json = wants_json or name.lower() == "--json"
+        wants_json = wants_json or name.lower() in JSON
         wants_help = wants_help or name.lower() in HELP
     return CommandLine(front + rest, wants_json, wants_help)
