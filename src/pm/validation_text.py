@@ -36,11 +36,11 @@ _BOUNDS: dict[str, tuple[str, str]] = {
 
 
 def shown(value: object) -> str:
-    """`value` quoted for a message, cut to MAX_SHOWN characters."""
+    """`value` for a message (text quoted), cut to MAX_SHOWN characters."""
     text = str(value)
     if len(text) > MAX_SHOWN:
         text = text[: MAX_SHOWN - 1] + "…"
-    return repr(text)
+    return repr(text) if isinstance(value, str) else text
 
 
 def phrase(error: Mapping[str, Any], *, choices: Iterable[str] = (), secret: bool = False) -> str:
@@ -55,7 +55,10 @@ def phrase(error: Mapping[str, Any], *, choices: Iterable[str] = (), secret: boo
         text = "must be one of " + ", ".join(allowed)
     elif kind in _BOUNDS:
         key, template = _BOUNDS[kind]
-        text = template.format(ctx.get(key))
+        bound = ctx.get(key)
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # "at most 600", not "600.0"
+        text = template.format(bound)
     elif kind in ("literal_error", "enum"):
         text = f"must be {ctx.get('expected')}"
     elif kind in ("value_error", "assertion_error") and "error" in ctx:
