@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import unquote, urlsplit
 
+from pm.cli.terminal import Terminal
 from pm.domain.errors import CredentialsError
 from pm.domain.models import Actor
 
@@ -76,7 +77,17 @@ class AppContext:
         self.options = options or Options()
         self.clock = SystemClock()
         self.writes = DeferredWrites()
-        self.json_output = False
+        self.terminal = Terminal()
+
+    @property
+    def json_output(self) -> bool:
+        """--json or --jsonl was given: errors are written as a JSON object too."""
+        return self.terminal.machine
+
+    @json_output.setter
+    def json_output(self, value: bool) -> None:
+        if value and not self.terminal.machine:
+            self.terminal.format = "json"
 
     @cached_property
     def actor(self) -> Actor:
@@ -99,11 +110,12 @@ class AppContext:
             pm_broker="demo" if self.options.demo else None,
             pm_timeout=self.options.timeout,
         )
-        level = settings.pm_log_level
-        if self.options.debug:
-            level = "debug"
-        elif self.options.verbose and level in ("warning", "error", "critical"):
-            level = "info" if self.options.verbose == 1 else "debug"
+        level = self.terminal.log_level(
+            settings.pm_log_level,
+            verbose=self.options.verbose,
+            debug=self.options.debug,
+            fmt=settings.pm_log_format,
+        )
         pm_logging.configure(level, settings.pm_log_format, self.secrets(settings))
         return settings
 
@@ -152,12 +164,8 @@ class AppContext:
         settings = self.settings
         if settings.pm_broker == "demo":
             from pm.broker.demo.broker import DemoBroker
-            from pm.cli.output import stderr_console
 
-            stderr_console().print(
-                "[bold magenta]SIMULATED[/] demo account: no real money, no broker.",
-                markup=True,
-            )
+            self.terminal.simulated_banner()
             return DemoBroker(self.database.demo_store(), self.clock)
         access = self.alpaca_access()
         from pm.broker.alpaca.adapter import AlpacaBroker

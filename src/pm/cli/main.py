@@ -43,6 +43,7 @@ def run(argv: list[str] | None = None) -> int:
             as_json=app_ctx.json_output,
             debug=app_ctx.options.debug or "--debug" in args,
             scrub=app_ctx.scrub,
+            terminal=app_ctx.terminal,
         )
 
 

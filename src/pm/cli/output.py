@@ -1,19 +1,15 @@
-"""Writing data to stdout (JSON, CSV, Rich) and messages to stderr. Nothing else prints."""
+"""Data as text: numbers, JSON, JSON Lines and CSV on stdout (the Terminal decides which)."""
 
 from __future__ import annotations
 
 import csv
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pm.domain.timestamps import iso
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def number(value: Decimal) -> str:
@@ -46,6 +42,13 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def print_jsonl(records: Iterable[Mapping[str, Any]]) -> None:
+    """One JSON object per line (JSON Lines), flushed as each is written."""
+    for record in records:
+        sys.stdout.write(json_text(record) + "\n")
+        sys.stdout.flush()
+
+
 def cell(value: Any) -> str:
     """A value as CSV or table text."""
     if value is None:
@@ -65,26 +68,3 @@ def print_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in columns])
     sys.stdout.flush()
-
-
-def stdout_console() -> Console:
-    """Rich console for data; Rich itself honours NO_COLOR and drops colour off a terminal.
-
-    Off a terminal (a pipe, a file) Rich would assume 80 columns and squeeze numbers into
-    ellipses; there the table gets the room it needs instead.
-    """
-    from rich.console import Console
-
-    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-    return Console(highlight=False, width=width)
-
-
-def stderr_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def warn(message: str) -> None:
-    """A human warning on stderr (never stdout, so pipelines stay clean)."""
-    stderr_console().print(f"[bold yellow]warning:[/] {message}", markup=True, highlight=False)

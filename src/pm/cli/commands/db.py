@@ -12,19 +12,19 @@ app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 @app.command("upgrade")
 def upgrade(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """Bring the database to the latest schema revision (safe to run at any time)."""
-    from pm.cli.views.db import show_revision
+    from pm.cli.views.db import revision
     from pm.db.engine import upgrade as run_upgrade
 
     url = ctx.obj.settings.pm_database_url
     done = run_upgrade(url)
-    show_revision(url, done.after, json_=json_, upgrade=True, upgraded_from=done.before)
+    ctx.obj.terminal.show(revision(url, done.after, upgrade=True, upgraded_from=done.before))
 
 
 @app.command("current")
 def current(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """Show the database's schema revision and the latest one this pm knows."""
-    from pm.cli.views.db import show_revision
+    from pm.cli.views.db import revision
     from pm.db.engine import current_revision
 
     url = ctx.obj.settings.pm_database_url
-    show_revision(url, current_revision(url), json_=json_)
+    ctx.obj.terminal.show(revision(url, current_revision(url)))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import CsvOpt, JsonOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt
 
 app = typer.Typer(no_args_is_help=False)
 
@@ -26,6 +26,7 @@ def positions(
     ctx: typer.Context,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
     sort: Annotated[SortField, typer.Option("--sort", help="Sort by this field.")] = (
         SortField.symbol
     ),
@@ -36,12 +37,15 @@ def positions(
         return
     from pm.cli.views import positions as view
     from pm.services import positions as service
+    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
+    broker = app_.broker()
     result = service.fetch(
-        app_.broker(), app_.repo, app_.clock, app_.writes, sort=sort.value, descending=desc
+        broker, app_.repo, app_.clock, app_.writes, sort=sort.value, descending=desc
     )
-    view.show(result, json_=json_, csv=csv)
+    account_id = account_id_of(broker, app_.repo(), app_.clock)
+    app_.terminal.show(view.positions(result, account_id))
 
 
 @app.command("show")
@@ -49,6 +53,10 @@ def show(ctx: typer.Context, symbol: str, json_: JsonOpt = False) -> None:
     """Show one live position (exit 4 if the account does not hold it)."""
     from pm.cli.views import positions as view
     from pm.services import positions as service
+    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    view.show_one(service.show(app_.broker(), app_.clock, symbol), json_)
+    broker = app_.broker()
+    result = service.show(broker, app_.clock, symbol)
+    account_id = account_id_of(broker, app_.repo(), app_.clock)
+    app_.terminal.show(view.position(result, account_id))

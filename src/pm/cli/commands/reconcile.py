@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pm.cli.context import AppContext
-from pm.cli.options import JsonOpt, LimitOpt, parse_since
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, parse_since
 
 app = typer.Typer(no_args_is_help=False)
 
@@ -58,7 +58,7 @@ def reconcile(
     app_ = ctx.obj
     broker = app_.broker()
     trigger: Trigger = "scheduled" if scheduled else "forced" if force else "manual"
-    with view.progress() as progress:
+    with app_.terminal.progress("applying", view.PROGRESS_THRESHOLD) as progress:
         result = service.reconcile(
             broker,
             app_.repo(),
@@ -70,7 +70,7 @@ def reconcile(
             wait_s=wait or 0,
             progress=progress,
         )
-    view.show(result, json_)
+    app_.terminal.show(view.result(result))
     if result.failure is not None:
         raise result.failure
 
@@ -89,12 +89,17 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
         app_.clock,
         interval=_interval(app_),
     )
-    view.show_status(result, json_)
+    app_.terminal.show(view.status(result))
 
 
 @app.command("history")
 def history(
-    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Stored reconciliation runs of this account, newest first."""
     from pm.cli.views import reconcile as view
@@ -104,12 +109,17 @@ def history(
     runs = service.history(
         app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
     )
-    view.show_history(runs, json_)
+    app_.terminal.show(view.history(runs))
 
 
 @app.command("conflicts")
 def conflicts(
-    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Quantities the book and the broker disagreed on, and how each was resolved."""
     from pm.cli.views import reconcile as view
@@ -119,4 +129,4 @@ def conflicts(
     rows = service.conflicts(
         app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
     )
-    view.show_conflicts(rows, json_)
+    app_.terminal.show(view.conflicts(rows))

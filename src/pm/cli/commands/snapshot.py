@@ -28,6 +28,6 @@ def snapshot(
     result = service.take(
         app_.broker(), app_.repo, app_.clock, app_.writes, allow_stale=allow_stale
     )
-    view.show(result, json_)
+    app_.terminal.show(view.snapshot(result))
     if result.unavailable is not None:
         raise result.unavailable

@@ -46,7 +46,7 @@ def watch(
         store=app_.job_store(),
         account=lambda: account_id_of(broker, repo, clock),
         clock=clock,
-        emit=WatchView(json_),
+        emit=WatchView(app_.terminal),
         stop=threading.Event(),
     )
     with stop_on_signals(watcher.stop, GRACE_S, on_abandon=watcher.abandoned):
