@@ -1,0 +1,118 @@
+"""Output formats: every list takes --json, --jsonl and --csv, one at a time, and every record
+speaks the same vocabulary (account_id, *_pct to 4 places, times ISO 8601 UTC with Z)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+
+from tests.cli.conftest import PmRunner
+
+#: Every command that lists (after `_book` has stored something for each to list).
+LISTS = {
+    "positions": ("--demo", "positions"),
+    "book list": ("--demo", "book", "list"),
+    "history": ("--demo", "history"),
+    "reconcile history": ("--demo", "reconcile", "history"),
+    "reconcile conflicts": ("--demo", "reconcile", "conflicts"),
+    "sectors show": ("--demo", "sectors", "show", "AAPL", "BTCUSD"),
+}
+#: Lists whose records belong to an account (sectors belong to symbols).
+ACCOUNT_LISTS = set(LISTS) - {"sectors show"}
+LATER = "2026-11-24T15:00:00Z"
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+@pytest.fixture
+def book(pm: PmRunner) -> PmRunner:
+    with freeze_time("2026-11-24T14:30:00Z"):
+        assert pm("--demo", "snapshot", "--json").code == 0
+        assert pm("--demo", "reconcile", "--force", "--json").code == 0
+        assert pm("--demo", "book", "edit", "1", "--qty", "44", "--json").code == 0
+        assert pm("--demo", "reconcile", "--force", "--json").code == 0
+    return pm
+
+
+def _decimal_json(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_int=Decimal)
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_every_list_writes_the_same_records_as_json_jsonl_and_csv(
+    book: PmRunner, name: str
+) -> None:
+    args = LISTS[name]
+    with freeze_time(LATER):
+        as_json = book(*args, "--json")
+        as_jsonl = book(*args, "--jsonl")
+        as_csv = book(*args, "--csv")
+    assert (as_json.code, as_jsonl.code, as_csv.code) == (0, 0, 0), as_csv.stderr
+    records = _decimal_json(as_json.stdout)
+    assert records, name
+    assert [_decimal_json(line) for line in as_jsonl.stdout.splitlines()] == records
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == len(records)
+    for row, record in zip(rows, records, strict=True):
+        for key, value in row.items():
+            if key == "source":  # the CSV writes the source's type
+                assert value == record["source"]["type"]
+            elif isinstance(record[key], Decimal):
+                assert Decimal(value) == record[key], key
+            elif record[key] is None:
+                assert value == "", key
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+@pytest.mark.parametrize(("first", "second"), [("--json", "--csv"), ("--jsonl", "--json")])
+def test_two_output_formats_are_a_usage_error(
+    book: PmRunner, name: str, first: str, second: str
+) -> None:
+    out = book(*LISTS[name], first, second)
+    assert out.code == 2
+    assert out.stdout == ""
+    error = out.error()  # --json (or --jsonl) came first: the error is the JSON object
+    assert f"{first} and {second} cannot be used together" in error["message"]
+
+
+def test_csv_first_gives_a_human_usage_error(book: PmRunner) -> None:
+    out = book("--demo", "positions", "--csv", "--jsonl")
+    assert out.code == 2
+    assert out.stderr.strip().splitlines()[-1].startswith("error: --csv and --jsonl cannot")
+
+
+@pytest.mark.parametrize("name", sorted(ACCOUNT_LISTS))
+def test_account_records_carry_account_id_pct_to_4_places_and_times_with_z(
+    book: PmRunner, name: str
+) -> None:
+    for record in _decimal_json(book(*LISTS[name], "--json").stdout):
+        assert record["account_id"].startswith("demo-"), name
+        for key, value in record.items():
+            if key.endswith("_pct") and value is not None:
+                assert value.as_tuple().exponent == -4, (name, key, value)
+            if key.endswith("_at") or key == "timestamp":
+                assert value is None or ISO_Z.match(value), (name, key, value)
+
+
+def test_one_name_per_concept_across_commands(book: PmRunner) -> None:
+    """held_qty (not current_qty), book_qty (not db_value), daily_pl_pct signed as P/L."""
+    with freeze_time(LATER):
+        validation = _decimal_json(
+            book("--demo", "validate", "KO", "--side", "buy", "--qty", "1", "--json").stdout
+        )
+        snapshot = _decimal_json(book("--demo", "snapshot", "--json").stdout)
+    assert "current_qty" not in validation
+    assert "daily_loss_pct" not in validation
+    assert validation["held_qty"] == 0
+    assert validation["daily_pl_pct"] == snapshot["daily_pl_pct"] > 0
+    conflict = _decimal_json(book("--demo", "reconcile", "conflicts", "--json").stdout)[0]
+    assert (conflict["book_qty"], conflict["broker_qty"]) == (44, 45)
+    risk = _decimal_json(book("--demo", "risk", "--json").stdout)
+    assert all("position_pct" in p for p in risk["positions"])
+    assert all(v.as_tuple().exponent == -4 for v in risk["sector_exposure"].values())
