@@ -260,7 +260,7 @@ def test_close_all_207_partial_failure(pm: PmRunner, alpaca: FakeAlpaca, pm_home
     assert data["circuit_breaker"] == "HALTED"
     error = result.error()
     assert error["error"] == "CheckFailed"
-    assert "1 of 3 failed: AAPL" in error["message"]
+    assert "1 of 3 failed (AAPL)" in error["message"]
 
     (request,) = [r for r in alpaca.requests if r.method == "DELETE"]
     assert (request.path, request.query) == ("/v2/positions", {"cancel_orders": ["True"]})

@@ -116,3 +116,33 @@ def test_one_name_per_concept_across_commands(book: PmRunner) -> None:
     risk = _decimal_json(book("--demo", "risk", "--json").stdout)
     assert all("position_pct" in p for p in risk["positions"])
     assert all(v.as_tuple().exponent == -4 for v in risk["sector_exposure"].values())
+
+
+def test_risk_says_each_breach_once_and_the_error_line_counts_them(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_LOG_FORMAT", "console")  # as at a terminal
+    monkeypatch.setenv("COLUMNS", "200")
+    with freeze_time(LATER):
+        out = pm("--demo", "risk")
+        report = _decimal_json(pm("--demo", "risk", "--json").stdout)
+    breaches = [a["message"] for a in report["alerts"] if a["code"].endswith("_breached")]
+    assert out.code == 1
+    assert len(breaches) > 1
+    for message in breaches:
+        assert out.stdout.count(message) == 1, message
+        assert message not in out.stderr  # no log line, no error line repeats it
+    assert out.stderr.splitlines()[-1] == (
+        f"error: {len(breaches)} limits breached, risk level {report['risk_level']}"
+    )
+    verbose = pm("-v", "--demo", "risk")
+    assert "risk limit breached" in verbose.stderr  # the log stream, with -v
+
+
+def test_validate_rejection_line_names_the_failed_checks_once(pm: PmRunner) -> None:
+    out = pm("--demo", "validate", "NVDA", "--side", "buy", "--notional", "9000")
+    assert out.code == 1
+    assert out.stderr.splitlines()[-1] == (
+        "error: rejected: 2 checks failed (position limit, sector limit)"
+    )
+    assert out.stdout.count("NVDA would be") == 1

@@ -61,8 +61,9 @@ def close(done: CloseDone) -> Shown:
 
 
 def failure_line(done: CloseAllDone) -> str:
-    failed = ", ".join(f"{r.symbol} ({r.error or r.status_code})" for r in done.failed)
-    return f"close-all: {len(done.failed)} of {len(done.results)} failed: {failed}"
+    """The closing error line: which symbols failed (the table above says why)."""
+    failed = ", ".join(r.symbol for r in done.failed)
+    return f"close-all: {len(done.failed)} of {len(done.results)} failed ({failed})"
 
 
 def close_all(done: CloseAllDone) -> Shown:
