@@ -146,3 +146,14 @@ def test_validate_rejection_line_names_the_failed_checks_once(pm: PmRunner) -> N
         "error: rejected: 2 checks failed (position limit, sector limit)"
     )
     assert out.stdout.count("NVDA would be") == 1
+
+
+def test_the_close_plan_on_a_non_terminal_stderr_is_one_line(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = pm("--demo", "close", "AAPL", "--qty", "5")
+    assert out.code == 2  # refused: stdin is not a terminal
+    (plan,) = [line for line in out.stderr.splitlines() if line.startswith("Will sell 5 AAPL")]
+    assert plan.endswith("account demo-00000000-0000-4000-8000-000000000001.")
+    assert len(plan) > 80

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +21,7 @@ SortKey = Literal[
 class PositionsResult:
     positions: tuple[Position, ...]
     source: Source
+    account_id: str
 
 
 def fetch(
@@ -44,10 +46,13 @@ def fetch(
         repo.sync_positions(account.account_id, held, source.fetched_at)
 
     writes.submit(sync)
-    return PositionsResult(tuple(held), source)
+    return PositionsResult(tuple(held), source, account.account_id)
 
 
 def show(broker: Broker, clock: Clock, symbol: str) -> PositionsResult:
-    """One live position; NotFound (exit 4) when the account does not hold it."""
-    position = broker.get_position(symbol.upper())
-    return PositionsResult((position,), source_of(broker, clock))
+    """One live position; NotFound (exit 4) when the account does not hold it. The account
+    (whose id the record carries) is fetched alongside: one round trip of latency."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-broker") as pool:
+        account = pool.submit(broker.get_account)
+        position = broker.get_position(symbol.upper())
+        return PositionsResult((position,), source_of(broker, clock), account.result().account_id)

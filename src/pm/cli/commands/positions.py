@@ -37,15 +37,12 @@ def positions(
         return
     from pm.cli.views import positions as view
     from pm.services import positions as service
-    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    broker = app_.broker()
     result = service.fetch(
-        broker, app_.repo, app_.clock, app_.writes, sort=sort.value, descending=desc
+        app_.broker(), app_.repo, app_.clock, app_.writes, sort=sort.value, descending=desc
     )
-    account_id = account_id_of(broker, app_.repo(), app_.clock)
-    app_.terminal.show(view.positions(result, account_id))
+    app_.terminal.show(view.positions(result))
 
 
 @app.command("show")
@@ -53,10 +50,6 @@ def show(ctx: typer.Context, symbol: str, json_: JsonOpt = False) -> None:
     """Show one live position (exit 4 if the account does not hold it)."""
     from pm.cli.views import positions as view
     from pm.services import positions as service
-    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    broker = app_.broker()
-    result = service.show(broker, app_.clock, symbol)
-    account_id = account_id_of(broker, app_.repo(), app_.clock)
-    app_.terminal.show(view.position(result, account_id))
+    app_.terminal.show(view.position(service.show(app_.broker(), app_.clock, symbol)))

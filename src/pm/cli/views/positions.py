@@ -20,15 +20,16 @@ COLUMNS = (
 )
 
 
-def positions(result: PositionsResult, account_id: str) -> Shown:
+def positions(result: PositionsResult) -> Shown:
     """The list (`pm positions`)."""
-    data = [records.position(p, result.source, account_id) for p in result.positions]
+    data = [records.position(p, result.source, result.account_id) for p in result.positions]
     return Shown(data, _table(result), columns=records.COLUMNS)
 
 
-def position(result: PositionsResult, account_id: str) -> Shown:
+def position(result: PositionsResult) -> Shown:
     """One position (`pm positions show`): one record, the same table."""
-    return Shown(records.position(result.positions[0], result.source, account_id), _table(result))
+    record = records.position(result.positions[0], result.source, result.account_id)
+    return Shown(record, _table(result))
 
 
 def _table(result: PositionsResult) -> FitTable:
