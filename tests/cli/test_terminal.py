@@ -129,7 +129,7 @@ def test_stderr_off_a_terminal_is_never_hard_wrapped(
 @pytest.mark.parametrize(
     ("configured", "verbose", "debug", "fmt", "tty", "expected"),
     [
-        ("warning", 0, False, None, True, "error"),  # the report says it: no log lines
+        ("warning", 0, False, None, True, "critical"),  # the output says it: no log lines
         ("warning", 0, False, None, False, "warning"),  # JSON log stream off a terminal
         ("warning", 0, False, "json", True, "warning"),
         ("warning", 1, False, None, True, "info"),  # -v shows them at the console

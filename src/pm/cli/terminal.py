@@ -4,6 +4,10 @@ Commands and views never print. A view returns a `Shown`: the record(s) that `--
 `--jsonl` and `--csv` write (built by `pm.records`) and the renderable a person sees; the
 Terminal writes it in the format the options chose. Warnings, the simulated-account banner,
 confirmation prompts, progress bars and the closing error line go to stderr through it.
+
+A command ends with ``app_.terminal.show(view.positions(result))``. A list's view returns
+``Shown([records...], FitTable(...), columns=records.COLUMNS, empty="no ...")`` and its
+command declares ``JsonOpt, CsvOpt, JsonlOpt`` (cli/options.py); one record takes ``JsonOpt``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ class Shown:
     """What a command shows: records for programs, a renderable for people."""
 
     data: Any  # one record (a mapping) or a list of records, from pm.records
-    human: RenderableType | None = None  # None: the records' text is what a person sees
+    human: RenderableType  # what a person sees: a FitTable, a Panel, a line of Text
     columns: Sequence[str] = ()  # the CSV columns of a list (record keys)
     empty: str | None = None  # said on stderr, instead of an empty table, for an empty list
     note: str | None = None  # a line on stderr before the data ("added position 3")
@@ -95,15 +99,11 @@ class Terminal:
             print_csv(shown.columns, (_flat(r) for r in records))
         elif isinstance(records, list) and not records and shown.empty:
             self.say(shown.empty)
-        elif shown.human is not None:
+        else:
             from rich.text import Text
 
             # a line of text is data: never hard-wrapped (tables fit themselves)
             self.out.print(shown.human, soft_wrap=isinstance(shown.human, Text))
-
-    def line(self, text: str) -> None:
-        """A plain data line on stdout (no markup, no wrapping)."""
-        self.out.print(text, markup=False, soft_wrap=True)
 
     def record(self, record: Mapping[str, Any]) -> None:
         """One JSON object on its own line, flushed at once (streams such as `pm watch`)."""
@@ -209,9 +209,10 @@ class Terminal:
     def log_level(configured: str, *, verbose: int, debug: bool, fmt: str | None) -> str:
         """The log level for this run: each event is said once.
 
-        At a terminal the report says what happened (breaches, conflicts, outages); the same
-        events as log lines would repeat it, so the console shows warnings only with -v.
-        Off a terminal (JSON log lines for cron mail and log files) the level is as set.
+        At a terminal the command's output says what happened (breaches, conflicts, outages,
+        the error line); the same events as log lines would repeat it, so at the default
+        level the console shows log lines only with -v (or --debug). Off a terminal (JSON
+        log lines for cron mail and log files) the level is as set.
         """
         if debug:
             return "debug"
@@ -220,7 +221,7 @@ class Terminal:
                 return "info" if verbose == 1 else "debug"
             return configured
         console = fmt == "console" or (fmt is None and _isatty(sys.stderr))
-        return "error" if console and configured == "warning" else configured
+        return "critical" if console and configured == "warning" else configured
 
 
 def _isatty(stream: Any) -> bool:
