@@ -14,6 +14,7 @@ import pytest
 from freezegun import freeze_time
 
 from tests.cli.conftest import PmRunner
+from tests.support.fake_alpaca import FakeAlpaca
 
 #: Every command that lists (after `_book` has stored something for each to list).
 LISTS = {
@@ -157,3 +158,18 @@ def test_the_close_plan_on_a_non_terminal_stderr_is_one_line(
     (plan,) = [line for line in out.stderr.splitlines() if line.startswith("Will sell 5 AAPL")]
     assert plan.endswith("account demo-00000000-0000-4000-8000-000000000001.")
     assert len(plan) > 80
+
+
+def test_a_failed_reconcile_says_why_once(
+    pm: PmRunner, alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert pm("reconcile", "--json").code == 0
+    alpaca.fail_with(503)
+    monkeypatch.setenv("PM_LOG_FORMAT", "console")  # as at a terminal: no log lines
+    out = pm("--timeout", "2", "reconcile", "--force")
+    assert out.code == 3
+    assert out.stdout.startswith("reconcile failed (run 2 stored; the book is untouched)")
+    assert "503" not in out.stdout
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("error: ")
+    assert "503" in line

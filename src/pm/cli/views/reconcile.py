@@ -28,7 +28,10 @@ def summary(run: RunRecord) -> str:
 
 def result(done: ReconcileResult) -> Shown:
     run = done.run
-    line = f"reconcile {summary(run)}"
+    if run.status == "failed":  # the error line that follows says why: said once
+        line = f"reconcile failed (run {run.run_id} stored; the book is untouched)"
+    else:
+        line = f"reconcile {summary(run)}"
     if done.next_due_at is not None and run.status == "completed":
         line += f" (next due {when(done.next_due_at)})"
     return Shown(records.run(run), Text(line))
