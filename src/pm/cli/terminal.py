@@ -34,7 +34,9 @@ class Shown:
     """What a command shows: records for programs, a renderable for people."""
 
     data: Any  # one record (a mapping) or a list of records, from pm.records
-    human: RenderableType  # what a person sees: a FitTable, a Panel, a line of Text
+    # what a person sees (a FitTable, a Panel, a line of Text), or a function making it:
+    # a long list's table is then built only when it is shown
+    human: RenderableType | Callable[[], RenderableType]
     columns: Sequence[str] = ()  # the CSV columns of a list (record keys)
     empty: str | None = None  # said on stderr, instead of an empty table, for an empty list
     note: str | None = None  # a line on stderr before the data ("added position 3")
@@ -102,8 +104,9 @@ class Terminal:
         else:
             from rich.text import Text
 
+            human = shown.human() if callable(shown.human) else shown.human
             # a line of text is data: never hard-wrapped (tables fit themselves)
-            self.out.print(shown.human, soft_wrap=isinstance(shown.human, Text))
+            self.out.print(human, soft_wrap=isinstance(human, Text))
 
     def record(self, record: Mapping[str, Any]) -> None:
         """One JSON object on its own line, flushed at once (streams such as `pm watch`)."""

@@ -26,7 +26,16 @@ COLUMNS = (
 
 
 def entries(rows: list[BookEntry]) -> Shown:
-    table = FitTable(
+    return Shown(
+        [records.entry(e) for e in rows],
+        lambda: _table(rows),
+        columns=records.COLUMNS,
+        empty="the book has no positions",
+    )
+
+
+def _table(rows: list[BookEntry]) -> FitTable:
+    return FitTable(
         COLUMNS,
         [
             (
@@ -43,12 +52,6 @@ def entries(rows: list[BookEntry]) -> Shown:
             for e in rows
         ],
         notes=["stored in the local book (not live)"],
-    )
-    return Shown(
-        [records.entry(e) for e in rows],
-        table,
-        columns=records.COLUMNS,
-        empty="the book has no positions",
     )
 
 

@@ -22,7 +22,16 @@ COLUMNS = (
 
 
 def history(snapshots: Sequence[Snapshot]) -> Shown:
-    table = FitTable(
+    return Shown(
+        [records.stored(s) for s in snapshots],
+        lambda: _table(snapshots),
+        columns=records.HISTORY_COLUMNS,
+        empty="no stored snapshots",
+    )
+
+
+def _table(snapshots: Sequence[Snapshot]) -> FitTable:
+    return FitTable(
         COLUMNS,
         [
             (
@@ -37,10 +46,4 @@ def history(snapshots: Sequence[Snapshot]) -> Shown:
             for s in snapshots
         ],
         notes=["stored snapshots, newest first (not live)"],
-    )
-    return Shown(
-        [records.stored(s) for s in snapshots],
-        table,
-        columns=records.HISTORY_COLUMNS,
-        empty="no stored snapshots",
     )

@@ -23,7 +23,7 @@ COLUMNS = (
 def positions(result: PositionsResult) -> Shown:
     """The list (`pm positions`)."""
     data = [records.position(p, result.source, result.account_id) for p in result.positions]
-    return Shown(data, _table(result), columns=records.COLUMNS)
+    return Shown(data, lambda: _table(result), columns=records.COLUMNS)
 
 
 def position(result: PositionsResult) -> Shown:

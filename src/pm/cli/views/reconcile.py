@@ -65,7 +65,16 @@ RUN_COLUMNS = (
 
 
 def history(runs: list[RunRecord]) -> Shown:
-    table = FitTable(
+    return Shown(
+        [records.run(r) for r in runs],
+        lambda: _runs_table(runs),
+        columns=records.RUN_COLUMNS,
+        empty="no reconciliation runs yet",
+    )
+
+
+def _runs_table(runs: list[RunRecord]) -> FitTable:
+    return FitTable(
         RUN_COLUMNS,
         [
             (
@@ -84,12 +93,6 @@ def history(runs: list[RunRecord]) -> Shown:
         ],
         notes=["+ added, - removed, ~ updated, ! conflicts"],
     )
-    return Shown(
-        [records.run(r) for r in runs],
-        table,
-        columns=records.RUN_COLUMNS,
-        empty="no reconciliation runs yet",
-    )
 
 
 CONFLICT_COLUMNS = (
@@ -104,7 +107,16 @@ CONFLICT_COLUMNS = (
 
 
 def conflicts(rows: list[ConflictRecord]) -> Shown:
-    table = FitTable(
+    return Shown(
+        [records.conflict(c) for c in rows],
+        lambda: _conflicts_table(rows),
+        columns=records.CONFLICT_COLUMNS,
+        empty="no conflicts recorded",
+    )
+
+
+def _conflicts_table(rows: list[ConflictRecord]) -> FitTable:
+    return FitTable(
         CONFLICT_COLUMNS,
         [
             (
@@ -118,10 +130,4 @@ def conflicts(rows: list[ConflictRecord]) -> Shown:
             )
             for c in rows
         ],
-    )
-    return Shown(
-        [records.conflict(c) for c in rows],
-        table,
-        columns=records.CONFLICT_COLUMNS,
-        empty="no conflicts recorded",
     )
