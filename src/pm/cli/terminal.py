@@ -33,7 +33,7 @@ PIPE_WIDTH = 200
 class Shown:
     """What a command shows: records for programs, a renderable for people."""
 
-    data: Any  # one record (a mapping) or a list of records, from pm.records
+    data: Any  # one record (a mapping), or a list or generator of records, from pm.records
     # what a person sees (a FitTable, a Panel, a line of Text), or a function making it:
     # a long list's table is then built only when it is shown
     human: RenderableType | Callable[[], RenderableType]
@@ -96,10 +96,10 @@ class Terminal:
         if self.format == "json":
             print_json(records)
         elif self.format == "jsonl":
-            print_jsonl(records if isinstance(records, list) else [records])
+            print_jsonl(records)
         elif self.format == "csv":
             print_csv(shown.columns, (_flat(r) for r in records))
-        elif isinstance(records, list) and not records and shown.empty:
+        elif shown.empty and isinstance(records, list) and not records:
             self.say(shown.empty)
         else:
             from rich.text import Text

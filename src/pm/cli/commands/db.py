@@ -22,9 +22,15 @@ def upgrade(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 @app.command("current")
 def current(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Show the database's schema revision and the latest one this pm knows."""
+    """Show the database's schema revision and the latest one this pm knows (exit 6 if behind)."""
     from pm.cli.views.db import revision
     from pm.db.engine import current_revision
+    from pm.db.migrate import behind
+    from pm.db.urls import mask_url
 
     url = ctx.obj.settings.pm_database_url
-    ctx.obj.terminal.show(revision(url, current_revision(url)))
+    rev = current_revision(url)
+    ctx.obj.terminal.show(revision(url, rev))
+    problem = behind(mask_url(url), rev)
+    if problem is not None:
+        raise problem

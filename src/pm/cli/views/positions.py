@@ -22,8 +22,8 @@ COLUMNS = (
 
 def positions(result: PositionsResult) -> Shown:
     """The list (`pm positions`)."""
-    data = [records.position(p, result.source, result.account_id) for p in result.positions]
-    return Shown(data, lambda: _table(result), columns=records.COLUMNS)
+    data = (records.position(p, result.source, result.account_id) for p in result.positions)
+    return Shown(data, lambda: _table(result), columns=records.COLUMNS)  # made as written
 
 
 def position(result: PositionsResult) -> Shown:
