@@ -13,13 +13,8 @@ import time
 from collections.abc import Callable
 
 from pm.services.validate import require_all, validate
-from tests.services.test_validate_all import (
-    CountingBreakers,
-    CountingSectors,
-    book,
-    closing_orders,
-    guard,
-)
+from tests.services.test_validate_all import book, closing_orders, guard
+from tests.support.memory import MemoryBreakers, MemorySectors
 
 POSITIONS = 500
 MIN_SPEEDUP = 10
@@ -39,10 +34,10 @@ def test_close_all_validates_in_one_pass(benchmark, record, rounds) -> None:
     orders = closing_orders(b)
 
     def batch() -> object:
-        return require_all(guard(CountingBreakers(), CountingSectors()), orders, book=b)
+        return require_all(guard(MemoryBreakers(), MemorySectors()), orders, book=b)
 
     def one_by_one() -> object:
-        return [validate(guard(CountingBreakers(), CountingSectors()), o, book=b) for o in orders]
+        return [validate(guard(MemoryBreakers(), MemorySectors()), o, book=b) for o in orders]
 
     results = benchmark(batch)
     assert len(results) == POSITIONS

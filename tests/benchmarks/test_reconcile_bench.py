@@ -32,7 +32,8 @@ from pm.db.reconcile_store import SqlReconcileStore
 from pm.domain.models import Position
 from pm.domain.reconcile import RunRecord, diff
 from tests.db.conftest import BACKENDS, pg_schemas, postgres_url  # noqa: F401
-from tests.support.reconcile_fakes import SteppedClock
+from tests.support.clocks import stepping
+from tests.support.positions import position as build
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 TARGET_10K_S = {"sqlite": 0.150, "postgresql": 0.250}
@@ -41,20 +42,7 @@ POSITION_FIELDS = [f.name for f in fields(Position)]
 
 
 def position(i: int, qty: Decimal, price: Decimal) -> Position:
-    entry = Decimal("100.25")
-    return Position(
-        asset_id=f"asset-{i}",
-        symbol=f"S{i:06d}",
-        qty=qty,
-        side="long",
-        asset_class="us_equity",
-        avg_entry_price=entry,
-        current_price=price,
-        market_value=qty * price,
-        cost_basis=qty * entry,
-        unrealized_pl=qty * (price - entry),
-        unrealized_pl_pct=Decimal("1.2345"),
-    )
+    return build(f"S{i:06d}", qty, price, "100.25", asset_id=f"asset-{i}")
 
 
 def scenario(n: int) -> tuple[list[Position], list[Position]]:
@@ -92,7 +80,7 @@ def seed(db: Database, account: str, book: list[Position]) -> None:
 
 def core_reconcile(db: Database, account: str, broker: list[Position]) -> RunRecord:
     store = SqlReconcileStore(db.engine)
-    clock = SteppedClock(at=T0 + timedelta(hours=1))
+    clock = stepping(T0 + timedelta(hours=1))
     changes = diff(broker, store.open_book(account))
     run = RunRecord(None, account, "completed", "forced", clock.now(), 0)
     return store.apply(run, changes, clock)
