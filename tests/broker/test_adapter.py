@@ -121,7 +121,8 @@ def test_importing_the_adapter_does_not_import_alpaca_or_requests() -> None:
         "bad = [m for m in ('alpaca', 'requests', 'tenacity', 'pandas') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_building_the_adapter_does_not_import_the_trading_client() -> None:
@@ -135,7 +136,8 @@ def test_building_the_adapter_does_not_import_the_trading_client() -> None:
         "bad = [m for m in ('alpaca.trading.client', 'pandas') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_alpaca_retry_is_disabled() -> None:
