@@ -136,6 +136,14 @@ def import_breakdown(cmd: Sequence[str], env: Mapping[str, str], top: int = 10) 
     return f"imports (self time, total {total:.0f} ms):\n" + "\n".join(lines)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every benchmark is slow: `pytest -m "not slow"` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def rounds(benchmark: object) -> Callable[[int, int], int]:
     """rounds(default, enabled): how many runs for best-of-N (more with --benchmark-enable)."""

@@ -115,6 +115,7 @@ def test_order_needs_exactly_one_of_qty_and_notional() -> None:
         order_body(OrderRequest("AAPL", "buy", "cid", qty=Decimal(1), notional=Decimal(1)))
 
 
+@pytest.mark.slow
 def test_importing_the_adapter_does_not_import_alpaca_or_requests() -> None:
     code = (
         "import sys, pm.broker.alpaca, pm.broker.alpaca.adapter, pm.broker.alpaca.parse\n"
@@ -125,6 +126,7 @@ def test_importing_the_adapter_does_not_import_alpaca_or_requests() -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_building_the_adapter_does_not_import_the_trading_client() -> None:
     code = (
         "import sys\n"

@@ -344,6 +344,7 @@ position_lists = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +37,11 @@ def demo_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_copy(demo_history: Path, tmp_path: Path) -> Iterator[Path]:
     """A private copy of `demo_history`, with the environment pointed at it."""
-    shutil.copy(demo_history, tmp_path / "pm.db")
+    source, target = sqlite3.connect(demo_history), sqlite3.connect(tmp_path / "pm.db")
+    try:
+        source.backup(target)  # with what is still in the write-ahead log, unlike a file copy
+    finally:
+        source.close()
+        target.close()
     with isolated_env(tmp_path):
         yield tmp_path
