@@ -11,9 +11,9 @@ The conventions it reads are written down in the README's Development section:
   `maybe?`; `map {key: value}` is a mapping whose keys are data); text in parentheses is a
   comment. With no code span after the colon, the fields are those of the JSON example or
   the `field` table that follows the paragraph;
-- example commands are `$ pm ...` lines in fenced blocks; those starting `$ pm --demo` are run
-  in order on one fresh demo database; `# exit N` at the end of the line is the exit code
-  they must give (0 when absent).
+- example commands are `$ pm ...` lines in fenced blocks; those starting `$ pm --demo`, and
+  those whose comment starts `# runnable`, are run in order on one fresh database; a comment
+  starting `# exit N` is the exit code they must give (0 otherwise).
 """
 
 from __future__ import annotations
@@ -254,17 +254,19 @@ class Example:
 
 
 def examples(source: str | None = None) -> list[Example]:
-    """`$ pm --demo ...` lines of fenced blocks, in order; `a && b` gives two examples."""
+    """The runnable `$ pm ...` lines of fenced blocks, in order; `a && b` gives two."""
     body = text() if source is None else source
     found, fenced = [], False
     for n, line in enumerate(body.splitlines(), 1):
         if line.startswith("```"):
             fenced = not fenced
             continue
-        if not (fenced and line.startswith("$ pm --demo ")):
-            continue
         command, _, comment = line[2:].partition("#")
-        m = re.search(r"\bexit (\d+)", comment)
+        comment = comment.strip()
+        runnable = line.startswith("$ pm --demo ") or comment.startswith("runnable")
+        if not (fenced and line.startswith("$ pm ") and runnable):
+            continue
+        m = re.match(r"exit (\d+)", comment)
         expected = int(m.group(1)) if m else 0
         parts = [p.strip() for p in command.split("&&")]
         for k, part in enumerate(parts):

@@ -1,4 +1,4 @@
-"""Every `$ pm --demo ...` example in the README runs, in order, and exits as documented."""
+"""Every runnable `$ pm ...` example in the README runs, in order, and exits as documented."""
 
 from __future__ import annotations
 
@@ -26,11 +26,14 @@ def test_readme_examples_exit_as_documented(tmp_path: Path) -> None:
 def test_example_syntax() -> None:
     source = (
         "```\n$ pm --demo a --json | jq .x   # exit 1 when breached\nout\n"
-        "$ pm --demo b 'c d' && pm --demo e   # exit 2\n$ pm real\n```\n$ pm --demo no\n"
+        "$ pm --demo b 'c d' && pm --demo e   # exit 2\n$ pm real\n$ pm f   # runnable\n"
+        "$ pm --demo g   # table; exit 1 when breached\n```\n$ pm --demo no\n"
     )
     got = [(e.argv, e.exit_code) for e in readme.examples(source)]
     assert got == [
         (("--demo", "a", "--json"), 1),
         (("--demo", "b", "c d"), 0),
         (("--demo", "e"), 2),
+        (("f",), 0),
+        (("--demo", "g"), 0),
     ]
