@@ -46,7 +46,12 @@ def mismatches(shape: readme.Shape, value: Any, where: str) -> list[str]:
         found.append(f"{where}: printed but not documented: {sorted(keys - allowed)}")
     for f in shape.fields:
         inner = value.get(f.name)
-        if f.inner is not None and inner not in (None, [], {}):
+        if f.inner is None or inner is None:
+            continue
+        if f.inner.many != isinstance(inner, list):
+            kind = "a list" if f.inner.many else "an object"
+            found.append(f"{where}.{f.name}: documented as {kind}, printed {inner!r}")
+        elif inner not in ([], {}):
             found += mismatches(f.inner, inner, f"{where}.{f.name}")
     return found
 
@@ -82,10 +87,11 @@ def test_field_list_syntax() -> None:
     assert f.inner == readme.Shape((readme.Field("g"),), many=True)
     assert m.inner is not None
     assert m.inner.mapping
-    printed_ = {"a": 1, "c": {"d": 1}, "f": [], "m": {}, "r": [], "z": 0}
+    printed_ = {"a": 1, "c": {"d": 1}, "f": {"g": 1}, "m": {}, "r": [], "z": 0}
     assert mismatches(found.shape, printed_, "o") == [
         "o: printed but not documented: ['z']",
         "o.c: documented but not printed: ['e']",
+        "o.f: documented as a list, printed {'g': 1}",
     ]
 
 
