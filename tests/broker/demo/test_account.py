@@ -13,17 +13,15 @@ from pm.broker.demo.universe import UNIVERSE
 from pm.domain.errors import NotFound
 from pm.domain.portfolio import is_dust
 from pm.ports import Broker
-from tests.support.clocks import FakeClock
-from tests.support.memory import MemoryDemoStore
 
-from .fakes import at
+from .fakes import FixedClock, MemoryStore, at
 
 WED = at(2025, 3, 12)
 
 
-def make(now: datetime = WED) -> tuple[DemoBroker, MemoryDemoStore, FakeClock]:
-    store = MemoryDemoStore()
-    clock = FakeClock(now)
+def make(now: datetime = WED) -> tuple[DemoBroker, MemoryStore, FixedClock]:
+    store = MemoryStore()
+    clock = FixedClock(now)
     return DemoBroker(store, clock), store, clock
 
 

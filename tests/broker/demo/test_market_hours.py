@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 from pm.broker.demo.broker import DemoBroker
 from pm.broker.demo.market_hours import market_clock
-from tests.support.clocks import FakeClock
-from tests.support.memory import MemoryDemoStore
+
+from .fakes import FixedClock, MemoryStore
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -55,7 +55,7 @@ def test_winter_time_offsets() -> None:
 
 
 def test_calendar_lists_weekdays_with_sessions() -> None:
-    broker = DemoBroker(MemoryDemoStore(), FakeClock(utc(2025, 3, 12, 15)))
+    broker = DemoBroker(MemoryStore(), FixedClock(utc(2025, 3, 12, 15)))
     days = broker.get_calendar(date(2025, 3, 7), date(2025, 3, 11))
     assert [d.date for d in days] == [date(2025, 3, 7), date(2025, 3, 10), date(2025, 3, 11)]
     # DST began on 2025-03-09: Friday's open is 14:30 UTC, Monday's 13:30 UTC.
@@ -65,7 +65,7 @@ def test_calendar_lists_weekdays_with_sessions() -> None:
 
 
 def test_broker_clock_uses_the_injected_clock() -> None:
-    store = MemoryDemoStore()
-    broker = DemoBroker(store, FakeClock(utc(2025, 3, 15, 15)))
+    store = MemoryStore()
+    broker = DemoBroker(store, FixedClock(utc(2025, 3, 15, 15)))
     assert not broker.get_clock().is_open
     assert store.saves == []

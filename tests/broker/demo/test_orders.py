@@ -9,23 +9,21 @@ from pm.broker.demo.prices import price_on
 from pm.broker.demo.universe import UNIVERSE
 from pm.domain.errors import BrokerRejected, NotFound
 from pm.domain.models import OrderRequest
-from tests.support.clocks import FakeClock
-from tests.support.memory import MemoryDemoStore
 
-from .fakes import at
+from .fakes import FixedClock, MemoryStore, at
 
 WED = at(2025, 3, 12)
 TODAY = WED.date()
 
 
 @pytest.fixture
-def store() -> MemoryDemoStore:
-    return MemoryDemoStore()
+def store() -> MemoryStore:
+    return MemoryStore()
 
 
 @pytest.fixture
-def broker(store: MemoryDemoStore) -> DemoBroker:
-    b = DemoBroker(store, FakeClock(WED))
+def broker(store: MemoryStore) -> DemoBroker:
+    b = DemoBroker(store, FixedClock(WED))
     b.get_account()  # seed
     store.saves.clear()
     return b
@@ -43,7 +41,7 @@ def sell(symbol: str, qty: str, coid: str) -> OrderRequest:
     return OrderRequest(symbol=symbol, side="sell", qty=Decimal(qty), client_order_id=coid)
 
 
-def test_buy_then_sell_round_trip(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_buy_then_sell_round_trip(broker: DemoBroker, store: MemoryStore) -> None:
     cash0 = broker.get_account().cash
     p = price("META")
     order = broker.submit_order(buy("META", "3", "b1"))
@@ -117,16 +115,14 @@ def test_crypto_by_slash_symbol(broker: DemoBroker) -> None:
     assert broker.get_position("BTCUSD").qty == before + Decimal("0.01")
 
 
-def test_crypto_cannot_be_sold_short(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_crypto_cannot_be_sold_short(broker: DemoBroker, store: MemoryStore) -> None:
     with pytest.raises(BrokerRejected, match="insufficient balance for BTC") as info:
         broker.submit_order(sell("BTCUSD", "1", "x"))
     assert info.value.status_code == 403
     assert store.saves == []
 
 
-def test_insufficient_buying_power_writes_nothing(
-    broker: DemoBroker, store: MemoryDemoStore
-) -> None:
+def test_insufficient_buying_power_writes_nothing(broker: DemoBroker, store: MemoryStore) -> None:
     before = store.books[DEMO_ACCOUNT_ID]
     with pytest.raises(BrokerRejected, match="insufficient buying power") as info:
         broker.submit_order(buy("NVDA", "10000", "big"))
@@ -145,7 +141,7 @@ def test_buying_power_limit_is_the_documented_rule(broker: DemoBroker) -> None:
     broker.submit_order(buy("KO", str(affordable), "just-enough"))
 
 
-def test_idempotent_by_client_order_id(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_idempotent_by_client_order_id(broker: DemoBroker, store: MemoryStore) -> None:
     first = broker.submit_order(buy("AAPL", "1", "same"))
     qty = broker.get_position("AAPL").qty
     again = broker.submit_order(buy("AAPL", "1", "same"))
@@ -156,7 +152,7 @@ def test_idempotent_by_client_order_id(broker: DemoBroker, store: MemoryDemoStor
     assert broker.get_order_by_client_id("other") is None
 
 
-def test_unknown_symbol(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_unknown_symbol(broker: DemoBroker, store: MemoryStore) -> None:
     with pytest.raises(NotFound, match="asset ZZZZ not found"):
         broker.submit_order(buy("ZZZZ", "1", "z"))
     assert store.saves == []
@@ -197,14 +193,14 @@ def test_malformed_orders_rejected(
 
 
 def test_first_order_on_an_empty_store_seeds_and_fills_in_one_save() -> None:
-    store = MemoryDemoStore()
-    broker = DemoBroker(store, FakeClock(WED))
+    store = MemoryStore()
+    broker = DemoBroker(store, FixedClock(WED))
     broker.submit_order(buy("AAPL", "1", "first"))
     assert len(store.saves) == 1
     assert store.books[DEMO_ACCOUNT_ID].holdings["AAPL"].qty == Decimal(46)
 
 
-def test_close_position_partial_by_qty(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_close_position_partial_by_qty(broker: DemoBroker, store: MemoryStore) -> None:
     cash0 = broker.get_account().cash
     order = broker.close_position("AAPL", qty=Decimal(5))
     assert order.side == "sell"
@@ -246,7 +242,7 @@ def test_repeated_closes_get_distinct_client_ids(broker: DemoBroker) -> None:
     assert broker.get_position("AAPL").qty == Decimal(44)
 
 
-def test_close_position_errors(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_close_position_errors(broker: DemoBroker, store: MemoryStore) -> None:
     with pytest.raises(NotFound, match="no open position in META"):
         broker.close_position("META")
     with pytest.raises(BrokerRejected, match="insufficient qty") as info:
@@ -259,7 +255,7 @@ def test_close_position_errors(broker: DemoBroker, store: MemoryDemoStore) -> No
     assert store.saves == []
 
 
-def test_close_all_empties_the_book(broker: DemoBroker, store: MemoryDemoStore) -> None:
+def test_close_all_empties_the_book(broker: DemoBroker, store: MemoryStore) -> None:
     account0 = broker.get_account()
     symbols = {p.symbol for p in broker.get_positions()}
     results = broker.close_all_positions(cancel_orders=True)
