@@ -116,6 +116,7 @@ def test_retry_after_beyond_the_limit_gives_up(
     assert fake_alpaca.count() == 1
 
 
+@pytest.mark.slow
 def test_5xx_forever_is_bounded(fake_alpaca: FakeAlpaca, make_broker: MakeBroker) -> None:
     fake_alpaca.fail_with(503)
     broker = make_broker(

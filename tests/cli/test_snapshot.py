@@ -149,6 +149,7 @@ def test_missing_credentials_exit_5_and_suggest_demo(pm: PmRunner) -> None:
     assert "--demo" in result.stderr
 
 
+@pytest.mark.slow
 def test_allow_stale_shows_the_last_snapshot_marked_stale_and_still_exits_3(
     pm: PmRunner, alpaca: FakeAlpaca
 ) -> None:
@@ -164,6 +165,7 @@ def test_allow_stale_shows_the_last_snapshot_marked_stale_and_still_exits_3(
     assert result.error()["error"] == "BrokerUnavailable"
 
 
+@pytest.mark.slow
 def test_allow_stale_with_nothing_stored_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     alpaca.stop()
     result = pm("--timeout", "1", "snapshot", "--allow-stale")

@@ -55,6 +55,7 @@ def test_once_runs_one_cycle_and_writes_ndjson(pm: PmRunner, alpaca: FakeAlpaca)
     assert "job" not in [e["event"] for e in again]
 
 
+@pytest.mark.slow
 def test_once_during_an_outage_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     alpaca.fail_with(503)
     out = pm("--timeout", "1", "watch", "--once", "--json")
