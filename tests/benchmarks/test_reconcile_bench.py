@@ -33,7 +33,6 @@ from pm.domain.models import Position
 from pm.domain.reconcile import RunRecord, diff
 from tests.db.conftest import BACKENDS, pg_schemas, postgres_url  # noqa: F401
 from tests.support.clocks import stepping
-from tests.support.positions import position as build
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 TARGET_10K_S = {"sqlite": 0.150, "postgresql": 0.250}
@@ -42,7 +41,20 @@ POSITION_FIELDS = [f.name for f in fields(Position)]
 
 
 def position(i: int, qty: Decimal, price: Decimal) -> Position:
-    return build(f"S{i:06d}", qty, price, "100.25", asset_id=f"asset-{i}")
+    entry = Decimal("100.25")
+    return Position(
+        asset_id=f"asset-{i}",
+        symbol=f"S{i:06d}",
+        qty=qty,
+        side="long",
+        asset_class="us_equity",
+        avg_entry_price=entry,
+        current_price=price,
+        market_value=qty * price,
+        cost_basis=qty * entry,
+        unrealized_pl=qty * (price - entry),
+        unrealized_pl_pct=Decimal("1.2345"),
+    )
 
 
 def scenario(n: int) -> tuple[list[Position], list[Position]]:

@@ -6,7 +6,6 @@ round trips ("the breaker is read once for 300 orders") as well as on results.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +18,6 @@ from pm.domain.models import Account, Position
 from tests.support.clocks import T0
 
 if TYPE_CHECKING:
-    from pm.broker.demo.book import DemoBook
-    from pm.domain.models import Order
     from pm.domain.sectors import SectorRecord
 
 
@@ -102,27 +99,3 @@ class MemorySectors:
         updated = sum(r.symbol in self.stored for r in records)
         self.stored.update({r.symbol: r.sector for r in records})
         return len(records) - updated, updated
-
-
-class MemoryDemoStore:
-    """A DemoStore keeping one copy of the book per account; `saves` records every write."""
-
-    def __init__(self) -> None:
-        self.books: dict[str, DemoBook] = {}
-        self.orders: dict[tuple[str, str], Order] = {}
-        self.saves: list[tuple[DemoBook, list[Order]]] = []
-
-    def load(self, account_id: str) -> DemoBook | None:
-        book = self.books.get(account_id)
-        return copy.deepcopy(book) if book is not None else None
-
-    def save(self, book: DemoBook, new_orders: Sequence[Order]) -> None:
-        for order in new_orders:
-            key = (book.account_id, order.client_order_id)
-            assert key not in self.orders, f"duplicate client_order_id {order.client_order_id}"
-            self.orders[key] = order
-        self.books[book.account_id] = copy.deepcopy(book)
-        self.saves.append((copy.deepcopy(book), list(new_orders)))
-
-    def find_order(self, account_id: str, client_order_id: str) -> Order | None:
-        return self.orders.get((account_id, client_order_id))
