@@ -76,17 +76,8 @@ class Broker(Protocol):
     def get_asset(self, symbol: str) -> Asset: ...
 
 
-@dataclass(frozen=True, slots=True)
-class PositionSync:
-    """What writing fetched positions into the book changed."""
-
-    inserted: int
-    updated: int
-    unchanged: int
-
-
-class Repository(Protocol):
-    """The local book. Each method is one transaction; a failure leaves nothing half-written."""
+class AccountStore(Protocol):
+    """Which account each broker identity reaches. Each method is one transaction."""
 
     def register_account(self, account_id: str, broker_identity: str, now: datetime) -> None:
         """Remember which account these credentials reach, for `--allow-stale` when offline."""
@@ -94,26 +85,24 @@ class Repository(Protocol):
 
     def account_for(self, broker_identity: str) -> str | None: ...
 
-    def realized_pl(self, account_id: str) -> Decimal | None:
-        """Realized P/L from closed trades; None while the account has no trade history."""
-        ...
 
-    def save_snapshot(self, snapshot: Snapshot) -> None: ...
+class SnapshotStore(Protocol):
+    """Stored points in time of an account (`pm snapshot`, `pm history`, the drawdown)."""
 
-    def latest_snapshot(self, account_id: str) -> Snapshot | None:
+    def save(self, snapshot: Snapshot) -> None: ...
+
+    def latest(self, account_id: str) -> Snapshot | None:
         """The newest stored snapshot, with `source` as it was when taken."""
         ...
 
-    def snapshots(
+    def history(
         self, account_id: str, *, since: datetime | None, limit: int | None
     ) -> list[Snapshot]:
         """Stored snapshots, newest first."""
         ...
 
-    def sync_positions(
-        self, account_id: str, positions: Sequence[Position], now: datetime
-    ) -> PositionSync:
-        """Insert new and update changed open positions of the account (the broker's view)."""
+    def peak_equity(self, account_id: str) -> Decimal | None:
+        """The highest equity among the account's stored snapshots; None without any."""
         ...
 
 
@@ -211,12 +200,8 @@ class SectorStore(Protocol):
         ...
 
 
-class RiskStore(Protocol):
-    """What `pm risk` reads and writes besides sectors."""
-
-    def peak_equity(self, account_id: str) -> Decimal | None:
-        """The highest equity among the account's stored snapshots; None without any."""
-        ...
+class RiskStore(SectorStore, Protocol):
+    """Sectors and the alerts `pm risk` stores."""
 
     def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
         """Store one run's alerts (one transaction)."""
@@ -343,3 +328,35 @@ class BookStore(Protocol):
     def remove(self, account_id: str, entry_id: int) -> BookEntry:
         """Delete the row and return what it was; NotFound when there is none."""
         ...
+
+    def realized_pl(self, account_id: str) -> Decimal | None:
+        """Realized P/L from the book's closed rows; None while there is no trade history."""
+        ...
+
+
+class Repository(Protocol):
+    """The local database: one store per concern, each store's methods one transaction."""
+
+    @property
+    def accounts(self) -> AccountStore: ...
+
+    @property
+    def snapshots(self) -> SnapshotStore: ...
+
+    @property
+    def book(self) -> BookStore: ...
+
+    @property
+    def reconcile(self) -> ReconcileStore: ...
+
+    @property
+    def jobs(self) -> JobStore: ...
+
+    @property
+    def risk(self) -> RiskStore: ...
+
+    @property
+    def breakers(self) -> BreakerStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...

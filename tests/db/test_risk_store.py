@@ -1,4 +1,4 @@
-"""SqlRiskStore on SQLite and PostgreSQL: sector import, lookups, peak equity, alerts."""
+"""SqlRiskStore (and the snapshot store's peak equity) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.db.engine import Database
-from pm.db.models import AlertRow, UniverseFundamentalRow
 from pm.db.risk_store import SqlRiskStore
+from pm.db.tables import alerts, universe_fundamentals
 from pm.domain.risk import Alert
 from pm.domain.sectors import SectorRecord
 from pm.services.sectors import SectorResolver
@@ -36,9 +36,7 @@ def test_import_inserts_then_updates(store: SqlRiskStore, database: Database) ->
     }
     with database.engine.connect() as conn:
         row = conn.execute(
-            select(UniverseFundamentalRow.__table__).where(
-                UniverseFundamentalRow.__table__.c.symbol == "AAPL"
-            )
+            select(universe_fundamentals).where(universe_fundamentals.c.symbol == "AAPL")
         ).one()
     assert row.industry is None
     assert row.updated_at == T0 + timedelta(days=1)
@@ -57,14 +55,14 @@ def test_database_answer_beats_the_bundled_map(store: SqlRiskStore) -> None:
     assert resolved["MSFT"].source == "bundled"
 
 
-def test_peak_equity_compares_numbers_not_text(store: SqlRiskStore, database: Database) -> None:
-    assert store.peak_equity(ACCOUNT) is None
+def test_peak_equity_compares_numbers_not_text(database: Database) -> None:
     repo = database.repository()
+    assert repo.snapshots.peak_equity(ACCOUNT) is None
     # as text "99999.99" > "100000.5"; as numbers 100000.5 is the peak
     for i, equity in enumerate(["99999.99", "100000.5", "100000.49", "9999.99"]):
-        repo.save_snapshot(snapshot(at=T0 + timedelta(minutes=i), equity=equity))
-    repo.save_snapshot(snapshot(at=T0, account_id="other", equity="500000"))
-    assert store.peak_equity(ACCOUNT) == Decimal("100000.5")
+        repo.snapshots.save(snapshot(at=T0 + timedelta(minutes=i), equity=equity))
+    repo.snapshots.save(snapshot(at=T0, account_id="other", equity="500000"))
+    assert repo.snapshots.peak_equity(ACCOUNT) == Decimal("100000.5")
 
 
 def test_alerts_are_stored_newest_first(store: SqlRiskStore, database: Database) -> None:
@@ -84,4 +82,4 @@ def test_alerts_are_stored_newest_first(store: SqlRiskStore, database: Database)
     assert stored[1].symbol == "AAPL"
     assert stored[2].sector == "Tech"
     with database.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(AlertRow.__table__)).scalar() == 3
+        assert conn.execute(select(func.count()).select_from(alerts)).scalar() == 3

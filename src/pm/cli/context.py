@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import unquote, urlsplit
 
 from pm.domain.errors import CredentialsError
-from pm.domain.models import Actor
 
 if TYPE_CHECKING:
     from pm.config import Settings
     from pm.db.engine import Database
-    from pm.db.risk_store import SqlRiskStore
+    from pm.domain.models import Actor
     from pm.ports import (
         AuditLog,
         BookStore,
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
         MarketData,
         ReconcileStore,
         Repository,
+        RiskStore,
     )
 
 
@@ -84,6 +84,8 @@ class AppContext:
         import getpass
         import socket
 
+        from pm.domain.models import Actor
+
         try:
             user = getpass.getuser()
         except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (some containers)
@@ -130,22 +132,17 @@ class AppContext:
         return open_database(settings.pm_database_url, auto_migrate=settings.pm_auto_migrate)
 
     def repo(self) -> Repository:
+        """The database's stores, one per concern (opening the database on first use)."""
         return self.database.repository()
 
     def reconcile_store(self) -> ReconcileStore:
-        from pm.db.reconcile_store import SqlReconcileStore
-
-        return SqlReconcileStore(self.database.engine)
+        return self.repo().reconcile
 
     def job_store(self) -> JobStore:
-        from pm.db.reconcile_store import SqlJobStore
-
-        return SqlJobStore(self.database.engine)
+        return self.repo().jobs
 
     def book_store(self) -> BookStore:
-        from pm.db.book_store import SqlBookStore
-
-        return SqlBookStore(self.database.engine)
+        return self.repo().book
 
     @cached_property
     def _broker(self) -> Broker:
@@ -215,21 +212,15 @@ class AppContext:
         """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""
         return self._market_data
 
-    def risk_store(self) -> SqlRiskStore:
-        """`universe_fundamentals`, `alerts` and the peak equity of stored snapshots."""
-        from pm.db.risk_store import SqlRiskStore
-
-        return SqlRiskStore(self.database.engine)
+    def risk_store(self) -> RiskStore:
+        """`universe_fundamentals` and `alerts`."""
+        return self.repo().risk
 
     def breaker_store(self) -> BreakerStore:
-        from pm.db.breaker_store import SqlBreakerStore
-
-        return SqlBreakerStore(self.database.engine)
+        return self.repo().breakers
 
     def audit_log(self) -> AuditLog:
-        from pm.db.audit_store import SqlAuditLog
-
-        return SqlAuditLog(self.database.engine)
+        return self.repo().audit
 
     def latest_prices(self) -> LatestPrices | None:
         """Prices of symbols the account does not hold: demo prices, or Alpaca's data API."""

@@ -20,11 +20,13 @@ raise after printing the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pm.domain.errors import CheckFailed, DatabaseError, PmError
+from pm.domain.models import Position
 from pm.domain.reconcile import (
     ALREADY_RUNNING,
     ConflictRecord,
@@ -85,6 +87,25 @@ def reconcile(
         return _run_locked(broker, repo, store, clock, account_id, trigger, interval, progress)
 
 
+def write_fetched(
+    store: ReconcileStore, account_id: str, positions: Sequence[Position], clock: Clock
+) -> RunRecord | None:
+    """Write positions fetched for display (`pm positions`) into the book: a reconciliation
+    with trigger ``positions``, so the book changes by one path only. None when nothing was
+    written: the book already equals them, or another run holds the account's lock (it is
+    writing the same positions)."""
+    with store.lock(account_id) as got:
+        if not got:
+            return None
+        run = RunRecord(None, account_id, "completed", "positions", clock.now(), 0)
+        changes = diff(positions, store.open_book(account_id))
+        if changes.empty:
+            return None
+        done = store.apply(run, changes, clock)
+    _log_changes(account_id, changes)
+    return done
+
+
 def _skipped(account_id: str, trigger: Trigger, now: datetime, why: str) -> RunRecord:
     return RunRecord(
         run_id=None,
@@ -135,7 +156,7 @@ def _run_locked(
             book = store.open_book(account_id)
             account, positions = pending.result()
         if account.account_id != account_id:
-            repo.register_account(account.account_id, broker.identity, clock.now())
+            repo.accounts.register_account(account.account_id, broker.identity, clock.now())
             raise CheckFailed(
                 f"these credentials now reach account {account.account_id}, not {account_id}; "
                 "run pm reconcile again to reconcile the new account"

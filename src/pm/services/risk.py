@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Protocol
 
 import numpy as np
 
@@ -29,15 +28,7 @@ from pm.domain.var import (
     portfolio_pnl,
 )
 from pm.logging import get_logger
-from pm.ports import (
-    BreakerStore,
-    Broker,
-    Clock,
-    MarketData,
-    RiskStore,
-    SectorStore,
-    WriteBehind,
-)
+from pm.ports import BreakerStore, Broker, Clock, MarketData, Repository, WriteBehind
 from pm.services.breaker import trip_if
 from pm.services.live import book_in_flight, source_of
 from pm.services.sectors import SectorResolver
@@ -45,10 +36,6 @@ from pm.services.sectors import SectorResolver
 log = get_logger("pm.risk")
 
 HISTORY_DAYS = 365  # calendar days of daily closes: about 252 trading days
-
-
-class RiskStores(SectorStore, RiskStore, Protocol):
-    """The database side of `pm risk`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +53,7 @@ class RiskReport:
 
 def assess_risk(
     broker: Broker,
-    open_stores: Callable[[], RiskStores],
+    open_repo: Callable[[], Repository],
     market_data: Callable[[], MarketData],
     breakers: Callable[[], BreakerStore],
     clock: Clock,
@@ -84,17 +71,16 @@ def assess_risk(
     A CRITICAL level or a daily loss over the limit trips the circuit breaker at once.
     """
     with book_in_flight(broker) as pending:
-        stores = open_stores()
+        repo = open_repo()
         account, fetched = pending.result()
     positions = drop_dust(fetched)
     source = source_of(broker, clock)
-    resolver = SectorResolver(stores)
+    resolver = SectorResolver(repo.risk)
     sectors = resolver.resolve_many(
         [p.symbol for p in positions], {p.symbol: p.asset_class for p in positions}
     )
-    metrics = measure(
-        account.equity, exposures(positions, sectors), stores.peak_equity(account.account_id)
-    )
+    peak = repo.snapshots.peak_equity(account.account_id)
+    metrics = measure(account.equity, exposures(positions, sectors), peak)
     assessment = assess(metrics, limits)
     warnings: list[str] = []
     var, excluded = _value_at_risk(
@@ -111,7 +97,7 @@ def assess_risk(
                 message=alert.message,
             )
     if assessment.alerts:
-        writes.submit(lambda: stores.save_alerts(account.account_id, assessment.alerts, now))
+        writes.submit(lambda: repo.risk.save_alerts(account.account_id, assessment.alerts, now))
     breaker = trip_if(
         breakers(),
         clock,

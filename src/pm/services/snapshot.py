@@ -45,13 +45,13 @@ def take(
     snapshot = build_snapshot(
         account,
         positions,
-        realized_pl=repo.realized_pl(account.account_id),
+        realized_pl=repo.book.realized_pl(account.account_id),
         source=source_of(broker, clock),
     )
 
     def store() -> None:
-        repo.register_account(account.account_id, broker.identity, snapshot.timestamp)
-        repo.save_snapshot(snapshot)
+        repo.accounts.register_account(account.account_id, broker.identity, snapshot.timestamp)
+        repo.snapshots.save(snapshot)
 
     writes.submit(store)
     return SnapshotResult(snapshot)
@@ -60,8 +60,8 @@ def take(
 def _last_stored(
     broker: Broker, repo: Repository, clock: Clock, error: BrokerUnavailable
 ) -> SnapshotResult:
-    account_id = repo.account_for(broker.identity)
-    stored = repo.latest_snapshot(account_id) if account_id else None
+    account_id = repo.accounts.account_for(broker.identity)
+    stored = repo.snapshots.latest(account_id) if account_id else None
     if stored is None:
         raise BrokerUnavailable(
             f"{error.message}; and no stored snapshot to show",
