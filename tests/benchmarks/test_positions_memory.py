@@ -100,7 +100,9 @@ def test_reconcile_holds_one_copy(db: Database, benchmark, record) -> None:
     repo: Repository = db.repository()
 
     def run(broker: MemoryBroker) -> None:
-        result = reconcile(broker, repo, repo.reconcile, SteppedClock(), force=True)
+        result = reconcile(
+            broker, broker.account_id, repo, repo.reconcile, SteppedClock(), force=True
+        )
         assert result.failure is None
         assert result.run.added == n
 
