@@ -39,6 +39,17 @@ def parse_since(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since",
+        parser=parse_since,
+        metavar="WHEN",
+        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
+    ),
+]
+
+
 def decimal_arg(text: str | None) -> Decimal | None:
     """A number option given as text (``--qty 1.5``) as Decimal, never via float."""
     if text is None:
