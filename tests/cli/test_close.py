@@ -126,7 +126,7 @@ def test_refuses_without_yes_off_a_terminal(
     result = pm(*args, "--json")
     assert result.code == 2
     error = result.error()
-    assert error["error"] == "NotConfirmed"
+    assert (error["error"], error["reason"]) == ("BadInput", "NotConfirmed")
     assert "stdin is not a terminal" in error["message"]
     assert "Will " in result.stderr  # it showed what it would have done
     assert alpaca.count("DELETE") == 0

@@ -35,7 +35,7 @@ def test_reset_refuses_without_yes_off_a_terminal(pm: PmRunner) -> None:
     before = account(pm)
     out = pm("demo", "reset", "--json")
     assert out.code == 2
-    assert out.error()["error"] == "NotConfirmed"
+    assert (out.error()["error"], out.error()["reason"]) == ("BadInput", "NotConfirmed")
     assert account(pm) == before
 
 

@@ -40,7 +40,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
     clean.update(
         PM_DATABASE_URL=f"sqlite:///{tmp_path / 'pm.db'}",
-        PM_CONFIG_FILE=str(tmp_path / "absent.toml"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),  # no config file
         XDG_DATA_HOME=str(tmp_path / "data"),
     )
     return clean

@@ -34,7 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Choice values and option names are case-insensitive (`--side BUY`, `--sort MARKET_VALUE`).
+    context_settings={"help_option_names": ["-h", "--help"], "token_normalize_func": str.lower},
 )
 
 
@@ -54,7 +55,10 @@ def main(
     timeout: Annotated[
         float | None,
         typer.Option(
-            "--timeout", min=0.1, help="Give up on the broker after this many seconds [30]."
+            "--timeout",
+            min=0.1,
+            max=600,
+            help="Give up on the broker after this many seconds [30].",
         ),
     ] = None,
     verbose: Annotated[

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 from pm.domain.errors import CredentialsError
 
@@ -89,27 +88,20 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        from pm import logging as pm_logging
         from pm.config import load_settings
 
-        settings = load_settings(
+        return load_settings(
             pm_broker="demo" if self.options.demo else None,
             pm_timeout=self.options.timeout,
         )
-        level = settings.pm_log_level
-        if self.options.debug:
-            level = "debug"
-        elif self.options.verbose and level in ("warning", "error", "critical"):
-            level = "info" if self.options.verbose == 1 else "debug"
-        pm_logging.configure(level, settings.pm_log_format, self.secrets(settings))
-        return settings
 
     @staticmethod
     def secrets(settings: Settings) -> list[str]:
+        from pm.db.urls import url_passwords
+
         values = [settings.alpaca_api_key, settings.alpaca_secret_key, settings.fred_api_key]
         found = [v.get_secret_value() for v in values if v is not None]
-        password = urlsplit(settings.pm_database_url).password
-        return [*found, unquote(password)] if password else found
+        return [*found, *url_passwords(settings.pm_database_url)]
 
     def scrub(self, text: str) -> str:
         """Remove every configured secret from text bound for the terminal."""

@@ -42,7 +42,8 @@ from typing import Literal
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position
 from pm.domain.money import pct
-from pm.domain.sectors import Sector, normalize_symbol
+from pm.domain.portfolio import holding_key
+from pm.domain.sectors import Sector
 
 AlertLevel = Literal["warning", "critical"]
 Zone = Literal["ok", "warning", "critical", "breached"]
@@ -68,8 +69,7 @@ def exposures(positions: Iterable[Position], sectors: Mapping[str, Sector]) -> l
     """Each position with its sector (`sectors` keyed by normalized symbol, as
     `SectorResolver.resolve_many` answers)."""
     return [
-        Exposure(p.symbol, p.market_value, sectors[normalize_symbol(p.symbol)].name)
-        for p in positions
+        Exposure(p.symbol, p.market_value, sectors[holding_key(p.symbol)].name) for p in positions
     ]
 
 

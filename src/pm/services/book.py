@@ -16,10 +16,12 @@ from pm.domain.book import (
     parse_price,
     parse_side,
     parse_size,
+    parse_strategy_id,
     parse_symbol,
     signed,
 )
 from pm.domain.errors import BadInput
+from pm.domain.portfolio import holding_key
 from pm.ports import BookStore, Clock
 
 
@@ -59,12 +61,18 @@ def add(
     if given.qty is None or given.entry_price is None:
         raise BadInput("a new row needs `qty` and `entry_price`")
     side = parse_side(given.side) or "long"
+    key = parse_symbol(symbol)
+    for row in store.entries(account_id, include_closed=False):
+        if holding_key(row.symbol) == key:  # the row may be spelled BTC/USD, BTCUSD, ...
+            raise BadInput(
+                f"{row.symbol} is already open in the book (id {row.id}); use pm book edit {row.id}"
+            )
     entry = NewBookEntry(
-        symbol=parse_symbol(symbol),
+        symbol=key,
         qty=signed(parse_size(given.qty), side),
         side=side,
         entry_price=parse_price(given.entry_price),
-        strategy_id=given.strategy_id or None,
+        strategy_id=parse_strategy_id(given.strategy_id) or None,
         opened_at=_opened_at(given.opened_at, clock),
     )
     return store.add(account_id, entry, clock.now())
@@ -82,7 +90,7 @@ def edit(
         qty=None if given.qty is None else parse_size(given.qty),
         side=side,
         entry_price=None if given.entry_price is None else parse_price(given.entry_price),
-        strategy_id=given.strategy_id,
+        strategy_id=parse_strategy_id(given.strategy_id),
         opened_at=_opened_at(given.opened_at, clock),
     )
     if changes.empty:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pm.domain.errors import NotFound
 from pm.domain.models import Position, Source
-from pm.domain.portfolio import drop_dust
+from pm.domain.portfolio import drop_dust, holding_key
 from pm.ports import Broker, Clock, Repository, WriteBehind
 from pm.services.live import account_and_positions, source_of
 from pm.services.reconcile import write_fetched
@@ -52,6 +53,14 @@ def fetch(
 
 
 def show(broker: Broker, clock: Clock, symbol: str) -> PositionsResult:
-    """One live position; NotFound (exit 4) when the account does not hold it."""
-    position = broker.get_position(symbol.upper())
+    """One live position, however the symbol is spelled (``btcusd`` finds a position the
+    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it."""
+    key = holding_key(symbol)
+    try:
+        position = broker.get_position(key)
+    except NotFound:  # the broker may spell it otherwise: look through what it holds
+        found = [p for p in broker.get_positions() if holding_key(p.symbol) == key]
+        if not found:
+            raise NotFound(f"no open position in {key}") from None
+        position = found[0]
     return PositionsResult((position,), source_of(broker, clock))

@@ -14,9 +14,9 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError, NotFound
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Actor, Position, Source
-from pm.domain.portfolio import drop_dust
+from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import RiskAssessment, assess, exposures, measure
-from pm.domain.sectors import Sector, normalize_symbol
+from pm.domain.sectors import Sector
 from pm.domain.var import (
     MIN_RETURN_DAYS,
     VarMethod,
@@ -140,7 +140,7 @@ def _value_at_risk(
         return flat_var(equity), ()
 
     end = clock.now().date()
-    symbols = sorted({normalize_symbol(p.symbol) for p in held})
+    symbols = sorted({holding_key(p.symbol) for p in held})
     try:
         bars = market_data().daily_closes(symbols, end - timedelta(days=HISTORY_DAYS), end)
     except (BrokerUnavailable, CredentialsError, BrokerRejected, NotFound) as error:
@@ -154,7 +154,7 @@ def _value_at_risk(
     values = np.zeros(len(history.symbols))
     missing: dict[str, Decimal] = {}
     for p in held:
-        sym = normalize_symbol(p.symbol)
+        sym = holding_key(p.symbol)
         if sym in row:
             values[row[sym]] += float(p.market_value)
         else:

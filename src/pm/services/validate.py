@@ -20,9 +20,10 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
+from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
-from pm.domain.sectors import Sector, normalize_symbol
+from pm.domain.sectors import Sector
 from pm.domain.validation import ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices
 from pm.services import breaker as breakers
@@ -142,7 +143,7 @@ def validate_all(
     index = {holding_key(p.symbol): p for p in positions}
     sector_value: dict[str, Decimal] = {}
     for p in positions:
-        name = found[normalize_symbol(p.symbol)].name
+        name = found[holding_key(p.symbol)].name
         sector_value[name] = sector_value.get(name, Decimal(0)) + abs(p.market_value)
     source = source_of(guard.broker, guard.clock)
     results = []
@@ -150,7 +151,7 @@ def validate_all(
         position = index.get(holding_key(order.symbol))
         current_qty = position.qty if position is not None else Decimal(0)
         symbol = position.symbol if position is not None else order.symbol.upper()
-        sector = found[normalize_symbol(symbol)].name
+        sector = found[holding_key(symbol)].name
         own = abs(position.market_value) if position is not None else Decimal(0)
         qty = _quantity(order, price)
         decision = decide(
@@ -193,7 +194,10 @@ def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:
     if order.qty is not None:
         return order.qty
     assert order.notional is not None
-    qty = (order.notional / price).quantize(QTY_PLACES, rounding=ROUND_DOWN)
+    units = order.notional / price
+    if units >= MAX_INPUT:
+        raise BadInput(f"--notional {order.notional} at {price} is {units:.3E} units: out of range")
+    qty = units.quantize(QTY_PLACES, rounding=ROUND_DOWN)
     if qty <= 0:
         raise BadInput(f"`notional` {order.notional} buys nothing at {price}")
     return qty

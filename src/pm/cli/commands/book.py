@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from pm.cli.confirm import YesOpt
-from pm.cli.options import JsonOpt, parse_since
+from pm.cli.options import IdArg, JsonOpt, parse_since
 
 app = typer.Typer(no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The row id (pm book list).")]
 QtyOpt = Annotated[
     str | None, typer.Option("--qty", help="Size, > 0 (the side gives the direction).")
 ]

@@ -33,7 +33,10 @@ def close(
     guard = build_guard(app_)
     with speaking_flags():
         plan = service.plan_close(
-            guard, symbol, qty=decimal_arg(qty), percentage=decimal_arg(percentage)
+            guard,
+            symbol,
+            qty=decimal_arg(qty, "--qty"),
+            percentage=decimal_arg(percentage, "--percentage"),
         )
     view.show_plan(plan)
     confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")

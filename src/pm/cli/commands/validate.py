@@ -38,9 +38,9 @@ def validate(
         order = service.ProposedOrder(
             symbol,
             side.value,
-            qty=decimal_arg(qty),
-            notional=decimal_arg(notional),
-            price=decimal_arg(price),
+            qty=decimal_arg(qty, "--qty"),
+            notional=decimal_arg(notional, "--notional"),
+            price=decimal_arg(price, "--price"),
         )
         result = service.validate(build_guard(ctx.obj), order)
     view.show(result, json_)
