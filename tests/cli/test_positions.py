@@ -12,7 +12,8 @@ from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
 
 POSITION_FIELDS = {
-    "id",
+    "account_id",
+    "asset_id",
     "symbol",
     "qty",
     "side",

@@ -10,6 +10,7 @@ from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
 
 RUN_FIELDS = [
+    "account_id",
     "run_id",
     "status",
     "trigger",
@@ -112,7 +113,7 @@ def test_status_history_conflicts(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     assert status["due_now"] is False
     assert status["last_run"]["conflicts"] == 1
     conflicts = pm("reconcile", "conflicts", "--json").json()
-    assert [(c["symbol"], c["db_value"], c["broker_value"]) for c in conflicts] == [
+    assert [(c["symbol"], c["book_qty"], c["broker_qty"]) for c in conflicts] == [
         ("AAPL", Decimal(10), Decimal(12))
     ]
     assert conflicts[0]["resolution"] == "broker_wins"

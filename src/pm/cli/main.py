@@ -47,6 +47,7 @@ def run(argv: list[str] | None = None) -> int:
             as_json=app_ctx.json_output or line.json,
             debug=app_ctx.options.debug or "--debug" in line.args,
             scrub=app_ctx.scrub,
+            terminal=app_ctx.terminal,
         )
 
 
@@ -60,11 +61,12 @@ def configure_logging(app_ctx: AppContext) -> None:
 
     settings = app_ctx.settings
     options = app_ctx.options
-    level = settings.pm_log_level
-    if options.debug:
-        level = "debug"
-    elif options.verbose and level in ("warning", "error", "critical"):
-        level = "info" if options.verbose == 1 else "debug"
+    level = app_ctx.terminal.log_level(
+        settings.pm_log_level,
+        verbose=options.verbose,
+        debug=options.debug,
+        fmt=settings.pm_log_format,
+    )
     pm_logging.configure(level, settings.pm_log_format, app_ctx.secrets(settings))
 
 
