@@ -1,9 +1,10 @@
-"""Pre-trade validation of a whole close-all: one reading of the book for every order.
+"""Pre-trade validation of a whole close-all: one reading of the account for every order.
 
-Measures: `services.validate.require_all` over the closing orders of a 500-position book
-(in-memory breaker and sector stores, the book passed in: no broker), against the baseline
-of validating the same orders one at a time with `validate`, which is what close-all did
-before: each call re-reads the breaker, re-resolves sectors and re-scores the book's risk.
+Measures: `services.validate.require_all` over the closing orders of a 500-position account
+(in-memory breaker and sector stores, account and positions passed in: no broker), against
+the baseline of validating the same orders one at a time with `validate`, which is what
+close-all did before: each call re-reads the breaker, re-resolves sectors and re-scores
+the account's risk.
 Target: the batch at least 10x faster (an emergency stop must reach the broker at once).
 """
 
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from pm.services.validate import require_all, validate
-from tests.services.test_validate_all import book, closing_orders, guard
+from tests.services.test_validate_all import closing_orders, fetched_account, guard
 from tests.support.memory import MemoryBreakers, MemorySectors
 
 POSITIONS = 500
@@ -30,14 +31,14 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 
 def test_close_all_validates_in_one_pass(benchmark, record, rounds) -> None:
-    b = book(POSITIONS)
+    b = fetched_account(POSITIONS)
     orders = closing_orders(b)
 
     def batch() -> object:
-        return require_all(guard(MemoryBreakers(), MemorySectors()), orders, book=b)
+        return require_all(guard(MemoryBreakers(), MemorySectors()), orders, fetched=b)
 
     def one_by_one() -> object:
-        return [validate(guard(MemoryBreakers(), MemorySectors()), o, book=b) for o in orders]
+        return [validate(guard(MemoryBreakers(), MemorySectors()), o, fetched=b) for o in orders]
 
     results = benchmark(batch)
     assert len(results) == POSITIONS

@@ -11,6 +11,7 @@ from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
 
 RUN_FIELDS = [
+    "account_id",
     "run_id",
     "status",
     "trigger",
@@ -49,7 +50,9 @@ def test_not_due_is_skipped_with_exit_0_and_force_bypasses(
         assert out.code == 0
         skipped = out.json()
         assert skipped["status"] == "skipped"
-        assert skipped["error"].startswith("not due until 2026-03-02T14:35:00")
+        # due five minutes after the first run started (the clock ticks: allow it a moment)
+        due = skipped["error"].removeprefix("not due until ")[:19]
+        assert "2026-03-02T14:35:00" <= due < "2026-03-02T14:35:30", skipped["error"]
         forced = pm("reconcile", "--force", "--json").json()
         assert (forced["status"], forced["trigger"]) == ("completed", "forced")
     with freeze_time("2026-03-02T14:39:00Z", tick=True):
@@ -112,7 +115,7 @@ def test_status_history_conflicts(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     assert status["due_now"] is False
     assert status["last_run"]["conflicts"] == 1
     conflicts = pm("reconcile", "conflicts", "--json").json()
-    assert [(c["symbol"], c["db_value"], c["broker_value"]) for c in conflicts] == [
+    assert [(c["symbol"], c["book_qty"], c["broker_qty"]) for c in conflicts] == [
         ("AAPL", Decimal(10), Decimal(12))
     ]
     assert conflicts[0]["resolution"] == "broker_wins"
@@ -206,5 +209,5 @@ def test_book_rm_needs_yes_off_a_terminal(pm: PmRunner, alpaca: FakeAlpaca) -> N
 def test_demo_reconcile_and_book(pm: PmRunner) -> None:
     out = pm("--demo", "reconcile", "--json")
     assert out.code == 0, out.stderr
-    assert out.json()["added"] == 12  # the demo's dust lot is dropped
-    assert len(pm("--demo", "book", "list", "--json").json()) == 12
+    assert out.json()["added"] == 17  # the demo's dust lot is dropped
+    assert len(pm("--demo", "book", "list", "--json").json()) == 17

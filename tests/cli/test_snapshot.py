@@ -83,7 +83,7 @@ def test_snapshot_is_stored_and_listed_by_history(
     assert rows[0]["source"]["type"] == "live"  # as it was when taken; the table says "stored"
     assert {p["symbol"] for p in rows[0]["positions"]} == {"AAPL", "TSLA", "BTCUSD"}
     csv = pm("history", "--csv")
-    assert csv.stdout.splitlines()[0].startswith("timestamp,account_id,equity")
+    assert csv.stdout.splitlines()[0].startswith("account_id,timestamp,equity")
 
 
 def test_snapshot_table_at_a_terminal_shows_the_figures(pm: PmRunner, alpaca: FakeAlpaca) -> None:

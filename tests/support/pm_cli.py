@@ -42,7 +42,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     for name in list(os.environ):
         if name.startswith(("ALPACA_", "APCA_", "PM_", "FRED_")):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("PM_CONFIG_FILE", str(home / "absent.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))  # no config file there
     monkeypatch.setenv("PM_DATABASE_URL", f"sqlite:///{home / 'pm.db'}")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
 

@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from pm.cli.confirm import YesOpt
-from pm.cli.options import JsonOpt, parse_since
+from pm.cli.options import CsvOpt, IdArg, JsonlOpt, JsonOpt, parse_since
 
 app = typer.Typer(no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The row id (pm book list).")]
 QtyOpt = Annotated[
     str | None, typer.Option("--qty", help="Size, > 0 (the side gives the direction).")
 ]
@@ -31,6 +30,8 @@ OpenedOpt = Annotated[
 def list_(
     ctx: typer.Context,
     json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
     closed: Annotated[bool, typer.Option("--closed", help="Include closed rows.")] = False,
 ) -> None:
     """The book's open positions as stored (not live); --closed adds the history."""
@@ -39,9 +40,9 @@ def list_(
 
     app_ = ctx.obj
     rows = service.entries(
-        app_.repo(), app_.book_store(), app_.broker_identity(), include_closed=closed
+        app_.book_store(), app_.account_id(ask_broker=False), include_closed=closed
     )
-    view.show_list(rows, json_)
+    app_.terminal.show(view.entries(rows))
 
 
 @app.command("show")
@@ -51,8 +52,8 @@ def show(ctx: typer.Context, entry_id: IdArg, json_: JsonOpt = False) -> None:
     from pm.services import book as service
 
     app_ = ctx.obj
-    entry = service.show(app_.repo(), app_.book_store(), app_.broker_identity(), entry_id)
-    view.show_one(entry, json_)
+    entry = service.show(app_.book_store(), app_.account_id(ask_broker=False), entry_id)
+    app_.terminal.show(view.entry(entry))
 
 
 @app.command("add")
@@ -67,20 +68,21 @@ def add(
     json_: JsonOpt = False,
 ) -> None:
     """Add an open position to the book by hand (the next reconcile checks it)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.add(
-        app_.repo(),
-        app_.book_store(),
-        app_.broker_identity(),
-        app_.clock,
-        symbol=symbol,
-        given=given,
-    )
-    view.show_one(entry, json_, note=f"added position {entry.id}")
+    with speaking_flags():
+        entry = service.add(
+            app_.book_store(),
+            app_.account_id(ask_broker=False),
+            app_.clock,
+            symbol=symbol,
+            given=given,
+        )
+    app_.terminal.show(view.entry(entry, note=f"added position {entry.id}"))
 
 
 @app.command("edit")
@@ -95,31 +97,32 @@ def edit(
     json_: JsonOpt = False,
 ) -> None:
     """Change an open row (quantity, side, entry price, strategy, opening time)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.edit(
-        app_.repo(), app_.book_store(), app_.broker_identity(), app_.clock, entry_id, given
-    )
-    view.show_one(entry, json_, note=f"updated position {entry.id}")
+    with speaking_flags():
+        entry = service.edit(
+            app_.book_store(), app_.account_id(ask_broker=False), app_.clock, entry_id, given
+        )
+    app_.terminal.show(view.entry(entry, note=f"updated position {entry.id}"))
 
 
 @app.command("rm")
 def rm(ctx: typer.Context, entry_id: IdArg, yes: YesOpt = False, json_: JsonOpt = False) -> None:
     """Delete a row from the book (asks first; --yes off a terminal)."""
-    from pm.cli.confirm import confirm
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
-    repo, store, identity = app_.repo(), app_.book_store(), app_.broker_identity()
-    entry = service.show(repo, store, identity, entry_id)
-    confirm(
+    store, account_id = app_.book_store(), app_.account_id(ask_broker=False)
+    entry = service.show(store, account_id, entry_id)
+    app_.terminal.confirm(
         f"Delete row {entry.id} ({entry.symbol} {entry.qty}) from the book?",
         yes=yes,
         what=f"pm book rm {entry_id}",
     )
-    removed = service.remove(repo, store, identity, entry_id)
-    view.show_one(removed, json_, note=f"removed position {removed.id}")
+    removed = service.remove(store, account_id, entry_id)
+    app_.terminal.show(view.entry(removed, note=f"removed position {removed.id}"))

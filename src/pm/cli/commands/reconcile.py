@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from pm.cli.context import AppContext
-from pm.cli.options import JsonOpt, LimitOpt, parse_since
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt
 
 app = typer.Typer(no_args_is_help=False)
-
-SinceOpt = Annotated[
-    datetime | None,
-    typer.Option(
-        "--since",
-        parser=parse_since,
-        metavar="WHEN",
-        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
-    ),
-]
 
 
 def _interval(app_: AppContext) -> timedelta:
@@ -58,9 +48,10 @@ def reconcile(
     app_ = ctx.obj
     broker = app_.broker()
     trigger: Trigger = "scheduled" if scheduled else "forced" if force else "manual"
-    with view.progress() as progress:
+    with app_.terminal.progress("applying", view.PROGRESS_THRESHOLD) as progress:
         result = service.reconcile(
             broker,
+            app_.account_id(),
             app_.repo(),
             app_.reconcile_store(),
             app_.clock,
@@ -70,7 +61,7 @@ def reconcile(
             wait_s=wait or 0,
             progress=progress,
         )
-    view.show(result, json_)
+    app_.terminal.show(view.result(result))
     if result.failure is not None:
         raise result.failure
 
@@ -83,18 +74,22 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     app_ = ctx.obj
     result = service.status(
-        app_.repo(),
         app_.reconcile_store(),
-        app_.broker_identity(),
+        app_.account_id(ask_broker=False),
         app_.clock,
         interval=_interval(app_),
     )
-    view.show_status(result, json_)
+    app_.terminal.show(view.status(result))
 
 
 @app.command("history")
 def history(
-    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Stored reconciliation runs of this account, newest first."""
     from pm.cli.views import reconcile as view
@@ -102,14 +97,19 @@ def history(
 
     app_ = ctx.obj
     runs = service.history(
-        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+        app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
-    view.show_history(runs, json_)
+    app_.terminal.show(view.history(runs))
 
 
 @app.command("conflicts")
 def conflicts(
-    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Quantities the book and the broker disagreed on, and how each was resolved."""
     from pm.cli.views import reconcile as view
@@ -117,6 +117,6 @@ def conflicts(
 
     app_ = ctx.obj
     rows = service.conflicts(
-        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+        app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
-    view.show_conflicts(rows, json_)
+    app_.terminal.show(view.conflicts(rows))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import JsonOpt
+from pm.cli.options import JsonlOpt, JsonOpt
 
 #: After SIGINT/SIGTERM, how long the current cycle may take to finish before it is abandoned.
 GRACE_S = 3.0
@@ -16,6 +16,7 @@ GRACE_S = 3.0
 def watch(
     ctx: typer.Context,
     json_: JsonOpt = False,
+    jsonl: JsonlOpt = False,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle, then exit.")] = False,
     interval: Annotated[
         int | None,
@@ -32,7 +33,6 @@ def watch(
 
     from pm.cli.graceful import stop_on_signals
     from pm.cli.views.watch import WatchView
-    from pm.services.accounts import account_id_of
     from pm.services.watch import JobRegistry, Watcher, reconcile_job
 
     app_ = ctx.obj
@@ -44,9 +44,9 @@ def watch(
     watcher = Watcher(
         jobs=jobs,
         store=app_.job_store(),
-        account=lambda: account_id_of(broker, repo, clock),
+        account=app_.account_id,
         clock=clock,
-        emit=WatchView(json_),
+        emit=WatchView(app_.terminal),
         stop=threading.Event(),
     )
     with stop_on_signals(watcher.stop, GRACE_S, on_abandon=watcher.abandoned):
