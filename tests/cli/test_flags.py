@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from pm.domain.errors import BadInput
 from pm.services.book import BookInput, edit
 from pm.services.validate import ProposedOrder
 from tests.cli.conftest import PmRunner
+from tests.support.clocks import FakeClock
 
 
 def test_flagged_turns_backticked_fields_into_options() -> None:
@@ -30,17 +30,12 @@ def test_services_speak_in_field_names() -> None:
         pass
 
     with pytest.raises(BadInput) as nothing:
-        edit(NoStore(), "acct", FixedClock(), 1, BookInput())  # type: ignore[arg-type]
+        edit(NoStore(), "acct", FakeClock(), 1, BookInput())  # type: ignore[arg-type]
     assert "--" not in nothing.value.message
     assert "`entry_price`" in nothing.value.message
 
     with pytest.raises(BadInput, match=r"^`qty` 0 must be greater than 0"):
         parse_size("0")
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2026, 11, 24, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

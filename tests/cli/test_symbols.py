@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,12 +9,8 @@ import pytest
 from pm.broker.alpaca import AlpacaBroker, parse
 from pm.domain.portfolio import holding_key
 from tests.cli.conftest import API_KEY, SECRET_KEY, PmRunner
+from tests.support.clocks import UtcClock
 from tests.support.fake_alpaca import FakeAlpaca, payload
-
-
-class Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def spelled_with_a_slash(alpaca: FakeAlpaca) -> None:
@@ -84,7 +79,7 @@ def test_symbols_in_url_paths_are_percent_encoded() -> None:
     with FakeAlpaca() as srv:
         spelled_with_a_slash(srv)
         broker = AlpacaBroker(
-            api_key=API_KEY, secret_key=SECRET_KEY, base_url=srv.base_url, clock=Clock()
+            api_key=API_KEY, secret_key=SECRET_KEY, base_url=srv.base_url, clock=UtcClock()
         )
         order = broker.close_position("BTC/USD")
         asset = broker.get_asset("BTC/USD")

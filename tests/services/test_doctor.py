@@ -18,6 +18,7 @@ from pm.domain.errors import (
 )
 from pm.domain.models import Account, MarketClock
 from pm.services.doctor import Diagnosis, Endpoint, Facts, Schema, examine
+from tests.support.clocks import FakeClock
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ACCOUNT = Account(
@@ -32,11 +33,6 @@ ACCOUNT = Account(
     long_market_value=Decimal(0),
     short_market_value=Decimal(0),
 )
-
-
-class Clock:
-    def now(self) -> datetime:
-        return NOW
 
 
 def fails(error: PmError) -> Callable[[], object]:
@@ -65,7 +61,7 @@ def statuses(diagnosis: Diagnosis) -> dict[str, str]:
 
 
 def test_a_healthy_paper_setup() -> None:
-    diagnosis = examine(HEALTHY, Clock())
+    diagnosis = examine(HEALTHY, FakeClock(NOW))
     assert [f.check for f in diagnosis.findings] == [
         "settings",
         "endpoint",
@@ -81,7 +77,9 @@ def test_a_healthy_paper_setup() -> None:
 
 
 def test_bad_settings_skip_everything_else() -> None:
-    diagnosis = examine(replace(HEALTHY, settings=fails(BadInput("PM_TIMEOUT: bad"))), Clock())
+    diagnosis = examine(
+        replace(HEALTHY, settings=fails(BadInput("PM_TIMEOUT: bad"))), FakeClock(NOW)
+    )
     assert statuses(diagnosis) == {
         "settings": "fail",
         "endpoint": "skipped",
@@ -102,7 +100,7 @@ def test_bad_settings_skip_everything_else() -> None:
     ],
 )
 def test_a_failed_broker_call_fails_credentials_and_skips_the_clock(error: PmError) -> None:
-    diagnosis = examine(replace(HEALTHY, account=fails(error)), Clock())
+    diagnosis = examine(replace(HEALTHY, account=fails(error)), FakeClock(NOW))
     assert statuses(diagnosis)["credentials"] == "fail"
     assert statuses(diagnosis)["clock"] == "skipped"
     assert statuses(diagnosis)["database"] == "ok"
@@ -116,7 +114,7 @@ def test_the_first_failure_decides_and_the_message_names_them_all() -> None:
         account=fails(CredentialsError("no keys")),
         schema=fails(DatabaseError("refused")),
     )
-    failure = examine(facts, Clock()).failure
+    failure = examine(facts, FakeClock(NOW)).failure
     assert isinstance(failure, CredentialsError)
     assert failure.message == "2 checks failed: credentials, database"
 
@@ -127,7 +125,7 @@ def test_live_money_and_a_skewed_clock_warn_without_failing() -> None:
         endpoint=lambda: Endpoint("https://api.alpaca.markets", live=True, simulated=False),
         broker_clock=lambda: broker_clock(-42),
     )
-    diagnosis = examine(facts, Clock())
+    diagnosis = examine(facts, FakeClock(NOW))
     assert statuses(diagnosis)["endpoint"] == "warn"
     assert "REAL MONEY" in diagnosis.findings[1].detail
     assert statuses(diagnosis)["clock"] == "warn"
@@ -148,18 +146,18 @@ def test_schema_behind_or_unknown(
     current: str | None, known: bool, auto: bool, status: str
 ) -> None:
     schema = Schema("sqlite:///pm.db", current, "0003", known=known, auto_migrate=auto)
-    diagnosis = examine(replace(HEALTHY, schema=lambda: schema), Clock())
+    diagnosis = examine(replace(HEALTHY, schema=lambda: schema), FakeClock(NOW))
     assert statuses(diagnosis)["schema"] == status
     assert isinstance(diagnosis.failure, DatabaseError) == (status == "fail")
 
 
 def test_the_demo_reports_simulated_broker_checks() -> None:
     demo = replace(HEALTHY, endpoint=lambda: Endpoint("demo", live=False, simulated=True))
-    diagnosis = examine(demo, Clock())
+    diagnosis = examine(demo, FakeClock(NOW))
     assert [statuses(diagnosis)[c] for c in ("endpoint", "credentials", "clock")] == [
         "simulated"
     ] * 3
     assert diagnosis.account_id == "acct-1"
     assert diagnosis.failure is None
     broken = replace(demo, schema=fails(DatabaseError("refused")))
-    assert statuses(examine(broken, Clock()))["credentials"] == "skipped"
+    assert statuses(examine(broken, FakeClock(NOW)))["credentials"] == "skipped"
