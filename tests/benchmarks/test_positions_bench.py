@@ -119,7 +119,8 @@ def test_positions_json_100k(
         sent = wire[row["symbol"]]
         assert row["qty"] == Decimal(sent["qty"])
         assert row["market_value"] == Decimal(sent["market_value"])
-        assert row["unrealized_pl_pct"] == Decimal(sent["unrealized_plpc"]).scaleb(2)
+        percent = Decimal(sent["unrealized_plpc"]).scaleb(2)
+        assert row["unrealized_pl_pct"] == percent.quantize(Decimal("0.0001"))  # 4 places
 
     ratio = pm.exited / base.exited
     shown = pm.output_done / base.exited

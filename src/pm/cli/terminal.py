@@ -34,9 +34,9 @@ class Shown:
     """What a command shows: records for programs, a renderable for people."""
 
     data: Any  # one record (a mapping), or a list or generator of records, from pm.records
-    # what a person sees (a FitTable, a Panel, a line of Text), or a function making it:
-    # a long list's table is then built only when it is shown
-    human: RenderableType | Callable[[], RenderableType]
+    # what a person sees: a plain line (str), or a function making a Rich renderable (a
+    # FitTable, a Panel, a Text with colour), so that --json never builds it (nor imports Rich)
+    human: str | Callable[[], RenderableType]
     columns: Sequence[str] = ()  # the CSV columns of a list (record keys)
     empty: str | None = None  # said on stderr, instead of an empty table, for an empty list
     note: str | None = None  # a line on stderr before the data ("added position 3")
@@ -104,7 +104,10 @@ class Terminal:
         else:
             from rich.text import Text
 
-            human = shown.human() if callable(shown.human) else shown.human
+            if isinstance(shown.human, str):  # a plain line of data: never hard-wrapped
+                self.out.print(shown.human, markup=False, soft_wrap=True)
+                return
+            human = shown.human()
             # a line of text is data: never hard-wrapped (tables fit themselves)
             self.out.print(human, soft_wrap=isinstance(human, Text))
 
