@@ -14,9 +14,9 @@ import typer
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 from pm.domain.errors import BadInput
@@ -27,6 +27,7 @@ LIVE_HOST = "api.alpaca.markets"
 DATA_URL = "https://data.alpaca.markets"
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+MAX_RECONCILE_INTERVAL_S = 7 * 86400
 
 
 def default_database_url() -> str:
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
     pm_log_level: LogLevel = "warning"
     pm_log_format: Literal["console", "json"] | None = None
     # Seconds between reconciliations of an account (also "90s", "5m", "1h"); see `pm reconcile`.
-    pm_reconcile_interval: int = Field(default=300, ge=1, le=7 * 86400)
+    pm_reconcile_interval: int = Field(default=300, ge=1, le=MAX_RECONCILE_INTERVAL_S)
     # Risk limits (percent of equity) and the warn / critical ratios of a limit.
     pm_max_position_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
     pm_max_sector_pct: Decimal = Field(default=Decimal(25), gt=0, le=100)
@@ -71,6 +72,13 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
+        try:
+            parts = urlsplit(value)
+            valid = bool(parts.hostname) and parts.port != 0 and not any(c.isspace() for c in value)
+        except ValueError:  # a bad IPv6 literal or port
+            valid = False
+        if not valid:
+            raise ValueError(f"is not a valid URL, got {value!r}")
         if value.endswith("/v2"):
             raise ValueError("must not end in /v2 (pm appends the API version itself)")
         return value
@@ -78,12 +86,18 @@ class Settings(BaseSettings):
     @field_validator("pm_reconcile_interval", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        return parse_duration_s(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        seconds = parse_duration_s(value)
+        if seconds > MAX_RECONCILE_INTERVAL_S:
+            raise ValueError(f"must be at most 7d, got {value!r}")
+        return seconds
 
-    @field_validator("pm_log_level", mode="before")
+    @field_validator("pm_log_level", "pm_log_format", "pm_broker", mode="before")
     @classmethod
-    def _lower_level(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
+    def _lower_choice(cls, value: Any) -> Any:
+        """Choices are case-insensitive, as on the command line (PM_BROKER=Demo)."""
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def is_live(self) -> bool:
@@ -116,9 +130,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        toml_file = config_file_path()
-        if toml_file.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        from_file = read_config_file()
+        if from_file:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=from_file))
         return tuple(sources)
 
 
@@ -143,26 +157,71 @@ def config_file_path() -> Path:
     return Path(typer.get_app_dir("pm")) / "config.toml"
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read settings; `overrides` are command-line options, which beat everything else.
+def read_config_file() -> dict[str, Any]:
+    """The settings in the TOML file, keys lower-cased; {} when the default file is absent.
 
-    A bad value or an unreadable config file is `BadInput` naming the setting, in one line.
+    Anything wrong with the file is `BadInput` naming it: a `PM_CONFIG_FILE` that does not
+    exist, a directory, a file that is not UTF-8 TOML, or keys that are not settings (a typo
+    would otherwise be ignored without a word).
     """
     import tomllib
 
+    path = config_file_path()
+    if not path.exists():
+        if os.environ.get("PM_CONFIG_FILE"):
+            raise BadInput(f"PM_CONFIG_FILE names {path}, which does not exist")
+        return {}
+    if path.is_dir():
+        raise BadInput(f"config file {path} is a directory, not a TOML file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"config file {path} is not a text (UTF-8 TOML) file") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read config file {path} ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"config file {path} is not valid TOML ({exc})") from None
+    settings = {key.lower(): value for key, value in data.items()}
+    unknown = sorted(key for key in settings if key not in Settings.model_fields)
+    if unknown:
+        raise BadInput(
+            f"config file {path}: unknown setting{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)} (pm config show lists the known ones)"
+        )
+    return settings
+
+
+_SECRET_FIELDS = frozenset({"alpaca_api_key", "alpaca_secret_key", "fred_api_key"})
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; `overrides` are command-line options, which beat everything else.
+
+    A bad value or a bad config file is `BadInput` naming the setting and where it was set,
+    in one line and in pm's words (never pydantic's).
+    """
     from pydantic import ValidationError
+
+    from pm.validation_text import phrase
 
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper()}: "
-            + err["msg"].removeprefix("Value error, ")
-            for err in exc.errors()
-        )
-        raise BadInput(f"invalid setting {problems}") from None
-    except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise BadInput(f"cannot read config file {config_file_path()}: {exc}") from None
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "settings"
+            where = name.upper() if name.upper() in os.environ else _where_set(name)
+            problems.append(f"{where} {phrase(err, secret=name in _SECRET_FIELDS)}")
+        raise BadInput(f"invalid setting: {'; '.join(problems)}") from None
+
+
+def _where_set(name: str) -> str:
+    """How to name a setting that is not in the environment: its key in the config file."""
+    if name in read_config_file():
+        return f"{name} (in {config_file_path()})"
+    return name.upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +237,7 @@ def describe(settings: Settings) -> list[SettingView]:
     """Every setting with secrets masked and the database password hidden."""
     from pm.db.urls import mask_url
 
-    file_keys = _file_keys(config_file_path())
+    file_keys = set(read_config_file())
     views = []
     for name in Settings.model_fields:
         value: Any = getattr(settings, name)
@@ -196,12 +255,3 @@ def describe(settings: Settings) -> list[SettingView]:
             origin = "default"
         views.append(SettingView(name.upper(), value, origin))
     return views
-
-
-def _file_keys(path: Path) -> set[str]:
-    if not path.is_file():
-        return set()
-    import tomllib
-
-    with path.open("rb") as handle:
-        return {key.lower() for key in tomllib.load(handle)}

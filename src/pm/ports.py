@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -23,7 +23,7 @@ from pm.domain.models import (
 )
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
-from pm.domain.risk import Alert
+from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
 
 
@@ -171,9 +171,13 @@ class AuditLog(Protocol):
         ...
 
     def entries(
-        self, account_id: str | None = None, *, limit: int | None = None
+        self,
+        account_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
-        """Newest first."""
+        """Newest first; `since` keeps entries created at or after it."""
         ...
 
 
@@ -205,6 +209,31 @@ class RiskStore(SectorStore, Protocol):
 
     def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
         """Store one run's alerts (one transaction)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert as `pm risk` stored it: which account, when, and the alert itself."""
+
+    id: int
+    account_id: str
+    created_at: datetime
+    alert: Alert
+
+
+class AlertHistory(Protocol):
+    """The alerts `pm risk` (and later the watch loop) stored."""
+
+    def alert_history(
+        self,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        levels: Sequence[AlertLevel] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredAlert]:
+        """Newest first; `levels` keeps only alerts of those levels (None: all)."""
         ...
 
 
@@ -360,3 +389,87 @@ class Repository(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+
+# -- the demo broker's own state, kept in the local database through this port ----------------
+
+
+@dataclass(slots=True)
+class DemoHolding:
+    """One position of the simulated account; qty is negative for a short."""
+
+    symbol: str
+    asset_id: str
+    asset_class: str
+    qty: Decimal
+    avg_entry_price: Decimal
+
+
+@dataclass(slots=True)
+class DemoState:
+    """What a real broker would hold for the simulated account: cash and holdings."""
+
+    account_id: str
+    cash: Decimal
+    holdings: dict[str, DemoHolding] = field(default_factory=dict)
+
+
+class DemoStore(Protocol):
+    """Keeps the demo account in the local database, under the demo account's own id.
+
+    Implemented in `pm.db`; the demo broker receives it from whoever builds it, so neither
+    package imports the other.
+    """
+
+    def load(self, account_id: str) -> DemoState | None: ...
+
+    def save(self, state: DemoState, new_orders: Sequence[Order]) -> None:
+        """Replace cash and holdings and append the orders, in one transaction."""
+        ...
+
+    def find_order(self, account_id: str, client_order_id: str) -> Order | None: ...
+
+    def fills_since(self, account_id: str, since: datetime) -> list[Order]:
+        """Orders that filled at or after `since`, oldest first (what moved the account
+        since the last close)."""
+        ...
+
+    def reset(self, account_id: str) -> None:
+        """Forget the account's state and orders (the next read starts from the seed)."""
+        ...
+
+
+# -- what an adapter package builds: the ports of one broker, and who it is ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerIdentity:
+    """Which account at which broker the settings point at, known before any request.
+
+    `key` is stable and holds no secret (it names the account in the local database until
+    the broker has told its id); `account_id` is known up front only where no broker needs
+    asking (the demo).
+    """
+
+    broker: str
+    key: str
+    endpoint: str
+    live: bool
+    simulated: bool
+    account_id: str | None = None
+
+
+class Adapters(Protocol):
+    """One broker's ports, each built on first use (`pm.broker.<name>.build` returns this)."""
+
+    @property
+    def identity(self) -> BrokerIdentity: ...
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def market_data(self) -> MarketData: ...
+
+    @property
+    def latest_prices(self) -> LatestPrices: ...

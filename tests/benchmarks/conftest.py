@@ -60,7 +60,7 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
         if not k.startswith(("ALPACA_", "APCA_", "PM_", "FRED_", "_PM_"))
     }
     env.update(
-        PM_CONFIG_FILE=str(home / "absent.toml"),
+        XDG_CONFIG_HOME=str(home / "config"),  # no config file
         PM_DATABASE_URL=f"sqlite:///{home / 'pm.db'}",
         XDG_DATA_HOME=str(home / "data"),
         NO_COLOR="1",

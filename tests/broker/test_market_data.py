@@ -80,7 +80,7 @@ def test_crypto_is_not_asked_on_the_stocks_endpoint() -> None:
         assert srv.requests[0].query["feed"] == ["iex"]
         assert srv.requests[0].query["adjustment"] == ["all"]
         assert srv.requests[0].query["timeframe"] == ["1Day"]
-    assert result.unsupported == ("BTCUSD", "ETH/USD")
+    assert result.unsupported == ("BTCUSD", "ETHUSD")  # one spelling per holding
     assert set(result.closes) == {"AAPL"}
 
 

@@ -44,7 +44,7 @@ def pm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith(("ALPACA_", "APCA_", "PM_", "FRED_")):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("PM_CONFIG_FILE", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no config file there
     monkeypatch.setenv("PM_DATABASE_URL", f"sqlite:///{tmp_path / 'pm.db'}")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return tmp_path

@@ -112,7 +112,7 @@ def test_show_a_position_not_held_exits_4(pm: PmRunner, alpaca: FakeAlpaca) -> N
 def test_broker_failure_writes_nothing_to_the_book(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:
-    assert pm("history").code == 0  # creates and migrates the database
+    assert pm("db", "upgrade").code == 0  # creates and migrates the database
     alpaca.fail_with(500)
     result = pm("--timeout", "1", "positions", "--json")
     assert result.code == 3

@@ -27,7 +27,7 @@ def test_import_then_show_sources(pm: PmRunner, pm_home: Path) -> None:
         ("RIVN", "Consumer Discretionary", "database"),
         ("MSFT", "Information Technology", "bundled"),
         ("SPY", "ETF", "etf"),
-        ("BTC/USD", "Crypto", "crypto"),
+        ("BTCUSD", "Crypto", "crypto"),  # one spelling per holding (holding_key)
         ("NOPE", "Unknown", "unknown"),
     ]
 

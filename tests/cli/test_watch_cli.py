@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from pm.broker.alpaca.adapter import AlpacaBroker
+from pm.broker.alpaca.build import build
 from pm.cli.context import SystemClock
 from pm.db.engine import open_database
 from pm.db.job_store import SqlJobStore
 from pm.db.reconcile_store import SqlReconcileStore
 from pm.db.tables import positions
-from pm.services.accounts import account_id_of
+from pm.services.accounts import resolve
 from pm.services.watch import Backoff, JobRegistry, Watcher, WatchEvent, reconcile_job
 from tests.cli.conftest import API_KEY, SECRET_KEY, PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
@@ -68,19 +68,21 @@ def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one sto
     """The broker goes down and comes back: outage reported, nothing written, then resumed."""
     with FakeAlpaca() as server, open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db:
         clock = SystemClock()
-        broker = AlpacaBroker(
+        adapters = build(
             api_key=API_KEY,
             secret_key=SECRET_KEY,
             base_url=server.base_url,
+            data_url=server.base_url,
             clock=clock,
             deadline_s=1.0,
         )
+        broker = adapters.broker
         repo = db.repository()
         seen: list[WatchEvent] = []
         stop = threading.Event()
 
         def account() -> str:
-            return account_id_of(broker, repo, clock)
+            return resolve(adapters.identity, repo, clock, broker=broker)
 
         def emit(event: WatchEvent) -> None:
             seen.append(event)

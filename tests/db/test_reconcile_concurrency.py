@@ -34,7 +34,7 @@ def env_for(tmp_path: Path, db_url: str, server: FakeAlpaca) -> dict[str, str]:
         if not k.startswith(("ALPACA_", "APCA_", "PM_", "FRED_"))
     }
     env.update(
-        PM_CONFIG_FILE=str(tmp_path / "absent.toml"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),  # no config file
         PM_DATABASE_URL=db_url,
         ALPACA_API_KEY="PKTESTKEY000000000001",
         ALPACA_SECRET_KEY="secret-0123456789abcdef",

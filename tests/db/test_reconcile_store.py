@@ -21,6 +21,8 @@ from pm.db.repository import SqlRepository
 from pm.db.tables import jobs, position_conflicts, positions, reconciliation_runs
 from pm.domain.portfolio import drop_dust
 from pm.domain.reconcile import ALREADY_RUNNING, RunRecord, diff
+from pm.ports import BrokerIdentity
+from pm.services.accounts import resolve
 from pm.services.reconcile import ReconcileResult, reconcile
 from tests.support.reconcile_fakes import T0, MemoryBroker, SteppedClock, pos
 
@@ -51,7 +53,15 @@ def run(
 ) -> ReconcileResult:
     kw.setdefault("force", True)
     kw.setdefault("trigger", "forced" if kw["force"] else "manual")
-    return reconcile(broker, repo, store, clock, interval=INTERVAL, **kw)
+    return reconcile(
+        broker, account_of(broker, repo, clock), repo, store, clock, interval=INTERVAL, **kw
+    )
+
+
+def account_of(broker: MemoryBroker, repo: SqlRepository, clock: SteppedClock) -> str:
+    """The account as the CLI decides it (AppContext.account_id): remembered, else asked once."""
+    identity = BrokerIdentity("memory", broker.identity, "memory", live=False, simulated=False)
+    return resolve(identity, repo, clock, broker=broker)
 
 
 def open_rows(database: Database, account: str = "acct-1") -> dict[str, dict[str, Any]]:
@@ -356,7 +366,8 @@ def test_property_book_equals_broker_after_any_reconciliation(
     broker = MemoryBroker(account_id=account)
     for listing in (first, second):
         broker.positions = [pos(s, q, p) for s, q, p in listing]
-        result = reconcile(broker, repo, store, clock, interval=INTERVAL, force=True)
+        account_id = account_of(broker, repo, clock)
+        result = reconcile(broker, account_id, repo, store, clock, interval=INTERVAL, force=True)
         assert result.failure is None
         assert_book_equals_broker(database, broker)
 

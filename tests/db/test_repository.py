@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from pm.broker.demo.book import DemoBook, Holding
 from pm.db.demo_store import SqlDemoStore
 from pm.db.engine import Database
 from pm.db.repository import SqlRepository
@@ -18,6 +17,7 @@ from pm.db.tables import accounts, demo_accounts, demo_holdings, demo_orders, po
 from pm.domain.errors import DatabaseError
 from pm.domain.models import Account, Order, Position, Source
 from pm.domain.portfolio import Snapshot, build_snapshot
+from pm.ports import DemoHolding, DemoState
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 ACCOUNT = "acct-1"
@@ -263,12 +263,12 @@ def order(n: int, status: str = "filled", **kw: object) -> Order:
     return Order(**fields)  # type: ignore[arg-type]
 
 
-def book(cash: str = "100000", **holdings: str) -> DemoBook:
-    return DemoBook(
+def book(cash: str = "100000", **holdings: str) -> DemoState:
+    return DemoState(
         account_id="demo",
         cash=Decimal(cash),
         holdings={
-            symbol: Holding(symbol, f"id-{symbol}", "us_equity", Decimal(qty), Decimal("10.5"))
+            symbol: DemoHolding(symbol, f"id-{symbol}", "us_equity", Decimal(qty), Decimal("10.5"))
             for symbol, qty in holdings.items()
         },
     )
@@ -308,3 +308,24 @@ def test_demo_store_save_is_all_or_nothing(demo: SqlDemoStore, database: Databas
         assert conn.execute(select(func.count()).select_from(demo_orders)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(demo_holdings)).scalar() == 1
         assert conn.execute(select(demo_accounts.c.cash)).scalar() == Decimal(100000)
+
+
+def test_demo_store_fills_since(demo: SqlDemoStore) -> None:
+    demo.save(book(), [order(1), order(2, filled_at=T0 + timedelta(hours=2))])
+    demo.save(book(), [order(3, status="accepted", filled_at=None)])
+    assert demo.fills_since("demo", T0) == [order(1), order(2, filled_at=T0 + timedelta(hours=2))]
+    assert demo.fills_since("demo", T0 + timedelta(hours=1)) == [
+        order(2, filled_at=T0 + timedelta(hours=2))
+    ]
+    assert demo.fills_since("other", T0) == []
+
+
+def test_demo_store_reset_forgets_the_account_only(demo: SqlDemoStore) -> None:
+    other = replace(book("5", MSFT="1"), account_id="other")
+    demo.save(other, [order(9)])
+    demo.save(book(AAPL="1"), [order(1)])
+    demo.reset("demo")
+    assert demo.load("demo") is None
+    assert demo.find_order("demo", "pm-1") is None
+    assert demo.load("other") == other
+    assert demo.find_order("other", "pm-9") == order(9)

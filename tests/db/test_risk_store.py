@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.db.engine import Database
+from pm.db.repository import SqlRepository
 from pm.db.risk_store import SqlRiskStore
 from pm.db.tables import alerts, universe_fundamentals
 from pm.domain.risk import Alert
@@ -83,3 +84,32 @@ def test_alerts_are_stored_newest_first(store: SqlRiskStore, database: Database)
     assert stored[2].sector == "Tech"
     with database.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(alerts)).scalar() == 3
+
+
+def test_alert_history_filters_by_time_level_and_account(
+    store: SqlRiskStore, repo: SqlRepository
+) -> None:
+    repo.accounts.register_account("other", "other-identity", T0)
+    store.save_alerts(ACCOUNT, [Alert("warning", "sector_warning", "m1", sector="Tech")], T0)
+    store.save_alerts(
+        ACCOUNT,
+        [Alert("critical", "concentration_breached", "AAPL is 9%", symbol="AAPL")],
+        T0 + timedelta(hours=1),
+    )
+    store.save_alerts("other", [Alert("critical", "drawdown_breached", "dd")], T0)
+
+    history = store.alert_history(ACCOUNT)
+    assert [(h.account_id, h.alert.code) for h in history] == [
+        (ACCOUNT, "concentration_breached"),
+        (ACCOUNT, "sector_warning"),
+    ]
+    assert history[0].created_at == T0 + timedelta(hours=1)
+    assert history[0].alert.symbol == "AAPL"
+    assert history[0].id > history[1].id
+    since = store.alert_history(ACCOUNT, since=T0 + timedelta(minutes=30))
+    assert [h.alert.code for h in since] == ["concentration_breached"]
+    critical = store.alert_history(ACCOUNT, levels=["critical"])
+    assert [h.alert.code for h in critical] == ["concentration_breached"]
+    assert [h.alert.code for h in store.alert_history(ACCOUNT, limit=1)] == [
+        "concentration_breached"
+    ]

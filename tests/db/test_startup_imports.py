@@ -24,7 +24,7 @@ def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALPACA_", "PM_", "FRED_"))}
     env.update(
         PM_DATABASE_URL=f"sqlite:///{home / 'pm.db'}",
-        PM_CONFIG_FILE=str(home / "absent.toml"),
+        XDG_CONFIG_HOME=str(home / "config"),  # no config file
         XDG_DATA_HOME=str(home / "data"),
         NO_COLOR="1",
     )

@@ -40,7 +40,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
     clean.update(
         PM_DATABASE_URL=f"sqlite:///{tmp_path / 'pm.db'}",
-        PM_CONFIG_FILE=str(tmp_path / "absent.toml"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),  # no config file
         XDG_DATA_HOME=str(tmp_path / "data"),
     )
     return clean
@@ -132,4 +132,5 @@ def test_a_reader_that_goes_away_is_not_an_error(
     assert done.returncode == 0, done.stderr
     assert "error" not in done.stderr
     with sqlite3.connect(tmp_path / "pm.db") as db:
-        assert db.execute("select count(*) from positions").fetchone()[0] == 12
+        count = db.execute("select count(*) from positions").fetchone()[0]
+        assert count == 17  # the demo's positions, its dust lot dropped

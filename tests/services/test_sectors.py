@@ -51,7 +51,7 @@ def test_crypto_and_etfs_are_rules_not_lookups() -> None:
     assert {s: (x.name, x.source) for s, x in resolved.items()} == {
         "SPY": ("ETF", "etf"),
         "QQQ": ("ETF", "etf"),
-        "BTC/USD": ("Crypto", "crypto"),
+        "BTCUSD": ("Crypto", "crypto"),  # one spelling per holding (holding_key)
         "ETHUSD": ("Crypto", "crypto"),
         "X": ("Crypto", "crypto"),
     }

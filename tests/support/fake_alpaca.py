@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 REFERENCE = Path(__file__).parent / "alpaca_reference"
 
@@ -233,7 +233,7 @@ class FakeAlpaca:
         if method == "DELETE" and path == "/v2/positions":
             return Reply(207, self.close_all_results)
         if method == "DELETE" and path.startswith("/v2/positions/"):
-            symbol = path.removeprefix("/v2/positions/")
+            symbol = unquote(path.removeprefix("/v2/positions/"))
             if symbol not in {p["symbol"] for p in self.positions}:
                 return Reply(404, payload("errors/position_not_found_404"))
             order = payload("trading/close_position_order")
@@ -253,13 +253,13 @@ class FakeAlpaca:
         if path in fixed:
             return Reply(200, fixed[path]())
         if path.startswith("/v2/positions/"):
-            symbol = path.removeprefix("/v2/positions/")
+            symbol = unquote(path.removeprefix("/v2/positions/"))
             for position in self.positions:
                 if position["symbol"] == symbol:
                     return Reply(200, position)
             return Reply(404, payload("errors/position_not_found_404"))
         if path.startswith("/v2/assets/"):
-            symbol = path.removeprefix("/v2/assets/")
+            symbol = unquote(path.removeprefix("/v2/assets/"))
             if symbol == "AAPL":
                 return Reply(200, payload("trading/asset_aapl"))
             if symbol in ("BTC/USD", "BTCUSD"):

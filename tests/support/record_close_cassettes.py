@@ -49,7 +49,7 @@ def _record_once(name: str, argv: list[str], *, partial: bool) -> Path:
             ALPACA_SECRET_KEY="recording-secret-0123456789",
             ALPACA_BASE_URL=srv.base_url,
             PM_DATABASE_URL=f"sqlite:///{home}/pm.db",
-            PM_CONFIG_FILE=f"{home}/absent.toml",
+            XDG_CONFIG_HOME=f"{home}/config",  # no config file
         )
         with recorder.use_cassette(str(path)):
             code = run(argv)

@@ -11,11 +11,15 @@ from typing import Annotated
 import typer
 
 from pm import __version__
+from pm.cli.commands import alerts as alerts_cmd
+from pm.cli.commands import audit as audit_cmd
 from pm.cli.commands import book as book_cmd
 from pm.cli.commands import breaker as breaker_cmd
 from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
+from pm.cli.commands import demo as demo_cmd
+from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
@@ -30,7 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Choice values and option names are case-insensitive (`--side BUY`, `--sort MARKET_VALUE`).
+    context_settings={"help_option_names": ["-h", "--help"], "token_normalize_func": str.lower},
 )
 
 
@@ -50,7 +55,10 @@ def main(
     timeout: Annotated[
         float | None,
         typer.Option(
-            "--timeout", min=0.1, help="Give up on the broker after this many seconds [30]."
+            "--timeout",
+            min=0.1,
+            max=600,
+            help="Give up on the broker after this many seconds [30].",
         ),
     ] = None,
     verbose: Annotated[
@@ -86,3 +94,7 @@ app.add_typer(sectors_cmd.app, name="sectors")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("watch")(watch_cmd.watch)
 app.add_typer(book_cmd.app, name="book")
+app.command("audit")(audit_cmd.audit)
+app.command("alerts")(alerts_cmd.alerts)
+app.command("doctor")(doctor_cmd.doctor)
+app.add_typer(demo_cmd.app, name="demo")

@@ -7,22 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, TypedDict
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 from pm.cli.terminal import Terminal
 from pm.domain.errors import CredentialsError
 
 if TYPE_CHECKING:
+    from pm.broker.demo.broker import DemoBroker
     from pm.config import Settings
     from pm.db.engine import Database
     from pm.domain.models import Actor
     from pm.ports import (
+        Adapters,
         AuditLog,
         BookStore,
         BreakerStore,
         Broker,
-        Clock,
+        BrokerIdentity,
+        DemoStore,
         JobStore,
         LatestPrices,
         MarketData,
@@ -35,15 +37,6 @@ if TYPE_CHECKING:
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-class AlpacaAccess(TypedDict):
-    """What every Alpaca client (trading, market data, latest trades) is built with."""
-
-    api_key: str
-    secret_key: str
-    clock: Clock
-    deadline_s: float
 
 
 @dataclass
@@ -77,6 +70,7 @@ class AppContext:
         self.options = options or Options()
         self.clock = SystemClock()
         self.writes = DeferredWrites()
+        self._account_id: str | None = None
         self.terminal = Terminal()
 
     @property
@@ -105,28 +99,20 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        from pm import logging as pm_logging
         from pm.config import load_settings
 
-        settings = load_settings(
+        return load_settings(
             pm_broker="demo" if self.options.demo else None,
             pm_timeout=self.options.timeout,
         )
-        level = self.terminal.log_level(
-            settings.pm_log_level,
-            verbose=self.options.verbose,
-            debug=self.options.debug,
-            fmt=settings.pm_log_format,
-        )
-        pm_logging.configure(level, settings.pm_log_format, self.secrets(settings))
-        return settings
 
     @staticmethod
     def secrets(settings: Settings) -> list[str]:
+        from pm.db.urls import url_passwords
+
         values = [settings.alpaca_api_key, settings.alpaca_secret_key, settings.fred_api_key]
         found = [v.get_secret_value() for v in values if v is not None]
-        password = urlsplit(settings.pm_database_url).password
-        return [*found, unquote(password)] if password else found
+        return [*found, *url_passwords(settings.pm_database_url)]
 
     def scrub(self, text: str) -> str:
         """Remove every configured secret from text bound for the terminal."""
@@ -156,42 +142,71 @@ class AppContext:
     def book_store(self) -> BookStore:
         return self.repo().book
 
+    # -- the broker's adapters and the account (decided once, here) ------------------------
+
+    @cached_property
+    def adapters(self) -> Adapters:
+        """The configured broker's ports: the demo with --demo, else Alpaca (credentials
+        required: CredentialsError without them)."""
+        if self.settings.pm_broker == "demo":
+            from pm.broker.demo.build import build as build_demo
+
+            return build_demo(self._open_demo_store, self.clock)  # the database opens on use
+        from pm.broker.alpaca.build import build as build_alpaca
+
+        settings = self.settings
+        api_key, secret_key = self._credentials()
+        return build_alpaca(
+            api_key=api_key,
+            secret_key=secret_key,
+            base_url=settings.alpaca_base_url,
+            data_url=settings.alpaca_data_url,
+            clock=self.clock,
+            deadline_s=settings.pm_timeout,
+        )
+
+    def identity(self) -> BrokerIdentity:
+        """Which account the settings point at, without a broker call."""
+        return self.adapters.identity
+
     @cached_property
     def _broker(self) -> Broker:
-        settings = self.settings
-        if settings.pm_broker == "demo":
-            from pm.broker.demo.broker import DemoBroker
-
+        adapters = self.adapters
+        if adapters.identity.simulated:
             self.terminal.simulated_banner()
-            return DemoBroker(self.database.demo_store(), self.clock)
-        access = self.alpaca_access()
-        from pm.broker.alpaca.adapter import AlpacaBroker
-
-        return AlpacaBroker(base_url=settings.alpaca_base_url, **access)
+        return adapters.broker
 
     def broker(self) -> Broker:
         return self._broker
 
-    def broker_identity(self) -> str:
-        """Which account the settings point at, without building the broker client."""
-        if self.settings.pm_broker == "demo":
-            from pm.broker.demo.seed import DEMO_IDENTITY
+    def demo_broker(self) -> DemoBroker:
+        """The simulated account itself, for `pm demo` (with or without --demo)."""
+        from pm.broker.demo.build import build as build_demo
 
-            return DEMO_IDENTITY
-        from pm.broker.alpaca.identity import identity
+        self.terminal.simulated_banner()
+        return build_demo(self._open_demo_store, self.clock).broker
 
-        return identity(self.settings.alpaca_base_url, self._credentials()[0])
+    def _open_demo_store(self) -> DemoStore:
+        return self.database.demo_store()
 
-    def alpaca_access(self) -> AlpacaAccess:
-        """The keyword arguments every Alpaca client takes besides its URL (credentials are
-        required: CredentialsError without them)."""
-        api_key, secret_key = self._credentials()
-        return AlpacaAccess(
-            api_key=api_key,
-            secret_key=secret_key,
-            clock=self.clock,
-            deadline_s=self.settings.pm_timeout,
-        )
+    def market_data(self) -> MarketData:
+        """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""
+        return self.adapters.market_data
+
+    def latest_prices(self) -> LatestPrices:
+        """Prices of symbols the account does not hold: demo prices, or Alpaca's data API."""
+        return self.adapters.latest_prices
+
+    def account_id(self, *, ask_broker: bool = True) -> str:
+        """The account this command acts on, decided once: remembered in the database, known
+        up front (the demo), or (with `ask_broker`) asked of the broker once. Commands that
+        only read what is stored pass ask_broker=False: NotFound for an account never seen."""
+        if self._account_id is None:
+            from pm.services.accounts import resolve
+
+            broker = self.broker() if ask_broker else None
+            self._account_id = resolve(self.identity(), self.repo(), self.clock, broker=broker)
+        return self._account_id
 
     def _credentials(self) -> tuple[str, str]:
         key, secret = self.settings.alpaca_api_key, self.settings.alpaca_secret_key
@@ -202,23 +217,7 @@ class AppContext:
             )
         return key.get_secret_value(), secret.get_secret_value()
 
-    # -- risk (issue 4): market data and the risk / sector tables --------------------------
-
-    @cached_property
-    def _market_data(self) -> MarketData:
-        settings = self.settings
-        if settings.pm_broker == "demo":
-            from pm.broker.demo.market_data import DemoMarketData
-
-            return DemoMarketData()
-        access = self.alpaca_access()
-        from pm.broker.alpaca.market_data import AlpacaMarketData
-
-        return AlpacaMarketData(data_url=settings.alpaca_data_url, **access)
-
-    def market_data(self) -> MarketData:
-        """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""
-        return self._market_data
+    # -- the stores -------------------------------------------------------------------------
 
     def risk_store(self) -> RiskStore:
         """`universe_fundamentals` and `alerts`."""
@@ -229,19 +228,6 @@ class AppContext:
 
     def audit_log(self) -> AuditLog:
         return self.repo().audit
-
-    def latest_prices(self) -> LatestPrices | None:
-        """Prices of symbols the account does not hold: demo prices, or Alpaca's data API."""
-        settings = self.settings
-        if settings.pm_broker == "demo":
-            from pm.broker.demo.quotes import DemoPrices
-
-            return DemoPrices(self.clock)
-        if not settings.has_credentials:
-            return None
-        from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
-
-        return AlpacaLatestTrades(data_url=settings.alpaca_data_url, **self.alpaca_access())
 
     def finish(self) -> None:
         """Flush the data already printed, then run the deferred writes."""

@@ -57,7 +57,7 @@ def report(
         kind, code, status = "UsageError", getattr(error, "exit_code", EXIT_USAGE), 400
         ctx = getattr(error, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        message, extra = error.format_message() + hint, {}
+        message, extra = usage_message(error) + hint, {}
     elif isinstance(error, e.PmError):
         kind, message, extra = error.kind, error.message, error.details()
         code, status = classify(error)
@@ -70,6 +70,8 @@ def report(
             "rerun with --debug for the traceback and report it"
         )
         extra = {}
+    if code == EXIT_USAGE and kind != e.BadInput.kind:  # one name for exit 2; the finer
+        kind, extra = e.BadInput.kind, {**extra, "reason": kind}  # kind stays in "reason"
     if debug:
         out.debug_text(scrub("".join(traceback.format_exception(error))))
     message = scrub(" ".join(str(message).split()))
@@ -78,3 +80,21 @@ def report(
         payload = {"error": kind, "message": message, "status_code": status, **extra}
     out.error(message, payload, scrub=scrub)
     return code
+
+
+def usage_message(error: typer.TyperException) -> str:
+    """click's usage message, with pydantic's words (Typer parses options with pydantic)
+    replaced by pm's: "Invalid value for '--limit': must be a whole number, got 'x'"."""
+    from pydantic import ValidationError
+
+    from pm.validation_text import phrase
+
+    cause = error.__cause__
+    param = getattr(error, "param", None)
+    if not isinstance(cause, ValidationError) or param is None:
+        return error.format_message()
+    descriptor = getattr(param, "type_descriptor", None)
+    choices = getattr(descriptor, "choices", None) or ()
+    allowed = [str(getattr(c, "value", c)) for c in choices]
+    error.message = "; ".join(phrase(err, choices=allowed) for err in cause.errors())
+    return error.format_message()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from pm.cli.context import AppContext
+from pm.cli import argv as argv_module
+from pm.cli.context import AppContext, Options
 from pm.cli.errors import EXIT_OK, EXIT_USAGE, report
 
 COMPLETE_VAR = "_PM_COMPLETE"
@@ -18,15 +19,18 @@ def run(argv: list[str] | None = None) -> int:
 
     from pm.cli.app import app
 
-    args = list(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
     instruction = os.environ.get(COMPLETE_VAR)
     if instruction:
         return _complete(command, instruction)
+    line = argv_module.read(command, sys.argv[1:] if argv is None else argv)
     app_ctx = AppContext()
     try:
         try:
-            with command.make_context("pm", args, obj=app_ctx) as ctx:
+            with command.make_context("pm", list(line.args), obj=app_ctx) as ctx:
+                app_ctx.options = Options(**{k: ctx.params[k] for k in argv_module.GLOBAL_OPTIONS})
+                if not line.help:
+                    configure_logging(app_ctx)
                 command.invoke(ctx)
         except BrokenPipeError:
             _discard_stdout()  # the reader went away (pm ... | head): not an error
@@ -40,11 +44,30 @@ def run(argv: list[str] | None = None) -> int:
     except (Exception, KeyboardInterrupt) as error:
         return report(
             error,
-            as_json=app_ctx.json_output,
-            debug=app_ctx.options.debug or "--debug" in args,
+            as_json=app_ctx.json_output or line.json,
+            debug=app_ctx.options.debug or "--debug" in line.args,
             scrub=app_ctx.scrub,
             terminal=app_ctx.terminal,
         )
+
+
+def configure_logging(app_ctx: AppContext) -> None:
+    """Logging for this run, from the settings and -v/--debug, before the command starts.
+
+    Reading the settings here (rather than on a command's first use) also means a bad
+    setting is reported before the command does anything.
+    """
+    from pm import logging as pm_logging
+
+    settings = app_ctx.settings
+    options = app_ctx.options
+    level = app_ctx.terminal.log_level(
+        settings.pm_log_level,
+        verbose=options.verbose,
+        debug=options.debug,
+        fmt=settings.pm_log_format,
+    )
+    pm_logging.configure(level, settings.pm_log_format, app_ctx.secrets(settings))
 
 
 def _complete(command: object, instruction: str) -> int:

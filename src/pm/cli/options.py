@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pm.domain.errors import BadInput
+from pm.validation_text import shown
 
 if TYPE_CHECKING:
     from pm.cli.terminal import Format
@@ -43,7 +44,14 @@ JsonlOpt = Annotated[
         callback=_output("jsonl", "--jsonl"),
     ),
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="At most this many rows.")]
+MAX_ROWS = 1_000_000
+MAX_ROW_ID = 2**63 - 1  # the largest id a database row can have (BIGINT, SQLite INTEGER)
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", min=1, max=MAX_ROWS, help="At most this many rows.")
+]
+IdArg = Annotated[
+    int, typer.Argument(metavar="ID", min=1, max=MAX_ROW_ID, help="The row id (see the list).")
+]
 
 
 def parse_since(text: str) -> datetime:
@@ -51,26 +59,44 @@ def parse_since(text: str) -> datetime:
     now = datetime.now(UTC)
     units = {"d": "days", "h": "hours", "m": "minutes"}
     if text[-1:] in units and text[:-1].isdigit():
-        return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+        try:
+            return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+        except (OverflowError, ValueError):
+            raise typer.BadParameter(f"{shown(text)} reaches back before the year 1") from None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise typer.BadParameter(
-            f"{text!r} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
+            f"{shown(text)} is not a date (2026-11-01), an ISO time or an age (7d, 12h, 30m)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise typer.BadParameter(f"{shown(text)} is outside the years 1 to 9999 in UTC") from None
 
 
-def decimal_arg(text: str | None) -> Decimal | None:
-    """A number option given as text (``--qty 1.5``) as Decimal, never via float."""
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since",
+        parser=parse_since,
+        metavar="WHEN",
+        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
+    ),
+]
+
+
+def decimal_arg(text: str | None, option: str) -> Decimal | None:
+    """A number option given as text (``--qty 1.5``) as Decimal, never via float, and within
+    the range a person could mean (`pm.domain.money.parse_input`)."""
     if text is None:
         return None
-    from pm.domain.money import parse_decimal
+    from pm.domain.money import parse_input
 
     try:
-        return parse_decimal(text.strip())
-    except ValueError:
-        raise typer.BadParameter(f"not a number: {text!r}") from None
+        return parse_input(text, option)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def read_text_file(path: Path) -> str:

@@ -137,6 +137,8 @@ def cell(value: Any) -> str:
         return iso(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Mapping | list | tuple):
+        return json_text(value)  # a nested object is one cell of JSON text
     return str(value)
 
 

@@ -70,9 +70,13 @@ class SqlAuditLog(Transactions):
             raise NotFound(f"audit entry {entry_id} not found")
 
     def entries(
-        self, account_id: str | None = None, *, limit: int | None = None
+        self,
+        account_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
-        query = newest_first(audit, "created_at", account_id, limit=limit)
+        query = newest_first(audit, "created_at", account_id, since=since, limit=limit)
         with self.read() as conn:
             rows = conn.execute(query).all()
         return records(AuditEntry, rows)

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Row
 
-from pm.broker.demo.book import DemoBook, Holding
 from pm.db.tables import demo_accounts, demo_holdings, demo_orders
 from pm.db.transactions import Transactions, upsert_insert
 from pm.domain.models import Order, OrderSide
+from pm.ports import DemoHolding, DemoState
 
 
 def _order_row(account_id: str, order: Order) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def _order_row(account_id: str, order: Order) -> dict[str, Any]:
 class SqlDemoStore(Transactions):
     """The demo broker's state in the local database."""
 
-    def load(self, account_id: str) -> DemoBook | None:
+    def load(self, account_id: str) -> DemoState | None:
         with self.read() as conn:
             cash = conn.execute(
                 select(demo_accounts.c.cash).where(demo_accounts.c.account_id == account_id)
@@ -48,7 +50,7 @@ class SqlDemoStore(Transactions):
                 .order_by(demo_holdings.c.symbol)
             ).all()
         holdings = {
-            row.symbol: Holding(
+            row.symbol: DemoHolding(
                 symbol=row.symbol,
                 asset_id=row.asset_id,
                 asset_class=row.asset_class,
@@ -57,34 +59,36 @@ class SqlDemoStore(Transactions):
             )
             for row in rows
         }
-        return DemoBook(account_id=account_id, cash=cash, holdings=holdings)
+        return DemoState(account_id=account_id, cash=cash, holdings=holdings)
 
-    def save(self, book: DemoBook, new_orders: Sequence[Order]) -> None:
+    def save(self, state: DemoState, new_orders: Sequence[Order]) -> None:
         holdings = [
             {
-                "account_id": book.account_id,
+                "account_id": state.account_id,
                 "symbol": h.symbol,
                 "asset_id": h.asset_id,
                 "asset_class": h.asset_class,
                 "qty": h.qty,
                 "avg_entry_price": h.avg_entry_price,
             }
-            for h in book.holdings.values()
+            for h in state.holdings.values()
         ]
         with self.write() as conn:
             upsert = upsert_insert(conn)(demo_accounts).values(
-                account_id=book.account_id, cash=book.cash
+                account_id=state.account_id, cash=state.cash
             )
             conn.execute(
                 upsert.on_conflict_do_update(
-                    index_elements=["account_id"], set_={"cash": book.cash}
+                    index_elements=["account_id"], set_={"cash": state.cash}
                 )
             )
-            conn.execute(delete(demo_holdings).where(demo_holdings.c.account_id == book.account_id))
+            conn.execute(
+                delete(demo_holdings).where(demo_holdings.c.account_id == state.account_id)
+            )
             if holdings:
                 conn.execute(insert(demo_holdings), holdings)
             if new_orders:
-                rows = [_order_row(book.account_id, order) for order in new_orders]
+                rows = [_order_row(state.account_id, order) for order in new_orders]
                 stmt = upsert_insert(conn)(demo_orders)
                 # An order saved again (its status moved on) replaces the stored one.
                 conn.execute(
@@ -107,28 +111,44 @@ class SqlDemoStore(Transactions):
                     demo_orders.c.client_order_id == client_order_id,
                 )
             ).one_or_none()
-        if row is None:
-            return None
-        return Order(
-            id=row.id,
-            client_order_id=row.client_order_id,
-            symbol=row.symbol,
-            side=cast(OrderSide, row.side),
-            type=row.type,
-            status=row.status,
-            qty=row.qty,
-            notional=row.notional,
-            filled_qty=row.filled_qty,
-            filled_avg_price=row.filled_avg_price,
-            submitted_at=row.submitted_at,
-            filled_at=row.filled_at,
-        )
+        return None if row is None else _order_of(row)
+
+    def fills_since(self, account_id: str, since: datetime) -> list[Order]:
+        with self.read() as conn:
+            rows = conn.execute(
+                select(demo_orders)
+                .where(demo_orders.c.account_id == account_id, demo_orders.c.filled_at >= since)
+                .order_by(demo_orders.c.filled_at)
+            ).all()
+        return [_order_of(row) for row in rows]
+
+    def reset(self, account_id: str) -> None:
+        with self.write() as conn:
+            for table in (demo_orders, demo_holdings, demo_accounts):
+                conn.execute(delete(table).where(table.c.account_id == account_id))
+
+
+def _order_of(row: Row[Any]) -> Order:
+    return Order(
+        id=row.id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=cast(OrderSide, row.side),
+        type=row.type,
+        status=row.status,
+        qty=row.qty,
+        notional=row.notional,
+        filled_qty=row.filled_qty,
+        filled_avg_price=row.filled_avg_price,
+        submitted_at=row.submitted_at,
+        filled_at=row.filled_at,
+    )
 
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from pm.broker.demo.book import DemoStore
+    from pm.ports import DemoStore
 
     def _implements_the_port(engine: Engine) -> DemoStore:
         return SqlDemoStore(engine)

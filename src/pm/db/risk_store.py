@@ -13,8 +13,9 @@ from pm.db.queries import newest_first
 from pm.db.tables import alerts as alerts_t
 from pm.db.tables import universe_fundamentals as fundamentals
 from pm.db.transactions import Transactions, ensure_account
-from pm.domain.risk import Alert
+from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
+from pm.ports import StoredAlert
 
 _IN_CHUNK = 500
 
@@ -91,5 +92,27 @@ class SqlRiskStore(Transactions):
         with self.read() as conn:
             return [
                 Alert(r.level, r.code, r.message, symbol=r.symbol, sector=r.sector)
+                for r in conn.execute(stmt)
+            ]
+
+    def alert_history(
+        self,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        levels: Sequence[AlertLevel] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredAlert]:
+        stmt = newest_first(alerts_t, "created_at", account_id, since=since, limit=limit)
+        if levels is not None:
+            stmt = stmt.where(alerts_t.c.level.in_(list(levels)))
+        with self.read() as conn:
+            return [
+                StoredAlert(
+                    id=r.id,
+                    account_id=r.account_id,
+                    created_at=r.created_at,
+                    alert=Alert(r.level, r.code, r.message, symbol=r.symbol, sector=r.sector),
+                )
                 for r in conn.execute(stmt)
             ]

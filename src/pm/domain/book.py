@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from pm.domain.errors import BadInput
 from pm.domain.models import PositionSide
-from pm.domain.money import parse_decimal
+from pm.domain.money import parse_input
+from pm.domain.portfolio import holding_key
+from pm.domain.sectors import is_crypto
 
 #: An equity ticker (BRK.B, AAPL) or a crypto pair (BTC/USD, BTCUSD); upper-cased first.
 SYMBOL_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,11}(?:[./][A-Z0-9]{1,6})?$")
@@ -76,13 +78,14 @@ class BookChanges:
 
 
 def parse_symbol(text: str) -> str:
-    symbol = text.strip().upper()
-    if not SYMBOL_PATTERN.match(symbol):
+    """A symbol as the book keeps it: the broker's position spelling (`holding_key`), so a
+    pair typed as ``BTC/USD`` or ``btcusd`` is the ``BTCUSD`` the broker reports."""
+    if not SYMBOL_PATTERN.match(text.strip().upper()):
         raise BadInput(
-            f"--symbol {text!r} is not a symbol (a ticker like AAPL or BRK.B, "
+            f"--symbol {text[:40]!r} is not a symbol (a ticker like AAPL or BRK.B, "
             "or a crypto pair like BTC/USD)"
         )
-    return symbol
+    return holding_key(text)
 
 
 def parse_side(text: str | None) -> PositionSide | None:
@@ -99,9 +102,9 @@ def parse_side(text: str | None) -> PositionSide | None:
 def parse_size(text: str) -> Decimal:
     """The --qty option: a size > 0 (the side gives the sign)."""
     try:
-        value = parse_decimal(text.strip(), "--qty")
-    except ValueError:
-        raise BadInput(f"--qty {text!r} is not a number") from None
+        value = parse_input(text, "--qty")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     if value <= 0:
         raise BadInput(
             f"--qty {text} must be greater than 0 (it is the size; use --side short for a short)"
@@ -111,12 +114,22 @@ def parse_size(text: str) -> Decimal:
 
 def parse_price(text: str, option: str = "--entry-price") -> Decimal:
     try:
-        value = parse_decimal(text.strip(), option)
-    except ValueError:
-        raise BadInput(f"{option} {text!r} is not a number") from None
+        value = parse_input(text, option)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     if value <= 0:
         raise BadInput(f"{option} {text} must be greater than 0")
     return value
+
+
+MAX_STRATEGY_ID = 64  # the column's width
+
+
+def parse_strategy_id(text: str | None) -> str | None:
+    """--strategy-id: at most MAX_STRATEGY_ID characters ("" clears it on edit)."""
+    if text is not None and len(text.strip()) > MAX_STRATEGY_ID:
+        raise BadInput(f"--strategy-id is longer than {MAX_STRATEGY_ID} characters")
+    return None if text is None else text.strip()
 
 
 def signed(size: Decimal, side: PositionSide) -> Decimal:
@@ -124,7 +137,7 @@ def signed(size: Decimal, side: PositionSide) -> Decimal:
 
 
 def asset_class_of(symbol: str) -> str:
-    return "crypto" if "/" in symbol else "us_equity"
+    return "crypto" if is_crypto(symbol) else "us_equity"
 
 
 def valuation(qty: Decimal, entry: Decimal, price: Decimal) -> dict[str, Decimal]:

@@ -32,6 +32,27 @@ def parse_decimal(value: object, field: str = "value") -> Decimal:
     return result
 
 
+#: A number a person types is smaller than this (a quadrillion shares, coins or dollars) and
+#: has at most MAX_INPUT_PLACES decimals (Alpaca's finest quantity); beyond is a typo.
+MAX_INPUT = Decimal("1e15")
+MAX_INPUT_PLACES = 9
+
+
+def parse_input(text: str, field: str) -> Decimal:
+    """A number typed by a person, checked for range; ValueError says what is wrong."""
+    shown = text if len(text) <= 24 else text[:23] + "…"
+    try:
+        value = parse_decimal(text.strip(), field)
+    except ValueError:
+        raise ValueError(f"{field} {shown!r} is not a number") from None
+    if abs(value) >= MAX_INPUT:
+        raise ValueError(f"{field} {shown} is out of range (at most 15 digits before the point)")
+    places = value.normalize().as_tuple().exponent  # trailing zeros do not count
+    if isinstance(places, int) and places < -MAX_INPUT_PLACES:
+        raise ValueError(f"{field} {shown} has more than {MAX_INPUT_PLACES} decimal places")
+    return value
+
+
 def parse_optional_decimal(value: object, field: str = "value") -> Decimal | None:
     """Like `parse_decimal`, but the wire's null (and empty string) mean "not set"."""
     if value is None or value == "":

@@ -1,4 +1,4 @@
-"""Risk metrics of a book and the rule table that turns them into alerts and a risk level.
+"""Risk metrics of an account and the rule table that turns them into alerts and a risk level.
 
 Pure: takes equity, position exposures (with sectors), the peak equity and the limits.
 
@@ -42,7 +42,8 @@ from typing import Literal
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Position
 from pm.domain.money import pct
-from pm.domain.sectors import Sector, normalize_symbol
+from pm.domain.portfolio import holding_key
+from pm.domain.sectors import Sector
 
 AlertLevel = Literal["warning", "critical"]
 Zone = Literal["ok", "warning", "critical", "breached"]
@@ -68,8 +69,7 @@ def exposures(positions: Iterable[Position], sectors: Mapping[str, Sector]) -> l
     """Each position with its sector (`sectors` keyed by normalized symbol, as
     `SectorResolver.resolve_many` answers)."""
     return [
-        Exposure(p.symbol, p.market_value, sectors[normalize_symbol(p.symbol)].name)
-        for p in positions
+        Exposure(p.symbol, p.market_value, sectors[holding_key(p.symbol)].name) for p in positions
     ]
 
 
@@ -80,6 +80,11 @@ class Alert:
     message: str
     symbol: str | None = None
     sector: str | None = None
+
+    @property
+    def is_breach(self) -> bool:
+        """A hard limit is exceeded (not merely near): the rule table's breached zone."""
+        return self.code.endswith(f"_{_SUFFIX['breached']}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,5 +243,5 @@ def assess(metrics: RiskMetrics, limits: RiskLimits) -> RiskAssessment:
     if "breached" in sector_zones:
         sector = True
         level = RiskLevel.CRITICAL if level >= RiskLevel.HIGH else RiskLevel.HIGH
-    alerts.sort(key=lambda a: (a.level != "critical", not a.code.endswith("_breached")))
+    alerts.sort(key=lambda a: (a.level != "critical", not a.is_breach))
     return RiskAssessment(metrics, level, alerts, conc, sector, draw)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pm.domain.portfolio import holding_key
+
 SectorSource = Literal["cache", "database", "bundled", "crypto", "etf", "unknown"]
 
 CRYPTO = "Crypto"
@@ -50,18 +52,13 @@ class Sector:
         return self.source != "unknown"
 
 
-def normalize_symbol(symbol: str) -> str:
-    """Upper case, surrounding spaces removed; crypto pairs keep their spelling."""
-    return symbol.strip().upper()
-
-
 def is_crypto(symbol: str, asset_class: str | None = None) -> bool:
     """Crypto by asset class, by the pair spelling (``BTC/USD``) or a known ``BTCUSD`` pair."""
     if asset_class is not None:
         return asset_class.lower() == "crypto"
-    sym = normalize_symbol(symbol)
-    if "/" in sym:
+    if "/" in symbol:
         return True
+    sym = holding_key(symbol)
     return any(sym.endswith(q) and sym[: -len(q)] in CRYPTO_BASES for q in CRYPTO_QUOTES)
 
 
@@ -69,7 +66,7 @@ def rule_sector(symbol: str, asset_class: str | None = None) -> Sector | None:
     """The sector a rule decides (crypto, broad ETF), or None when a lookup must decide."""
     if is_crypto(symbol, asset_class):
         return Sector(CRYPTO, "crypto")
-    if normalize_symbol(symbol) in BROAD_ETFS:
+    if holding_key(symbol) in BROAD_ETFS:
         return Sector(ETF, "etf")
     return None
 
@@ -124,7 +121,7 @@ def parse_sector_csv(text: str) -> list[SectorRecord]:
         if None in row:
             problems.append(f"line {line}: more fields than the header")
             continue
-        symbol = normalize_symbol(row.get("symbol") or "")
+        symbol = holding_key(row.get("symbol") or "")
         sector = (row.get("sector") or "").strip()
         industry = (row.get(industry_col) or "").strip() if industry_col else ""
         if not symbol and not sector and not industry:

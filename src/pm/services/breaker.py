@@ -91,7 +91,7 @@ def trip_if(
     equity against last_equity) or `risk_level` is CRITICAL; return the state afterwards and
     whether this call tripped it.
 
-    For `pm risk` and validation (both pass the account and the book's risk level). A
+    For `pm risk` and validation (both pass the account and its risk level). A
     breaker already HALTED stays as it was tripped first.
     """
     loss = daily_loss_pct(account.equity, account.last_equity) if account else Decimal(0)

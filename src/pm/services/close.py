@@ -19,10 +19,10 @@ from pm.domain.errors import BadInput, NotFound
 from pm.domain.models import Actor, CloseResult, Order, OrderSide, Position, Source
 from pm.ports import AuditLog, BreakerStore
 from pm.services.audited import Outcome, audited
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 from pm.services.validate import (
     QTY_PLACES,
-    Book,
+    Fetched,
     Guard,
     ProposedOrder,
     ValidationResult,
@@ -95,12 +95,12 @@ def plan_close(
     """What `pm close` will do. NotFound (exit 4) without such a position; BadInput (exit 2)
     for a quantity the position cannot give."""
     if qty is not None and percentage is not None:
-        raise BadInput("give --qty or --percentage, not both")
+        raise BadInput("give `qty` or `percentage`, not both")
     if qty is not None and qty <= 0:
-        raise BadInput("--qty must be > 0")
+        raise BadInput("`qty` must be > 0")
     if percentage is not None and not 0 < percentage <= 100:
-        raise BadInput("--percentage must be in (0, 100]")
-    with book_in_flight(guard.broker) as pending:
+        raise BadInput("`percentage` must be in (0, 100]")
+    with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
     position = held(positions, symbol)
     if position is None:
@@ -108,7 +108,7 @@ def plan_close(
     size = abs(position.qty)
     if qty is not None:
         if qty > size:
-            raise BadInput(f"--qty {qty} is more than the {size} {position.symbol} held")
+            raise BadInput(f"`qty` {qty} is more than the {size} {position.symbol} held")
         amount = qty
     elif percentage is not None:
         amount = (
@@ -124,7 +124,7 @@ def plan_close(
     validation = require(
         guard,
         ProposedOrder(position.symbol, side, qty=amount, price=position.current_price),
-        book=Book(account, positions),
+        fetched=Fetched(account, positions),
     )
     return ClosePlan(
         account_id=account.account_id,
@@ -167,15 +167,15 @@ def execute_close(
 
 def plan_close_all(guard: Guard) -> CloseAllPlan:
     """Every open position, each passed through validation as the order that closes it."""
-    with book_in_flight(guard.broker) as pending:
+    with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
-    book = Book(account, positions)
+    fetched = Fetched(account, positions)
     orders = [
         ProposedOrder(p.symbol, closing_side(p), qty=abs(p.qty), price=p.current_price)
         for p in positions
         if p.qty != 0
     ]
-    validations = tuple(require_all(guard, orders, book=book))
+    validations = tuple(require_all(guard, orders, fetched=fetched))
     return CloseAllPlan(account.account_id, tuple(positions), validations)
 
 

@@ -9,10 +9,7 @@ from pm.ports import Repository
 
 
 def stored(
-    repo: Repository, broker_identity: str, *, since: datetime | None, limit: int | None
+    repo: Repository, account_id: str, *, since: datetime | None, limit: int | None
 ) -> list[Snapshot]:
-    """Newest first; empty when these credentials have never taken a snapshot here."""
-    account_id = repo.accounts.account_for(broker_identity)
-    if account_id is None:
-        return []
+    """The account's snapshots, newest first."""
     return repo.snapshots.history(account_id, since=since, limit=limit)

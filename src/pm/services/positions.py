@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
+from pm.domain.errors import NotFound
 from pm.domain.models import Position, Source
-from pm.domain.portfolio import drop_dust
+from pm.domain.portfolio import drop_dust, holding_key
 from pm.ports import Broker, Clock, Repository, WriteBehind
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 from pm.services.reconcile import write_fetched
 
 SortKey = Literal[
@@ -38,7 +39,7 @@ def fetch(
     descending: bool = False,
 ) -> PositionsResult:
     """Live positions without dust, sorted; the book sync runs after the output."""
-    with book_in_flight(broker) as pending:
+    with account_and_positions(broker) as pending:
         account, positions = pending.result()
     source = source_of(broker, clock)
     held = drop_dust(positions)
@@ -54,9 +55,17 @@ def fetch(
 
 
 def show(broker: Broker, clock: Clock, symbol: str) -> PositionsResult:
-    """One live position; NotFound (exit 4) when the account does not hold it. The account
-    (whose id the record carries) is fetched alongside: one round trip of latency."""
+    """One live position, however the symbol is spelled (``btcusd`` finds a position the
+    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it. The
+    account (whose id the record carries) is fetched alongside: one round trip of latency."""
+    key = holding_key(symbol)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-broker") as pool:
         account = pool.submit(broker.get_account)
-        position = broker.get_position(symbol.upper())
+        try:
+            position = broker.get_position(key)
+        except NotFound:  # the broker may spell it otherwise: look through what it holds
+            found = [p for p in broker.get_positions() if holding_key(p.symbol) == key]
+            if not found:
+                raise NotFound(f"no open position in {key}") from None
+            position = found[0]
         return PositionsResult((position,), source_of(broker, clock), account.result().account_id)

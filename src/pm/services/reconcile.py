@@ -41,8 +41,7 @@ from pm.domain.reconcile import (
 from pm.domain.timestamps import iso
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Progress, ReconcileStore, Repository
-from pm.services.accounts import account_id_of, known_account_id
-from pm.services.live import book_in_flight
+from pm.services.live import account_and_positions
 
 log = get_logger("pm.reconcile")
 
@@ -58,6 +57,7 @@ class ReconcileResult:
 
 def reconcile(
     broker: Broker,
+    account_id: str,
     repo: Repository,
     store: ReconcileStore,
     clock: Clock,
@@ -67,10 +67,9 @@ def reconcile(
     force: bool = False,
     wait_s: float = 0,
     progress: Progress | None = None,
-    account_id: str | None = None,
 ) -> ReconcileResult:
-    """Run one reconciliation of the account `broker` reaches (see the module doc)."""
-    account_id = account_id or account_id_of(broker, repo, clock)
+    """Run one reconciliation of `account_id`, the account `broker` reaches (see the module
+    doc)."""
     if not force:
         skipped = _not_due(store, account_id, trigger, interval, clock)
         if skipped is not None:
@@ -152,7 +151,7 @@ def _run_locked(
         duration_ms=0,
     )
     try:
-        with book_in_flight(broker) as pending:
+        with account_and_positions(broker) as pending:
             book = store.open_book(account_id)
             account, positions = pending.result()
         if account.account_id != account_id:
@@ -246,14 +245,12 @@ class ReconcileStatus:
 
 
 def status(
-    repo: Repository,
     store: ReconcileStore,
-    identity: str,
+    account_id: str,
     clock: Clock,
     *,
     interval: timedelta = DEFAULT_INTERVAL,
 ) -> ReconcileStatus:
-    account_id = known_account_id(repo, identity)
     runs = store.runs(account_id, limit=1)
     last_completed = store.last_completed_at(account_id)
     return ReconcileStatus(
@@ -268,22 +265,20 @@ def status(
 
 
 def history(
-    repo: Repository,
     store: ReconcileStore,
-    identity: str,
+    account_id: str,
     *,
     since: datetime | None,
     limit: int | None,
 ) -> list[RunRecord]:
-    return store.runs(known_account_id(repo, identity), since=since, limit=limit)
+    return store.runs(account_id, since=since, limit=limit)
 
 
 def conflicts(
-    repo: Repository,
     store: ReconcileStore,
-    identity: str,
+    account_id: str,
     *,
     since: datetime | None,
     limit: int | None,
 ) -> list[ConflictRecord]:
-    return store.conflicts(known_account_id(repo, identity), since=since, limit=limit)
+    return store.conflicts(account_id, since=since, limit=limit)

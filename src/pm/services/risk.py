@@ -1,4 +1,4 @@
-"""`pm risk`: concentration, sector exposure, VaR / CVaR and drawdown of the live book, the
+"""`pm risk`: concentration, sector exposure, VaR / CVaR and drawdown of the live account, the
 rule table's alerts and level; alerts are stored after the output."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BrokerRejected, BrokerUnavailable, CredentialsError, NotFound
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Actor, Position, Source
-from pm.domain.portfolio import drop_dust
+from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import RiskAssessment, assess, exposures, measure
-from pm.domain.sectors import Sector, normalize_symbol
+from pm.domain.sectors import Sector
 from pm.domain.var import (
     MIN_RETURN_DAYS,
     VarMethod,
@@ -30,7 +30,7 @@ from pm.domain.var import (
 from pm.logging import get_logger
 from pm.ports import BreakerStore, Broker, Clock, MarketData, Repository, WriteBehind
 from pm.services.breaker import trip_if
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 from pm.services.sectors import SectorResolver
 
 log = get_logger("pm.risk")
@@ -63,14 +63,14 @@ def assess_risk(
     actor: Actor,
     var_method: VarMethod | None = None,
 ) -> RiskReport:
-    """Measure the live book against the limits; store the alerts after the output.
+    """Measure the live account against the limits; store the alerts after the output.
 
     `var_method` None means historical when daily bars can be had, flat otherwise; an
     explicit historical / parametric request also falls back to flat (with a warning) when
     the history is missing. Market data is only asked for when a method needs it.
     A CRITICAL level or a daily loss over the limit trips the circuit breaker at once.
     """
-    with book_in_flight(broker) as pending:
+    with account_and_positions(broker) as pending:
         repo = open_repo()
         account, fetched = pending.result()
     positions = drop_dust(fetched)
@@ -88,7 +88,7 @@ def assess_risk(
     )
     now = source.fetched_at
     for alert in assessment.alerts:
-        if alert.code.endswith("_breached"):
+        if alert.is_breach:
             log.warning(
                 "risk limit breached",
                 account_id=account.account_id,
@@ -140,7 +140,7 @@ def _value_at_risk(
         return flat_var(equity), ()
 
     end = clock.now().date()
-    symbols = sorted({normalize_symbol(p.symbol) for p in held})
+    symbols = sorted({holding_key(p.symbol) for p in held})
     try:
         bars = market_data().daily_closes(symbols, end - timedelta(days=HISTORY_DAYS), end)
     except (BrokerUnavailable, CredentialsError, BrokerRejected, NotFound) as error:
@@ -154,7 +154,7 @@ def _value_at_risk(
     values = np.zeros(len(history.symbols))
     missing: dict[str, Decimal] = {}
     for p in held:
-        sym = normalize_symbol(p.symbol)
+        sym = holding_key(p.symbol)
         if sym in row:
             values[row[sym]] += float(p.market_value)
         else:

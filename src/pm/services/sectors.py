@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from pm.data import sp500_sectors
 from pm.domain.errors import BadInput
+from pm.domain.portfolio import holding_key
 from pm.domain.sectors import (
     Sector,
     SectorFileError,
-    normalize_symbol,
     parse_sector_csv,
     rule_sector,
     unknown,
@@ -32,13 +32,17 @@ class SectorResolver:
         symbols: Iterable[str],
         asset_classes: Mapping[str, str | None] | None = None,
     ) -> dict[str, Sector]:
-        """Sector per (normalized) symbol; the database is asked once for all cache misses."""
-        classes = {normalize_symbol(k): v for k, v in (asset_classes or {}).items()}
-        order = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+        """Sector per symbol, keyed by `holding_key` (BTC/USD and BTCUSD are one answer); the
+        database is asked once for all cache misses."""
+        classes = {holding_key(k): v for k, v in (asset_classes or {}).items()}
+        spelled: dict[str, str] = {}  # key -> the first spelling given ("XYZ/USD" is crypto)
+        for symbol in symbols:
+            spelled.setdefault(holding_key(symbol), symbol)
+        order = list(spelled)
         result: dict[str, Sector] = {}
         misses: list[str] = []
         for sym in order:
-            ruled = rule_sector(sym, classes.get(sym))
+            ruled = rule_sector(spelled[sym], classes.get(sym))
             if ruled is not None:
                 result[sym] = ruled
             elif sym in self._cache:

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from pm.broker.alpaca import parse
 from pm.broker.alpaca.identity import broker_identity, normalize_base_url
@@ -42,10 +43,12 @@ _SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9./:_-]{0,63}")
 
 
 def _symbol(symbol: str) -> str:
-    """A symbol or asset id as it goes into a URL path (Alpaca does not encode the "/")."""
+    """A symbol or asset id as one URL path segment: checked, then percent-encoded, so that
+    ``BTC/USD`` is ``BTC%2FUSD`` and never two segments."""
+    symbol = symbol.strip()
     if not _SYMBOL.fullmatch(symbol) or ".." in symbol:
         raise BadInput(f"not a symbol: {symbol[:70]!r}")
-    return symbol
+    return quote(symbol, safe="")
 
 
 def _wire_number(value: Decimal) -> str:

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from pm.broker.alpaca.data_client import AlpacaDataClient
 from pm.domain.money import parse_decimal
-from pm.domain.sectors import is_crypto, normalize_symbol
+from pm.domain.portfolio import holding_key
+from pm.domain.sectors import is_crypto
 from pm.ports import DailyCloses
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class AlpacaMarketData(AlpacaDataClient):
         return "alpaca"
 
     def daily_closes(self, symbols: Sequence[str], start: date, end: date) -> DailyCloses:
-        wanted = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+        wanted = list(dict.fromkeys(holding_key(s) for s in symbols))
         crypto = tuple(s for s in wanted if is_crypto(s))
         stocks = [s for s in wanted if not is_crypto(s)]
         closes: Closes = {}
@@ -144,7 +145,7 @@ def parse_page(raw: Any, into: Closes) -> str | None:
     for symbol, rows in bars.items():
         if not isinstance(rows, list):
             raise MalformedBars(f"bars of {symbol} are not a list")
-        target = into.setdefault(normalize_symbol(str(symbol)), [])
+        target = into.setdefault(holding_key(str(symbol)), [])
         for bar in rows:
             if not isinstance(bar, dict) or "t" not in bar or "c" not in bar:
                 raise MalformedBars(f"a bar of {symbol} lacks t or c")

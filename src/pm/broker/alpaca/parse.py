@@ -63,6 +63,14 @@ def _str(d: dict[str, Any], key: str, what: str) -> str:
     return value
 
 
+def _symbol(d: dict[str, Any], what: str) -> str:
+    """A symbol with any stray whitespace around it removed (" AAPL" is AAPL)."""
+    value = _str(d, "symbol", what).strip()
+    if not value or any(c.isspace() for c in value):
+        raise MalformedResponse(f"{what}.symbol: not a symbol: {value[:40]!r}")
+    return value
+
+
 def _bool(d: dict[str, Any], key: str, what: str) -> bool:
     value = _field(d, key, what)
     if not isinstance(value, bool):
@@ -154,7 +162,7 @@ def parse_position(raw: object, what: str = "position") -> Position:
         raise MalformedResponse(f"{what}.side: expected 'long' or 'short', got {d.get('side')!r}")
     return Position(
         asset_id=_str(d, "asset_id", what),
-        symbol=_str(d, "symbol", what),
+        symbol=_symbol(d, what),
         qty=_dec(d, "qty", what),
         side=side,
         asset_class=_str(d, "asset_class", what),
@@ -203,6 +211,8 @@ def _position_fast(d: Any) -> Position | None:
         return None
     if not (qty + avg + cur + mv + cb + upl + ppc).is_finite():
         return None
+    if symbol != symbol.strip() or not symbol:
+        return None  # `parse_position` tidies or rejects it
     asset_class = _ASSET_CLASSES.get(asset_class, asset_class)  # one string for 100k rows
     return Position(asset_id, symbol, qty, side, asset_class, avg, cur, mv, cb, upl, ppc.scaleb(2))
 
@@ -231,7 +241,7 @@ def parse_order(raw: object, what: str = "order") -> Order:
     return Order(
         id=_str(d, "id", what),
         client_order_id=_str(d, "client_order_id", what),
-        symbol=_str(d, "symbol", what),
+        symbol=_symbol(d, what),
         side=side,
         type=order_type,
         status=_str(d, "status", what),
@@ -260,7 +270,7 @@ def parse_close_all(raw: object) -> list[CloseResult]:
     for i, item in enumerate(_list(raw, "close_all")):
         w = f"close_all[{i}]"
         d = _obj(item, w)
-        symbol = _str(d, "symbol", w)
+        symbol = _symbol(d, w)
         status = _field(d, "status", w)
         if not isinstance(status, int) or isinstance(status, bool):
             raise MalformedResponse(f"{w}.status: expected an HTTP status, got {status!r}")
@@ -315,7 +325,7 @@ def parse_asset(raw: object) -> Asset:
     d = _obj(raw, w)
     return Asset(
         id=_str(d, "id", w),
-        symbol=_str(d, "symbol", w),
+        symbol=_symbol(d, w),
         name=_str(d, "name", w),
         asset_class=_str(d, "class", w),
         exchange=_str(d, "exchange", w),

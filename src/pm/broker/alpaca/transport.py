@@ -43,6 +43,7 @@ from pm.domain.errors import (
     NotFound,
     PmError,
 )
+from pm.logging import Scrubber
 from pm.ports import Clock
 
 BROKER = "alpaca"
@@ -84,13 +85,19 @@ class _ErrorBody:
     message: str
 
 
+Scrub = Callable[[str], str]
+
+
 def _one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` on one line and at most `limit` characters; scrub it first (cutting first could
+    leave a prefix of a secret that the scrubber no longer recognises)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def error_body(exc: APIError) -> _ErrorBody:
-    """Status, Alpaca error code and message of an APIError, whatever its body looks like.
+def error_body(exc: APIError, scrub: Scrub) -> _ErrorBody:
+    """Status, Alpaca error code and message of an APIError, whatever its body looks like;
+    the message is scrubbed of secrets before it is cut to length.
 
     (`APIError.code` itself raises KeyError or JSONDecodeError on odd bodies.)
     """
@@ -111,7 +118,7 @@ def error_body(exc: APIError) -> _ErrorBody:
             message = text
     elif raw.strip() and not raw.lstrip().startswith("<"):
         message = raw
-    return _ErrorBody(status, code, _one_line(message) if message else "no details")
+    return _ErrorBody(status, code, _one_line(scrub(message)) if message else "no details")
 
 
 def _retry_after_s(exc: BaseException, now: datetime) -> float | None:
@@ -147,10 +154,13 @@ def _retryable(exc: BaseException) -> bool:
 class _Client(RESTClient):
     """alpaca-py's REST client with timeouts, no retries of its own, and Decimal JSON."""
 
-    def __init__(self, *, api_key: str, secret_key: str, base_url: str, policy: RetryPolicy):
+    def __init__(
+        self, *, api_key: str, secret_key: str, base_url: str, policy: RetryPolicy, scrub: Scrub
+    ):
         super().__init__(base_url=base_url, api_key=api_key, secret_key=secret_key, raw_data=True)
         self._retry = 0  # alpaca-py's own 429/504 loop: off; `Transport` owns retries
         self._policy = policy
+        self._scrub = scrub
         self._local = threading.local()
 
     @contextmanager
@@ -179,7 +189,9 @@ class _Client(RESTClient):
         timeout = self._timeout()
         with self._session.request(method, url, timeout=timeout, stream=True, **opts) as response:
             if response.status_code >= 400:
-                text = self._body(response, MAX_ERROR_BODY).decode("utf-8", "replace")
+                # Read past the cut and scrub before cutting, so no prefix of a secret survives.
+                body = self._body(response, 2 * MAX_ERROR_BODY).decode("utf-8", "replace")
+                text = self._scrub(body)[:MAX_ERROR_BODY]
                 raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
             if each is not None:
                 return parse_array(self._chunks(response), each, url.rsplit("/", 1)[-1])
@@ -189,9 +201,9 @@ class _Client(RESTClient):
         try:
             return json.loads(content, parse_float=Decimal)
         except ValueError:
+            start = self._scrub(content[: 2 * MAX_ERROR_BODY].decode("utf-8", "replace"))
             raise MalformedResponse(
-                f"HTTP {response.status_code} body is not JSON "
-                f"({_one_line(content[:60].decode('utf-8', 'replace'), 60)!r})"
+                f"HTTP {response.status_code} body is not JSON ({_one_line(start, 60)!r})"
             ) from None
 
     def _body(self, response: requests.Response, limit: int | None = None) -> bytes:
@@ -239,8 +251,13 @@ class Transport:
         policy: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._scrub: Scrub = Scrubber((api_key, secret_key)).text
         self._client = _Client(
-            api_key=api_key, secret_key=secret_key, base_url=base_url, policy=policy
+            api_key=api_key,
+            secret_key=secret_key,
+            base_url=base_url,
+            policy=policy,
+            scrub=self._scrub,
         )
         self._base_url = base_url
         self._clock = clock
@@ -371,7 +388,7 @@ class Transport:
             raise AmbiguousWrite(f"no answer in time to {method} {path}", last) from None
         except APIError as exc:
             if isinstance(exc.status_code, int) and exc.status_code >= 500:
-                body = error_body(exc)
+                body = error_body(exc, self._scrub)
                 raise AmbiguousWrite(
                     f"HTTP {body.status} ({body.message}) to {method} {path}", last
                 ) from None
@@ -384,7 +401,8 @@ class Transport:
     # -- errors -----------------------------------------------------------------------------
 
     def unavailable(self, message: str, last: datetime) -> BrokerUnavailable:
-        return BrokerUnavailable(_one_line(message, 400), broker=BROKER, last_attempt=last)
+        message = _one_line(self._scrub(message), 400)
+        return BrokerUnavailable(message, broker=BROKER, last_attempt=last)
 
     def _to_error(
         self,
@@ -427,7 +445,7 @@ class Transport:
     def _status_error(
         self, exc: APIError, where: str, tries: str, last: datetime, not_found: str | None
     ) -> PmError:
-        body = error_body(exc)
+        body = error_body(exc, self._scrub)
         status = body.status
         if status == 401 or (status == 403 and _is_auth_refusal(body)):
             return CredentialsError(

@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from pm.cli.confirm import YesOpt
-from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, parse_since
+from pm.cli.options import CsvOpt, IdArg, JsonlOpt, JsonOpt, parse_since
 
 app = typer.Typer(no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The row id (pm book list).")]
 QtyOpt = Annotated[
     str | None, typer.Option("--qty", help="Size, > 0 (the side gives the direction).")
 ]
@@ -41,7 +40,7 @@ def list_(
 
     app_ = ctx.obj
     rows = service.entries(
-        app_.repo(), app_.book_store(), app_.broker_identity(), include_closed=closed
+        app_.book_store(), app_.account_id(ask_broker=False), include_closed=closed
     )
     app_.terminal.show(view.entries(rows))
 
@@ -53,7 +52,7 @@ def show(ctx: typer.Context, entry_id: IdArg, json_: JsonOpt = False) -> None:
     from pm.services import book as service
 
     app_ = ctx.obj
-    entry = service.show(app_.repo(), app_.book_store(), app_.broker_identity(), entry_id)
+    entry = service.show(app_.book_store(), app_.account_id(ask_broker=False), entry_id)
     app_.terminal.show(view.entry(entry))
 
 
@@ -69,19 +68,20 @@ def add(
     json_: JsonOpt = False,
 ) -> None:
     """Add an open position to the book by hand (the next reconcile checks it)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.add(
-        app_.repo(),
-        app_.book_store(),
-        app_.broker_identity(),
-        app_.clock,
-        symbol=symbol,
-        given=given,
-    )
+    with speaking_flags():
+        entry = service.add(
+            app_.book_store(),
+            app_.account_id(ask_broker=False),
+            app_.clock,
+            symbol=symbol,
+            given=given,
+        )
     app_.terminal.show(view.entry(entry, note=f"added position {entry.id}"))
 
 
@@ -97,14 +97,16 @@ def edit(
     json_: JsonOpt = False,
 ) -> None:
     """Change an open row (quantity, side, entry price, strategy, opening time)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.edit(
-        app_.repo(), app_.book_store(), app_.broker_identity(), app_.clock, entry_id, given
-    )
+    with speaking_flags():
+        entry = service.edit(
+            app_.book_store(), app_.account_id(ask_broker=False), app_.clock, entry_id, given
+        )
     app_.terminal.show(view.entry(entry, note=f"updated position {entry.id}"))
 
 
@@ -115,12 +117,12 @@ def rm(ctx: typer.Context, entry_id: IdArg, yes: YesOpt = False, json_: JsonOpt 
     from pm.services import book as service
 
     app_ = ctx.obj
-    repo, store, identity = app_.repo(), app_.book_store(), app_.broker_identity()
-    entry = service.show(repo, store, identity, entry_id)
+    store, account_id = app_.book_store(), app_.account_id(ask_broker=False)
+    entry = service.show(store, account_id, entry_id)
     app_.terminal.confirm(
         f"Delete row {entry.id} ({entry.symbol} {entry.qty}) from the book?",
         yes=yes,
         what=f"pm book rm {entry_id}",
     )
-    removed = service.remove(repo, store, identity, entry_id)
+    removed = service.remove(store, account_id, entry_id)
     app_.terminal.show(view.entry(removed, note=f"removed position {removed.id}"))

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from pm.cli.terminal import Shown
 from pm.cli.views.common import markup_escaped, money, source_line
 from pm.cli.views.table import Col, FitTable
-from pm.domain.risk import Alert
 from pm.records import risk as records
 from pm.services.risk import RiskReport
 
@@ -25,10 +24,6 @@ _LEVEL_STYLE = {
 }
 
 
-def _is_breach(alert: Alert) -> bool:
-    return alert.code.endswith("_breached")
-
-
 def _breaker_line(report: RiskReport) -> str:
     b = report.breaker
     if not b.halted:
@@ -40,7 +35,7 @@ def _breaker_line(report: RiskReport) -> str:
 def breach_line(report: RiskReport) -> str:
     """The closing error line: how many limits, not which (the report above says which)."""
     a = report.assessment
-    count = sum(1 for x in a.alerts if _is_breach(x))
+    count = sum(1 for x in a.alerts if x.is_breach)
     limits = "limit" if count == 1 else "limits"
     return f"{count} {limits} breached, risk level {a.level.name}"
 
@@ -80,7 +75,7 @@ def _panel(r: RiskReport) -> RenderableType:
     rows.append(("Circuit breaker", _breaker_line(r)))
     for label, value in rows:
         summary.add_row(label, value)
-    breached = {x.sector for x in a.alerts if _is_breach(x) and x.sector is not None}
+    breached = {x.sector for x in a.alerts if x.is_breach and x.sector is not None}
     sectors = FitTable(
         (Col("Sector"), Col("% of equity", right=True)),
         [
