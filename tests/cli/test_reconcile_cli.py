@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from freezegun import freeze_time
 
 from tests.cli.conftest import PmRunner
@@ -72,6 +73,7 @@ def test_interval_setting_accepts_a_duration(pm: PmRunner, alpaca: FakeAlpaca, m
         assert status["next_due_at"].startswith("2026-03-02T15:30:00")
 
 
+@pytest.mark.slow
 def test_broker_outage_records_failed_run_and_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     assert pm("reconcile", "--json").code == 0
     alpaca.positions = alpaca.positions[:1]
