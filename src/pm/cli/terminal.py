@@ -34,9 +34,9 @@ class Shown:
     """What a command shows: records for programs, a renderable for people."""
 
     data: Any  # one record (a mapping), or a list or generator of records, from pm.records
-    # what a person sees (a FitTable, a Panel, a line of Text), or a function making it:
-    # a long list's table is then built only when it is shown
-    human: RenderableType | Callable[[], RenderableType]
+    # what a person sees: a plain line (str), or a function making a Rich renderable (a
+    # FitTable, a Panel, a Text with colour), so that --json never builds it (nor imports Rich)
+    human: str | Callable[[], RenderableType]
     columns: Sequence[str] = ()  # the CSV columns of a list (record keys)
     empty: str | None = None  # said on stderr, instead of an empty table, for an empty list
     note: str | None = None  # a line on stderr before the data ("added position 3")
@@ -101,10 +101,13 @@ class Terminal:
             print_csv(shown.columns, (_flat(r) for r in records))
         elif shown.empty and isinstance(records, list) and not records:
             self.say(shown.empty)
+        elif isinstance(shown.human, str):  # plain lines of data: as they are, never wrapped
+            sys.stdout.write(shown.human + "\n")
+            sys.stdout.flush()
         else:
             from rich.text import Text
 
-            human = shown.human() if callable(shown.human) else shown.human
+            human = shown.human()
             # a line of text is data: never hard-wrapped (tables fit themselves)
             self.out.print(human, soft_wrap=isinstance(human, Text))
 
@@ -118,6 +121,8 @@ class Terminal:
 
     def say(self, text: str) -> None:
         """A plain human line on stderr."""
+        if self._stderr_plain(text):
+            return
         self.err.print(text, markup=False)
 
     def tell(self, renderable: RenderableType) -> None:
@@ -126,13 +131,26 @@ class Terminal:
 
     def warn(self, message: str) -> None:
         """A warning on stderr (never stdout, so pipelines stay clean)."""
+        if self._stderr_plain(f"warning: {message}"):
+            return
         from rich.text import Text
 
         self.err.print(Text.assemble(("warning:", "bold yellow"), " ", message))
 
     def simulated_banner(self) -> None:
         """Said once per command that uses the demo account."""
+        if self._stderr_plain("SIMULATED demo account: no real money, no broker."):
+            return
         self.err.print("[bold magenta]SIMULATED[/] demo account: no real money, no broker.")
+
+    @staticmethod
+    def _stderr_plain(line: str) -> bool:
+        """Off a terminal a line is written as it is (no colour, no wrapping, no Rich import)."""
+        if _isatty(sys.stderr):
+            return False
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        return True
 
     def status(self, line: str, *, keep: bool) -> None:
         """A status line on stderr: rewritten in place at a terminal unless kept."""

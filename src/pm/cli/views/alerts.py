@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.markup import escape
-
 from pm.cli.terminal import Shown
-from pm.cli.views.common import when
+from pm.cli.views.common import markup_escaped, when
 from pm.cli.views.table import Col, FitTable, time_col
 from pm.ports import StoredAlert
 from pm.records import alerts as records
@@ -32,6 +30,6 @@ def _table(rows: Sequence[StoredAlert]) -> FitTable:
 
     return FitTable(
         COLUMNS,
-        [(when(s.created_at), level(s), escape(s.alert.message)) for s in rows],
+        [(when(s.created_at), level(s), markup_escaped(s.alert.message)) for s in rows],
         notes=["stored risk alerts, newest first (not live: pm risk for now)"],
     )

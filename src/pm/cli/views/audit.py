@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.markup import escape
-
 from pm.cli.terminal import Shown
-from pm.cli.views.common import when
+from pm.cli.views.common import markup_escaped, when
 from pm.cli.views.table import Col, FitTable, time_col
 from pm.ports import AuditEntry
 from pm.records import audit as records
@@ -44,8 +42,8 @@ def _table(rows: Sequence[AuditEntry]) -> FitTable:
                 when(e.created_at),
                 e.action,
                 e.outcome,
-                escape(f"{e.os_user}@{e.host}"),
-                escape(_arguments(e)),
+                markup_escaped(f"{e.os_user}@{e.host}"),
+                markup_escaped(_arguments(e)),
             )
             for e in rows
         ],

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.text import Text
-
 from pm.cli.output import cell
 from pm.cli.terminal import Shown
-from pm.cli.views.common import money, quantity, when
+from pm.cli.views.common import markup_escaped, money, quantity, when
 from pm.cli.views.table import Col, FitTable, time_col
 from pm.domain.book import BookEntry
 from pm.records import book as records
@@ -45,7 +42,7 @@ def _table(rows: list[BookEntry]) -> FitTable:
                 quantity(e.qty),
                 money(e.avg_entry_price),
                 money(e.current_price),
-                escape(e.strategy_id or ""),
+                markup_escaped(e.strategy_id or ""),
                 when(e.opened_at),
                 when(e.closed_at),
             )
@@ -58,4 +55,4 @@ def _table(rows: list[BookEntry]) -> FitTable:
 def entry(e: BookEntry, *, note: str | None = None) -> Shown:
     record = records.entry(e)
     text = "\n".join(f"{k:<18} {cell(v)}" for k, v in record.items())
-    return Shown(record, Text(text), note=note)
+    return Shown(record, text, note=note)

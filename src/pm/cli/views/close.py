@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
-from rich.text import Text
-
 from pm.cli.terminal import Shown
-from pm.cli.views.common import money, quantity
+from pm.cli.views.common import markup_escaped, money, quantity
 from pm.cli.views.table import Col, FitTable
 from pm.records import close as records
 from pm.services.close import CloseAllDone, CloseAllPlan, CloseDone, ClosePlan
@@ -36,6 +33,7 @@ def plan(p: ClosePlan) -> str:
 def all_plan(p: CloseAllPlan) -> RenderableType:
     """What `pm close-all` will do: the sentence, then each position."""
     from rich.console import Group
+    from rich.text import Text
 
     sentence = Text(
         f"Will cancel every open order and close all {len(p.positions)} positions "
@@ -52,10 +50,9 @@ def all_plan(p: CloseAllPlan) -> RenderableType:
 
 def close(done: CloseDone) -> Shown:
     o = done.order
-    line = Text.assemble(
-        ("sent", "green"),
-        f" {o.side} {quantity(done.plan.qty)} {done.plan.symbol}: order {o.id} "
-        f"{o.status} (audit #{done.audit_id})",
+    line = (
+        f"sent {o.side} {quantity(done.plan.qty)} {done.plan.symbol}: order {o.id} "
+        f"{o.status} (audit #{done.audit_id})"
     )
     return Shown(records.close(done), line)
 
@@ -67,7 +64,12 @@ def failure_line(done: CloseAllDone) -> str:
 
 
 def close_all(done: CloseAllDone) -> Shown:
+    return Shown(records.close_all(done), lambda: _close_all(done))
+
+
+def _close_all(done: CloseAllDone) -> RenderableType:
     from rich.console import Group
+    from rich.text import Text
 
     rows = []
     for r in done.results:
@@ -75,7 +77,7 @@ def close_all(done: CloseAllDone) -> Shown:
             amount = quantity(r.order.qty or r.order.filled_qty)
             text = f"[green]{r.order.side} {amount}: {r.order.status}[/]"
         else:
-            text = f"[red]{escape(r.error or 'failed')}[/]"
+            text = f"[red]{markup_escaped(r.error or 'failed')}[/]"
         rows.append((r.symbol, str(r.status_code), text))
     table = FitTable(
         (Col("symbol"), Col("status", 1, right=True), Col("result", wrap=True)), rows, box=False
@@ -85,4 +87,4 @@ def close_all(done: CloseAllDone) -> Shown:
         f"{len(done.failed)} failed; circuit breaker {done.breaker.state} "
         f"(audit #{done.audit_id})"
     )
-    return Shown(records.close_all(done), Group(table, line))
+    return Group(table, line)

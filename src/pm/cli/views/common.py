@@ -10,6 +10,13 @@ from pm.domain.models import Source
 from pm.domain.timestamps import iso
 
 
+def markup_escaped(text: str) -> str:
+    """Text from data (a reason, a message) made safe inside Rich markup."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def when(moment: datetime | None) -> str:
     """A time in a table: ISO 8601 UTC with Z, to the second; '' for none."""
     return "" if moment is None else iso(moment.replace(microsecond=0))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pm.cli.terminal import Shown
+from pm.cli.views.common import markup_escaped
 from pm.cli.views.table import Col, FitTable
 from pm.config import SettingView
 
@@ -15,14 +16,15 @@ def settings(views: Sequence[SettingView], config_file: Path) -> Shown:
         "config_file": str(config_file),
         "settings": {v.name: {"value": v.value, "origin": v.origin} for v in views},
     }
-    return Shown(data, lambda: _table(views, config_file))  # Rich only for the table
+    return Shown(data, lambda: _table(views, config_file))
 
 
 def _table(views: Sequence[SettingView], config_file: Path) -> FitTable:
-    from rich.markup import escape
-
     return FitTable(
         (Col("Setting"), Col("Value", wrap=True), Col("From", 1)),
-        [(v.name, escape("" if v.value is None else str(v.value)), v.origin) for v in views],
+        [
+            (v.name, markup_escaped("" if v.value is None else str(v.value)), v.origin)
+            for v in views
+        ],
         notes=[f"config file: {config_file}"],
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from pm.cli.terminal import Shown
 from pm.db.revision import HEAD_REVISION
 from pm.db.urls import mask_url
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 def revision(
@@ -23,8 +24,14 @@ def revision(
     }
     if upgrade:
         data["upgraded_from"] = upgraded_from
+    return Shown(data, lambda: _line(data))
+
+
+def _line(data: dict[str, Any]) -> RenderableType:
+    from rich.text import Text
+
     state = ("up to date", "green") if data["up_to_date"] else ("behind", "yellow")
-    line = Text.assemble(
-        f"{data['database']}: revision {rev or '(empty)'}, head {HEAD_REVISION}, ", state
+    return Text.assemble(
+        f"{data['database']}: revision {data['revision'] or '(empty)'}, head {data['head']}, ",
+        state,
     )
-    return Shown(data, line)

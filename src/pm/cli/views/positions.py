@@ -29,7 +29,7 @@ def positions(result: PositionsResult) -> Shown:
 def position(result: PositionsResult) -> Shown:
     """One position (`pm positions show`): one record, the same table."""
     record = records.position(result.positions[0], result.source, result.account_id)
-    return Shown(record, _table(result))
+    return Shown(record, lambda: _table(result))
 
 
 def _table(result: PositionsResult) -> FitTable:

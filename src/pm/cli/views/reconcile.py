@@ -3,11 +3,8 @@ formats."""
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.text import Text
-
 from pm.cli.terminal import Shown
-from pm.cli.views.common import quantity, when
+from pm.cli.views.common import markup_escaped, quantity, when
 from pm.cli.views.table import Col, FitTable, time_col
 from pm.domain.reconcile import ConflictRecord, RunRecord
 from pm.records import reconcile as records
@@ -34,7 +31,7 @@ def result(done: ReconcileResult) -> Shown:
         line = f"reconcile {summary(run)}"
     if done.next_due_at is not None and run.status == "completed":
         line += f" (next due {when(done.next_due_at)})"
-    return Shown(records.run(run), Text(line))
+    return Shown(records.run(run), line)
 
 
 def status(s: ReconcileStatus) -> Shown:
@@ -47,7 +44,7 @@ def status(s: ReconcileStatus) -> Shown:
         f"last completed {when(s.last_completed_at) or 'never'}",
         f"next due       {due} (interval {int(s.interval.total_seconds())} s)",
     ]
-    return Shown(records.status(s), Text("\n".join(lines)))
+    return Shown(records.status(s), "\n".join(lines))
 
 
 RUN_COLUMNS = (
@@ -87,7 +84,7 @@ def _runs_table(runs: list[RunRecord]) -> FitTable:
                 str(r.removed),
                 str(r.updated),
                 str(r.conflicts),
-                escape(r.error or ""),
+                markup_escaped(r.error or ""),
             )
             for r in runs
         ],

@@ -5,15 +5,16 @@ Breaches are said once, in the report; the closing error line only counts them.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.markup import escape
+from typing import TYPE_CHECKING, Any
 
 from pm.cli.terminal import Shown
-from pm.cli.views.common import money, source_line
+from pm.cli.views.common import markup_escaped, money, source_line
 from pm.cli.views.table import Col, FitTable
 from pm.records import risk as records
 from pm.services.risk import RiskReport
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 _LEVEL_STYLE = {
     "LOW": "green",
@@ -28,7 +29,7 @@ def _breaker_line(report: RiskReport) -> str:
     if not b.halted:
         return "[green]ACTIVE[/]"
     now = " [bold](tripped now)[/]" if report.breaker_tripped_now else ""
-    return f"[bold red]HALTED[/]{now}: {escape(b.reason or '')}"
+    return f"[bold red]HALTED[/]{now}: {markup_escaped(b.reason or '')}"
 
 
 def breach_line(report: RiskReport) -> str:
@@ -40,6 +41,10 @@ def breach_line(report: RiskReport) -> str:
 
 
 def report(r: RiskReport) -> Shown:
+    return Shown(records.report(r), lambda: _panel(r), warnings=r.warnings)
+
+
+def _panel(r: RiskReport) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -74,7 +79,7 @@ def report(r: RiskReport) -> Shown:
     sectors = FitTable(
         (Col("Sector"), Col("% of equity", right=True)),
         [
-            (escape(name), f"[red]{pct}[/]" if name in breached else str(pct))
+            (markup_escaped(name), f"[red]{pct}[/]" if name in breached else str(pct))
             for name, pct in m.sector_exposure.items()
         ],
         title="Sector exposure",
@@ -87,14 +92,13 @@ def report(r: RiskReport) -> Shown:
                 (
                     f"[{'red' if x.level == 'critical' else 'yellow'}]{x.level}[/]",
                     x.code,
-                    escape(x.message),
+                    markup_escaped(x.message),
                 )
                 for x in a.alerts
             ],
             title="Alerts",
         )
         parts.append(alerts)
-    panel = Panel(
+    return Panel(
         Group(*parts), title=f"Risk {r.account_id}", subtitle=source_line(r.source), expand=False
     )
-    return Shown(records.report(r), panel, warnings=r.warnings)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pm.cli.terminal import Shown
 from pm.cli.views.common import humane_age, money, percent, source_line
+from pm.domain.portfolio import Snapshot
 from pm.records import snapshot as records
 from pm.services.snapshot import SnapshotResult
 
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
 
 def snapshot(result: SnapshotResult) -> Shown:
-    from rich.panel import Panel
-    from rich.table import Table
-
     s = result.snapshot
     warnings = []
     if result.age is not None:
@@ -19,6 +22,13 @@ def snapshot(result: SnapshotResult) -> Shown:
             f"STALE: the broker is unavailable; this snapshot is {humane_age(result.age)} old "
             f"(taken {source_line(s.source)}). It is NOT live."
         )
+    return Shown(records.snapshot(s, result.age), lambda: _panel(s), warnings=warnings)
+
+
+def _panel(s: Snapshot) -> RenderableType:
+    from rich.panel import Panel
+    from rich.table import Table
+
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(justify="right", no_wrap=True)
@@ -39,10 +49,9 @@ def snapshot(result: SnapshotResult) -> Shown:
     for label, value in rows:
         table.add_row(label, value)
     style = {"live": "green", "simulated": "magenta", "stale": "bold red"}[s.source.type]
-    panel = Panel(
+    return Panel(
         table,
         title=f"Account {s.account_id}",
         subtitle=f"[{style}]{source_line(s.source)}[/]",
         expand=False,
     )
-    return Shown(records.snapshot(s, result.age), panel, warnings=warnings)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
 from pm.cli.terminal import Shown
-from pm.cli.views.common import money, quantity
+from pm.cli.views.common import markup_escaped, money, quantity
 from pm.cli.views.table import Col, FitTable
 from pm.domain.orders import resulting_qty
 from pm.records import validate as records
 from pm.services.validate import ValidationResult
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 def _mark(ok: bool) -> str:
@@ -35,7 +38,11 @@ def rejection_line(result: ValidationResult) -> str:
 
 
 def validation(result: ValidationResult) -> Shown:
-    from rich.console import Group, RenderableType
+    return Shown(records.validation(result), lambda: _checklist(result))
+
+
+def _checklist(result: ValidationResult) -> RenderableType:
+    from rich.console import Group
     from rich.text import Text
 
     d = result.decision
@@ -43,7 +50,7 @@ def validation(result: ValidationResult) -> Shown:
     spct = "n/a" if d.sector_pct is None else f"{d.sector_pct:.2f} %"
     details = {
         "position limit": f"{pct} of equity",
-        "sector limit": f"{escape(d.sector or '')}: {spct} of equity",
+        "sector limit": f"{markup_escaped(d.sector or '')}: {spct} of equity",
         "daily loss": f"P/L {-d.daily_loss_pct:+.2f} % today",
         "circuit breaker": result.breaker.state,
         "buying power": f"needs {money(d.required_buying_power)}",
@@ -68,4 +75,4 @@ def validation(result: ValidationResult) -> Shown:
         checks,
         *(Text(f"- {reason}", style="red") for reason in d.reasons),
     ]
-    return Shown(records.validation(result), Group(*parts))
+    return Group(*parts)
