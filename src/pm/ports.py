@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -23,7 +23,7 @@ from pm.domain.models import (
 )
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
-from pm.domain.risk import Alert
+from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
 
 
@@ -76,17 +76,8 @@ class Broker(Protocol):
     def get_asset(self, symbol: str) -> Asset: ...
 
 
-@dataclass(frozen=True, slots=True)
-class PositionSync:
-    """What writing fetched positions into the book changed."""
-
-    inserted: int
-    updated: int
-    unchanged: int
-
-
-class Repository(Protocol):
-    """The local book. Each method is one transaction; a failure leaves nothing half-written."""
+class AccountStore(Protocol):
+    """Which account each broker identity reaches. Each method is one transaction."""
 
     def register_account(self, account_id: str, broker_identity: str, now: datetime) -> None:
         """Remember which account these credentials reach, for `--allow-stale` when offline."""
@@ -94,26 +85,24 @@ class Repository(Protocol):
 
     def account_for(self, broker_identity: str) -> str | None: ...
 
-    def realized_pl(self, account_id: str) -> Decimal | None:
-        """Realized P/L from closed trades; None while the account has no trade history."""
-        ...
 
-    def save_snapshot(self, snapshot: Snapshot) -> None: ...
+class SnapshotStore(Protocol):
+    """Stored points in time of an account (`pm snapshot`, `pm history`, the drawdown)."""
 
-    def latest_snapshot(self, account_id: str) -> Snapshot | None:
+    def save(self, snapshot: Snapshot) -> None: ...
+
+    def latest(self, account_id: str) -> Snapshot | None:
         """The newest stored snapshot, with `source` as it was when taken."""
         ...
 
-    def snapshots(
+    def history(
         self, account_id: str, *, since: datetime | None, limit: int | None
     ) -> list[Snapshot]:
         """Stored snapshots, newest first."""
         ...
 
-    def sync_positions(
-        self, account_id: str, positions: Sequence[Position], now: datetime
-    ) -> PositionSync:
-        """Insert new and update changed open positions of the account (the broker's view)."""
+    def peak_equity(self, account_id: str) -> Decimal | None:
+        """The highest equity among the account's stored snapshots; None without any."""
         ...
 
 
@@ -182,9 +171,13 @@ class AuditLog(Protocol):
         ...
 
     def entries(
-        self, account_id: str | None = None, *, limit: int | None = None
+        self,
+        account_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
-        """Newest first."""
+        """Newest first; `since` keeps entries created at or after it."""
         ...
 
 
@@ -211,15 +204,36 @@ class SectorStore(Protocol):
         ...
 
 
-class RiskStore(Protocol):
-    """What `pm risk` reads and writes besides sectors."""
-
-    def peak_equity(self, account_id: str) -> Decimal | None:
-        """The highest equity among the account's stored snapshots; None without any."""
-        ...
+class RiskStore(SectorStore, Protocol):
+    """Sectors and the alerts `pm risk` stores."""
 
     def save_alerts(self, account_id: str, alerts: Sequence[Alert], now: datetime) -> None:
         """Store one run's alerts (one transaction)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert as `pm risk` stored it: which account, when, and the alert itself."""
+
+    id: int
+    account_id: str
+    created_at: datetime
+    alert: Alert
+
+
+class AlertHistory(Protocol):
+    """The alerts `pm risk` (and later the watch loop) stored."""
+
+    def alert_history(
+        self,
+        account_id: str,
+        *,
+        since: datetime | None = None,
+        levels: Sequence[AlertLevel] | None = None,
+        limit: int | None = None,
+    ) -> list[StoredAlert]:
+        """Newest first; `levels` keeps only alerts of those levels (None: all)."""
         ...
 
 
@@ -343,3 +357,119 @@ class BookStore(Protocol):
     def remove(self, account_id: str, entry_id: int) -> BookEntry:
         """Delete the row and return what it was; NotFound when there is none."""
         ...
+
+    def realized_pl(self, account_id: str) -> Decimal | None:
+        """Realized P/L from the book's closed rows; None while there is no trade history."""
+        ...
+
+
+class Repository(Protocol):
+    """The local database: one store per concern, each store's methods one transaction."""
+
+    @property
+    def accounts(self) -> AccountStore: ...
+
+    @property
+    def snapshots(self) -> SnapshotStore: ...
+
+    @property
+    def book(self) -> BookStore: ...
+
+    @property
+    def reconcile(self) -> ReconcileStore: ...
+
+    @property
+    def jobs(self) -> JobStore: ...
+
+    @property
+    def risk(self) -> RiskStore: ...
+
+    @property
+    def breakers(self) -> BreakerStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+
+# -- the demo broker's own state, kept in the local database through this port ----------------
+
+
+@dataclass(slots=True)
+class DemoHolding:
+    """One position of the simulated account; qty is negative for a short."""
+
+    symbol: str
+    asset_id: str
+    asset_class: str
+    qty: Decimal
+    avg_entry_price: Decimal
+
+
+@dataclass(slots=True)
+class DemoState:
+    """What a real broker would hold for the simulated account: cash and holdings."""
+
+    account_id: str
+    cash: Decimal
+    holdings: dict[str, DemoHolding] = field(default_factory=dict)
+
+
+class DemoStore(Protocol):
+    """Keeps the demo account in the local database, under the demo account's own id.
+
+    Implemented in `pm.db`; the demo broker receives it from whoever builds it, so neither
+    package imports the other.
+    """
+
+    def load(self, account_id: str) -> DemoState | None: ...
+
+    def save(self, state: DemoState, new_orders: Sequence[Order]) -> None:
+        """Replace cash and holdings and append the orders, in one transaction."""
+        ...
+
+    def find_order(self, account_id: str, client_order_id: str) -> Order | None: ...
+
+    def fills_since(self, account_id: str, since: datetime) -> list[Order]:
+        """Orders that filled at or after `since`, oldest first (what moved the account
+        since the last close)."""
+        ...
+
+    def reset(self, account_id: str) -> None:
+        """Forget the account's state and orders (the next read starts from the seed)."""
+        ...
+
+
+# -- what an adapter package builds: the ports of one broker, and who it is ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerIdentity:
+    """Which account at which broker the settings point at, known before any request.
+
+    `key` is stable and holds no secret (it names the account in the local database until
+    the broker has told its id); `account_id` is known up front only where no broker needs
+    asking (the demo).
+    """
+
+    broker: str
+    key: str
+    endpoint: str
+    live: bool
+    simulated: bool
+    account_id: str | None = None
+
+
+class Adapters(Protocol):
+    """One broker's ports, each built on first use (`pm.broker.<name>.build` returns this)."""
+
+    @property
+    def identity(self) -> BrokerIdentity: ...
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def market_data(self) -> MarketData: ...
+
+    @property
+    def latest_prices(self) -> LatestPrices: ...

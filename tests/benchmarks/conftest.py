@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -81,6 +82,28 @@ def wall(cmd: Sequence[str], env: Mapping[str, str]) -> float:
     start = time.perf_counter()
     run_ok(cmd, env)
     return time.perf_counter() - start
+
+
+def cpu(cmd: Sequence[str], env: Mapping[str, str]) -> float:
+    """CPU seconds (user + system) of one successful run of `cmd`.
+
+    CPU, unlike wall time, hardly moves when other work shares the machine.
+    """
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(list(cmd), env=dict(env), stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        assert code == 0, f"{cmd} exited {code}:\n{err.read()[-2000:].decode()}"
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_best(cmds: Sequence[Sequence[str]], env: Mapping[str, str], n: int) -> list[float]:
+    """Best-of-n CPU seconds of each of `cmds`, their runs interleaved."""
+    best = [float("inf")] * len(cmds)
+    for _ in range(n):
+        best = [min(b, cpu(cmd, env)) for b, cmd in zip(best, cmds, strict=True)]
+    return best
 
 
 def best_of(cmd: Sequence[str], env: Mapping[str, str], n: int) -> float:

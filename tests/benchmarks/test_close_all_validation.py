@@ -1,9 +1,10 @@
-"""Pre-trade validation of a whole close-all: one reading of the book for every order.
+"""Pre-trade validation of a whole close-all: one reading of the account for every order.
 
-Measures: `services.validate.require_all` over the closing orders of a 500-position book
-(in-memory breaker and sector stores, the book passed in: no broker), against the baseline
-of validating the same orders one at a time with `validate`, which is what close-all did
-before: each call re-reads the breaker, re-resolves sectors and re-scores the book's risk.
+Measures: `services.validate.require_all` over the closing orders of a 500-position account
+(in-memory breaker and sector stores, account and positions passed in: no broker), against
+the baseline of validating the same orders one at a time with `validate`, which is what
+close-all did before: each call re-reads the breaker, re-resolves sectors and re-scores
+the account's risk.
 Target: the batch at least 10x faster (an emergency stop must reach the broker at once).
 """
 
@@ -16,8 +17,8 @@ from pm.services.validate import require_all, validate
 from tests.services.test_validate_all import (
     CountingBreakers,
     CountingSectors,
-    book,
     closing_orders,
+    fetched_account,
     guard,
 )
 
@@ -35,14 +36,16 @@ def best(fn: Callable[[], object], repeat: int) -> float:
 
 
 def test_close_all_validates_in_one_pass(benchmark, record, rounds) -> None:
-    b = book(POSITIONS)
+    b = fetched_account(POSITIONS)
     orders = closing_orders(b)
 
     def batch() -> object:
-        return require_all(guard(CountingBreakers(), CountingSectors()), orders, book=b)
+        return require_all(guard(CountingBreakers(), CountingSectors()), orders, fetched=b)
 
     def one_by_one() -> object:
-        return [validate(guard(CountingBreakers(), CountingSectors()), o, book=b) for o in orders]
+        return [
+            validate(guard(CountingBreakers(), CountingSectors()), o, fetched=b) for o in orders
+        ]
 
     results = benchmark(batch)
     assert len(results) == POSITIONS

@@ -153,9 +153,3 @@ def test_symbols_cannot_reshape_the_url(bad: str) -> None:
         broker.get_position(bad)
     with pytest.raises(BadInput):
         broker.close_position(bad)
-
-
-def test_identity_function_matches_the_broker() -> None:
-    from pm.broker.alpaca.identity import identity
-
-    assert identity(PAPER + "/", API_KEY) == make().identity

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import vcr
 
-from pm.broker.alpaca.market_data import AlpacaMarketData
+from pm.broker.alpaca.market_data import MAX_IN_FLIGHT, AlpacaMarketData, chunked
 from pm.broker.demo.market_data import DemoMarketData
 from pm.broker.demo.prices import price_on
 from pm.broker.demo.universe import lookup
@@ -85,17 +85,76 @@ def test_crypto_is_not_asked_on_the_stocks_endpoint() -> None:
 
 
 def test_paging_through_the_fake_server_and_chunked_symbols() -> None:
+    symbols = [f"S{i:04d}" for i in range(1200)]
     with FakeAlpaca() as srv:
         srv.bars = {
-            f"S{i:03d}": [{"t": f"2024-11-{d}T05:00:00Z", "c": 10 + i} for d in (25, 26, 27)]
-            for i in range(150)
+            s: [{"t": f"2024-11-{d}T05:00:00Z", "c": 10 + i} for d in (25, 26, 27)]
+            for i, s in enumerate(symbols)
         }
-        srv.bars_page_size = 100
-        result = make(srv.base_url).daily_closes([f"S{i:03d}" for i in range(150)], START, END)
-        # 100 symbols (300 bars: 3 pages) + 50 symbols (150 bars: 2 pages)
-        assert srv.count("GET", "/v2/stocks/bars") == 5
-    assert len(result.closes) == 150
-    assert result.closes["S149"] == [(d, Decimal(159)) for d in (START, date(2024, 11, 26), END)]
+        srv.bars_page_size = 500
+        result = make(srv.base_url).daily_closes(symbols, START, END)
+        asked = [r.query for r in srv.requests if r.path == "/v2/stocks/bars"]
+    # at most 500 symbols a request: 3 chunks of 400 (1,200 bars each: 3 pages of 500)
+    firsts = [q["symbols"][0].split(",") for q in asked if "page_token" not in q]
+    assert sorted(len(chunk) for chunk in firsts) == [400, 400, 400]
+    assert sorted(s for chunk in firsts for s in chunk) == symbols
+    assert len(asked) == 9
+    assert all(q["limit"] == ["10000"] for q in asked)
+    assert len(result.closes) == 1200
+    assert result.closes["S1199"] == [(d, Decimal(1209)) for d in (START, date(2024, 11, 26), END)]
+
+
+@pytest.mark.parametrize(
+    ("symbols", "days", "sizes"),
+    [
+        (10, 365, [10]),  # fits one page: one request
+        (100, 365, [34, 34, 32]),  # a year is ~261 bars: 38 symbols a page
+        (2000, 365, [250] * 8),  # more pages than can be in flight: 8 longer chains
+        (5000, 30, [500] * 10),  # one page each, but no more than 500 symbols a request
+    ],
+)
+def test_symbols_are_cut_for_one_page_each_within_the_flight_limit(
+    symbols: int, days: int, sizes: list[int]
+) -> None:
+    names = [f"S{i}" for i in range(symbols)]
+    chunks = chunked(names, END - timedelta(days=days), END)
+    assert [len(c) for c in chunks] == sizes
+    assert [s for c in chunks for s in c] == names
+
+
+def test_chunks_are_in_flight_together() -> None:
+    latency = 0.5
+    symbols = [f"S{i:04d}" for i in range(2000)]
+    with FakeAlpaca(latency_s=latency) as srv:
+        srv.bars = {s: [{"t": "2024-11-25T05:00:00Z", "c": 5}] for s in symbols}
+        result = make(srv.base_url).daily_closes(symbols, END - timedelta(days=365), END)
+        arrivals = sorted(r.at for r in srv.requests if r.path == "/v2/stocks/bars")
+    assert len(result.closes) == 2000
+    assert len(arrivals) == MAX_IN_FLIGHT
+    # every request arrived before the first answer could have come back
+    assert arrivals[-1] - arrivals[0] < latency
+
+
+def test_no_more_than_the_flight_limit_at_once() -> None:
+    latency = 0.5
+    symbols = [f"S{i:04d}" for i in range(5000)]  # 10 chunks of 500
+    with FakeAlpaca(latency_s=latency) as srv:
+        srv.bars = {s: [{"t": "2024-11-25T05:00:00Z", "c": 5}] for s in symbols}
+        result = make(srv.base_url).daily_closes(symbols, END - timedelta(days=30), END)
+        arrivals = sorted(r.at for r in srv.requests if r.path == "/v2/stocks/bars")
+    assert len(result.closes) == 5000
+    assert len(arrivals) == 10
+    first, rest = arrivals[:MAX_IN_FLIGHT], arrivals[MAX_IN_FLIGHT:]
+    assert first[-1] - first[0] < latency
+    assert min(rest) - first[0] >= latency * 0.9  # waited for a connection to come free
+
+
+def test_a_failing_chunk_fails_the_fetch() -> None:
+    symbols = [f"S{i:04d}" for i in range(2000)]
+    with FakeAlpaca() as srv:
+        srv.script(Reply.of(401), path="/v2/stocks/bars")
+        with pytest.raises(CredentialsError):
+            make(srv.base_url).daily_closes(symbols, END - timedelta(days=365), END)
 
 
 def test_transient_failures_are_retried() -> None:

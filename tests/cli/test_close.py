@@ -32,18 +32,18 @@ def demo_qty(pm: PmRunner, symbol: str) -> Decimal | None:
 
 
 def test_demo_close_really_reduces_the_holding(pm: PmRunner, pm_home: Path) -> None:
-    assert demo_qty(pm, "AAPL") == 45
+    assert demo_qty(pm, "AAPL") == 27
     part = pm("--demo", "close", "AAPL", "--qty", "5", "--yes", "--json")
     assert part.code == 0, part.stderr
     data = part.json()
-    assert (data["symbol"], data["side"], data["qty"], data["held_qty"]) == ("AAPL", "sell", 5, 45)
+    assert (data["symbol"], data["side"], data["qty"], data["held_qty"]) == ("AAPL", "sell", 5, 27)
     assert data["order"]["status"] == "filled"
-    assert demo_qty(pm, "AAPL") == 40
+    assert demo_qty(pm, "AAPL") == 22
 
     half = pm("--demo", "close", "AAPL", "--percentage", "50", "--yes", "--json")
     assert half.code == 0, half.stderr
-    assert half.json()["qty"] == 20
-    assert demo_qty(pm, "AAPL") == 20
+    assert half.json()["qty"] == 11
+    assert demo_qty(pm, "AAPL") == 11
 
     everything = pm("--demo", "close", "AAPL", "--yes")
     assert everything.code == 0, everything.stderr
@@ -70,7 +70,7 @@ def test_demo_close_a_short_buys_it_back(pm: PmRunner) -> None:
 def test_demo_close_works_while_halted(pm: PmRunner) -> None:
     assert pm("--demo", "breaker", "trip", "--reason", "stop").code == 0
     assert pm("--demo", "close", "MSFT", "--qty", "1", "--yes").code == 0
-    assert demo_qty(pm, "MSFT") == 17
+    assert demo_qty(pm, "MSFT") == 7
 
 
 def test_demo_close_all_closes_everything_and_trips_the_breaker(
@@ -97,7 +97,7 @@ def test_demo_close_all_closes_everything_and_trips_the_breaker(
     ("args", "code", "text"),
     [
         (("close", "ZZZ", "--yes"), 4, "no open position in ZZZ"),
-        (("close", "AAPL", "--qty", "46", "--yes"), 2, "more than the 45"),
+        (("close", "AAPL", "--qty", "28", "--yes"), 2, "more than the 27"),
         (("close", "AAPL", "--qty", "1", "--percentage", "5", "--yes"), 2, "not both"),
         (("close", "AAPL", "--percentage", "101", "--yes"), 2, "(0, 100]"),
         (("close", "AAPL", "--qty", "0", "--yes"), 2, "must be > 0"),
@@ -111,7 +111,7 @@ def test_bad_requests_send_and_write_nothing(
     assert result.code == code
     assert text in result.stderr
     assert audit_rows(pm_home) == []
-    assert demo_qty(pm, "AAPL") == 45
+    assert demo_qty(pm, "AAPL") == 27
 
 
 # -- confirmation and live money ------------------------------------------------------------

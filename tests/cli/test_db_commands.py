@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from pm.db.revision import HEAD_REVISION
+from pm.db.revision import HEAD_REVISION, REVISIONS
 from tests.cli.conftest import PmRunner
 
 
 def test_a_new_database_is_empty_until_upgraded(pm: PmRunner, pm_home: Path) -> None:
     before = pm("db", "current", "--json")
-    assert before.code == 0, before.stderr
+    assert before.code == 6, before.stderr  # behind: a deploy script can check it
     assert before.json()["revision"] is None
     assert before.json()["up_to_date"] is False
+    assert before.error()["error"] == "DatabaseError"
+    assert "not initialised, behind the latest revision" in before.error()["message"]
+    assert "pm db upgrade" in before.error()["message"]
     upgraded = pm("db", "upgrade", "--json")
     assert upgraded.code == 0, upgraded.stderr
     assert upgraded.json() == {
@@ -26,7 +29,24 @@ def test_a_new_database_is_empty_until_upgraded(pm: PmRunner, pm_home: Path) -> 
     }
     again = pm("db", "upgrade", "--json").json()
     assert again["upgraded_from"] == HEAD_REVISION
-    assert "up to date" in pm("db", "current").stdout
+    current = pm("db", "current")
+    assert current.code == 0, current.stderr
+    assert "up to date" in current.stdout
+
+
+def test_db_current_exits_6_when_the_schema_is_behind(pm: PmRunner, pm_home: Path) -> None:
+    import sqlite3
+
+    assert pm("db", "upgrade").code == 0
+    previous = REVISIONS[-2]
+    with sqlite3.connect(pm_home / "pm.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = ?", (previous,))
+    result = pm("db", "current")
+    assert result.code == 6
+    assert f"revision {previous}, behind" in result.stdout + result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"at revision {previous}, behind the latest revision {HEAD_REVISION}" in line
+    assert "pm db upgrade" in line
 
 
 def test_without_auto_migrate_a_new_database_asks_for_db_upgrade(

@@ -83,14 +83,14 @@ def test_positions_are_synced_into_the_book_after_printing(
 ) -> None:
     assert pm("positions", "--json").code == 0
     with sqlite3.connect(pm_home / "pm.db") as db:
-        rows = dict(db.execute("select symbol, qty from positions where closed_at is null"))
+        rows = dict(db.execute("select symbol, quantity from positions where closed_at is null"))
     assert set(rows) == {"AAPL", "TSLA", "BTCUSD"}
     assert Decimal(rows["TSLA"]) == Decimal("-5")
     # the second run updates what changed instead of adding rows
     alpaca.positions = [dict(p, qty="7") if p["symbol"] == "AAPL" else p for p in alpaca.positions]
     assert pm("positions", "--json").code == 0
     with sqlite3.connect(pm_home / "pm.db") as db:
-        rows = dict(db.execute("select symbol, qty from positions where closed_at is null"))
+        rows = dict(db.execute("select symbol, quantity from positions where closed_at is null"))
     assert Decimal(rows["AAPL"]) == Decimal("7")
     assert len(rows) == 3
 
@@ -111,7 +111,7 @@ def test_show_a_position_not_held_exits_4(pm: PmRunner, alpaca: FakeAlpaca) -> N
 def test_broker_failure_writes_nothing_to_the_book(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:
-    assert pm("history").code == 0  # creates and migrates the database
+    assert pm("db", "upgrade").code == 0  # creates and migrates the database
     alpaca.fail_with(500)
     result = pm("--timeout", "1", "positions", "--json")
     assert result.code == 3

@@ -204,5 +204,5 @@ def test_book_rm_needs_yes_off_a_terminal(pm: PmRunner, alpaca: FakeAlpaca) -> N
 def test_demo_reconcile_and_book(pm: PmRunner) -> None:
     out = pm("--demo", "reconcile", "--json")
     assert out.code == 0, out.stderr
-    assert out.json()["added"] == 12  # the demo's dust lot is dropped
-    assert len(pm("--demo", "book", "list", "--json").json()) == 12
+    assert out.json()["added"] == 17  # the demo's dust lot is dropped
+    assert len(pm("--demo", "book", "list", "--json").json()) == 17

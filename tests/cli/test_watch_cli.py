@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from pm.broker.alpaca.adapter import AlpacaBroker
+from pm.broker.alpaca.build import build
 from pm.cli.context import SystemClock
 from pm.db.engine import open_database
-from pm.db.models import PositionRow
-from pm.db.reconcile_store import SqlJobStore, SqlReconcileStore
-from pm.services.accounts import account_id_of
+from pm.db.job_store import SqlJobStore
+from pm.db.reconcile_store import SqlReconcileStore
+from pm.db.tables import positions
+from pm.services.accounts import resolve
 from pm.services.watch import Backoff, JobRegistry, Watcher, WatchEvent, reconcile_job
 from tests.cli.conftest import API_KEY, SECRET_KEY, PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
@@ -67,19 +68,21 @@ def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one sto
     """The broker goes down and comes back: outage reported, nothing written, then resumed."""
     with FakeAlpaca() as server, open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db:
         clock = SystemClock()
-        broker = AlpacaBroker(
+        adapters = build(
             api_key=API_KEY,
             secret_key=SECRET_KEY,
             base_url=server.base_url,
+            data_url=server.base_url,
             clock=clock,
             deadline_s=1.0,
         )
+        broker = adapters.broker
         repo = db.repository()
         seen: list[WatchEvent] = []
         stop = threading.Event()
 
         def account() -> str:
-            return account_id_of(broker, repo, clock)
+            return resolve(adapters.identity, repo, clock, broker=broker)
 
         def emit(event: WatchEvent) -> None:
             seen.append(event)
@@ -116,7 +119,7 @@ def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one sto
 
         def book() -> list[Any]:
             with db.engine.connect() as conn:
-                return [tuple(r) for r in conn.execute(select(PositionRow.__table__))]
+                return [tuple(r) for r in conn.execute(select(positions))]
 
         try:
             wait_for(lambda: any(e.event == "job" for e in seen))
@@ -151,7 +154,7 @@ def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one sto
         assert ("job", "failed") in kinds[:recovered]  # the outage's runs failed
         assert kinds[recovered - 2] == ("job", "completed")  # declared after a good cycle
         # failed runs were recorded during the outage
-        runs = SqlReconcileStore(db.engine).runs(repo.account_for(broker.identity) or "")
+        runs = SqlReconcileStore(db.engine).runs(repo.accounts.account_for(broker.identity) or "")
         assert any(r.status == "failed" for r in runs)
 
 
@@ -223,4 +226,4 @@ def test_sigterm_during_a_hanging_broker_call_abandons_cleanly(
     finally:
         proc.kill()
     with open_database(os.environ["PM_DATABASE_URL"]) as db, db.engine.connect() as conn:
-        assert conn.execute(select(PositionRow.id)).all() == []
+        assert conn.execute(select(positions.c.id)).all() == []

@@ -103,6 +103,7 @@ def test_audit_entries_newest_first_and_per_account(audit: SqlAuditLog) -> None:
     assert [e.action for e in audit.entries()] == ["a2", "a1", "a0"]
     assert [e.action for e in audit.entries("acct-1")] == ["a1", "a0"]
     assert [e.action for e in audit.entries(limit=1)] == ["a2"]
+    assert [e.action for e in audit.entries(since=T0 + timedelta(minutes=1))] == ["a2", "a1"]
 
 
 def test_finishing_an_unknown_entry_is_not_found(audit: SqlAuditLog) -> None:

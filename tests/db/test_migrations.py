@@ -15,8 +15,8 @@ from sqlalchemy import inspect, text
 
 import pm
 from pm.db.engine import current_revision, head_revision, make_engine, open_database, upgrade
+from pm.db.indexes import metadata
 from pm.db.migrate import alembic_config
-from pm.db.models import Base
 from pm.db.revision import HEAD_REVISION, REVISIONS, migrations_dir
 from pm.domain.errors import DatabaseError
 
@@ -57,7 +57,7 @@ def test_migrations_dir_in_a_checkout() -> None:
 
 
 def test_models_cover_every_table() -> None:
-    assert set(Base.metadata.tables) == TABLES
+    assert set(metadata.tables) == TABLES
 
 
 def test_empty_to_head(db_url: str) -> None:
@@ -84,7 +84,7 @@ def test_models_and_migrations_agree(db_url: str) -> None:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
+            diffs = compare_metadata(context, metadata)
     finally:
         engine.dispose()
     assert diffs == []
@@ -137,9 +137,9 @@ OPEN_AGAIN = """
 import sys
 from pm.db.engine import open_database
 db = open_database(sys.argv[1])
-db.repository().account_for("nobody")
+db.repository().accounts.account_for("nobody")
 db.close()
-print("alembic" in sys.modules, "pm.db.models" in sys.modules)
+print("alembic" in sys.modules, "pm.db.tables" in sys.modules)
 """
 
 
@@ -201,7 +201,7 @@ def test_sqlite_creates_parent_dirs_and_uses_wal(sqlite_url: str) -> None:
 
 def test_in_memory_sqlite_works() -> None:
     with open_database("sqlite://") as db:
-        assert db.repository().account_for("x") is None
+        assert db.repository().accounts.account_for("x") is None
 
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv to build the wheel")

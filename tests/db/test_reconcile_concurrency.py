@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from pm.db.engine import open_database
-from pm.db.models import ReconciliationRunRow
 from pm.db.reconcile_store import SqlReconcileStore
+from pm.db.tables import reconciliation_runs
 from pm.domain.reconcile import ALREADY_RUNNING, RunRecord
 from tests.support.fake_alpaca import FakeAlpaca
 
@@ -57,7 +57,7 @@ def stored_runs(db_url: str) -> list[RunRecord]:
     with open_database(db_url) as db:
         store = SqlReconcileStore(db.engine)
         with db.engine.connect() as conn:
-            accounts = set(conn.execute(select(ReconciliationRunRow.account_id)).scalars())
+            accounts = set(conn.execute(select(reconciliation_runs.c.account_id)).scalars())
         assert len(accounts) == 1
         return store.runs(accounts.pop())
 

@@ -12,13 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from pm.db import reconcile_lock
 from pm.db import reconcile_store as store_module
 from pm.db.engine import Database
-from pm.db.models import JobRow, PositionConflictRow, PositionRow, ReconciliationRunRow
-from pm.db.reconcile_store import SqlJobStore, SqlReconcileStore
+from pm.db.job_store import SqlJobStore
+from pm.db.reconcile_store import SqlReconcileStore
 from pm.db.repository import SqlRepository
+from pm.db.tables import jobs, position_conflicts, positions, reconciliation_runs
 from pm.domain.portfolio import drop_dust
 from pm.domain.reconcile import ALREADY_RUNNING, RunRecord, diff
+from pm.ports import BrokerIdentity
+from pm.services.accounts import resolve
 from pm.services.reconcile import ReconcileResult, reconcile
 from tests.support.reconcile_fakes import T0, MemoryBroker, SteppedClock, pos
 
@@ -49,11 +53,19 @@ def run(
 ) -> ReconcileResult:
     kw.setdefault("force", True)
     kw.setdefault("trigger", "forced" if kw["force"] else "manual")
-    return reconcile(broker, repo, store, clock, interval=INTERVAL, **kw)
+    return reconcile(
+        broker, account_of(broker, repo, clock), repo, store, clock, interval=INTERVAL, **kw
+    )
+
+
+def account_of(broker: MemoryBroker, repo: SqlRepository, clock: SteppedClock) -> str:
+    """The account as the CLI decides it (AppContext.account_id): remembered, else asked once."""
+    identity = BrokerIdentity("memory", broker.identity, "memory", live=False, simulated=False)
+    return resolve(identity, repo, clock, broker=broker)
 
 
 def open_rows(database: Database, account: str = "acct-1") -> dict[str, dict[str, Any]]:
-    table = PositionRow.__table__
+    table = positions
     with database.engine.connect() as conn:
         rows = conn.execute(
             select(table).where(table.c.account_id == account, table.c.closed_at.is_(None))
@@ -65,8 +77,7 @@ def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the tables a reconciliation touches, for before/after comparisons."""
     out = {}
     with database.engine.connect() as conn:
-        for model in (PositionRow, PositionConflictRow, ReconciliationRunRow, JobRow):
-            table = model.__table__
+        for table in (positions, position_conflicts, reconciliation_runs, jobs):
             out[table.name] = sorted((tuple(r) for r in conn.execute(select(table))), key=str)
     return out
 
@@ -77,7 +88,7 @@ def assert_book_equals_broker(database: Database, broker: MemoryBroker) -> None:
     assert set(rows) == set(held)
     for symbol, p in held.items():
         row = rows[symbol]
-        assert (row["qty"], row["current_price"], row["avg_entry_price"]) == (
+        assert (row["quantity"], row["current_price"], row["entry_price"]) == (
             p.qty,
             p.current_price,
             p.avg_entry_price,
@@ -102,7 +113,7 @@ def test_first_run_adds_everything(database, repo, store, clock, broker) -> None
     assert r.duration_ms == (r.finished_at - r.started_at) // timedelta(milliseconds=1)
     rows = open_rows(database)
     assert rows["AAPL"]["strategy_id"] is None
-    assert rows["MSFT"]["qty"] == Decimal(5)
+    assert rows["MSFT"]["quantity"] == Decimal(5)
     assert result.next_due_at == r.started_at + INTERVAL
     assert_book_equals_broker(database, broker)
 
@@ -112,11 +123,11 @@ def test_removed_is_closed_not_deleted(database, repo, store, clock, broker) -> 
     broker.positions = [pos("AAPL")]
     r = run(broker, repo, store, clock).run
     assert (r.added, r.removed, r.updated, r.conflicts) == (0, 1, 0, 0)
-    table = PositionRow.__table__
+    table = positions
     with database.engine.connect() as conn:
         msft = conn.execute(select(table).where(table.c.symbol == "MSFT")).one()
     assert msft.closed_at is not None
-    assert msft.qty == Decimal(5)
+    assert msft.quantity == Decimal(5)
     assert_book_equals_broker(database, broker)
 
 
@@ -148,7 +159,7 @@ def test_price_only_change_updates_prices(database, repo, store, clock, broker) 
     rows = open_rows(database)
     assert rows["AAPL"]["current_price"] == Decimal("123.45")
     assert rows["AAPL"]["market_value"] == Decimal("1234.50")
-    assert rows["MSFT"]["avg_entry_price"] == Decimal(381)
+    assert rows["MSFT"]["entry_price"] == Decimal(381)
     assert store.conflicts("acct-1") == []
 
 
@@ -302,23 +313,23 @@ def test_history_and_conflicts_filters(database, repo, store, clock, broker) -> 
 
 
 def test_job_claims_are_exclusive_and_follow_the_interval(database, repo) -> None:
-    jobs = SqlJobStore(database.engine)
-    repo.register_account("acct-1", "memory:acct-1", T0)
-    assert jobs.claim("acct-1", "reconcile", 60, T0)
-    assert not jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=30))
-    jobs.finish("acct-1", "reconcile", "completed", None)
-    assert not jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=59))
-    assert jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=60))
-    jobs.finish("acct-1", "reconcile", "failed", "down")
-    [state] = jobs.jobs("acct-1")
+    store = SqlJobStore(database.engine)
+    repo.accounts.register_account("acct-1", "memory:acct-1", T0)
+    assert store.claim("acct-1", "reconcile", 60, T0)
+    assert not store.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=30))
+    store.finish("acct-1", "reconcile", "completed", None)
+    assert not store.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=59))
+    assert store.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=60))
+    store.finish("acct-1", "reconcile", "failed", "down")
+    [state] = store.jobs("acct-1")
     assert (state.last_status, state.last_error) == ("failed", "down")
-    assert jobs.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=61))  # retry at once
+    assert store.claim("acct-1", "reconcile", 60, T0 + timedelta(seconds=61))  # retry at once
 
 
 def test_pg_lock_is_held_by_a_session(database: Database) -> None:
     if database.backend != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's")
-    key = store_module.lock_key("acct-1")
+    key = reconcile_lock.lock_key("acct-1")
     with SqlReconcileStore(database.engine).lock("acct-1") as held:
         assert held
         with database.engine.connect() as conn:
@@ -355,7 +366,8 @@ def test_property_book_equals_broker_after_any_reconciliation(
     broker = MemoryBroker(account_id=account)
     for listing in (first, second):
         broker.positions = [pos(s, q, p) for s, q, p in listing]
-        result = reconcile(broker, repo, store, clock, interval=INTERVAL, force=True)
+        account_id = account_of(broker, repo, clock)
+        result = reconcile(broker, account_id, repo, store, clock, interval=INTERVAL, force=True)
         assert result.failure is None
         assert_book_equals_broker(database, broker)
 

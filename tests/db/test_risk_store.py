@@ -1,4 +1,4 @@
-"""SqlRiskStore on SQLite and PostgreSQL: sector import, lookups, peak equity, alerts."""
+"""SqlRiskStore (and the snapshot store's peak equity) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from pm.db.engine import Database
-from pm.db.models import AlertRow, UniverseFundamentalRow
+from pm.db.repository import SqlRepository
 from pm.db.risk_store import SqlRiskStore
+from pm.db.tables import alerts, universe_fundamentals
 from pm.domain.risk import Alert
 from pm.domain.sectors import SectorRecord
 from pm.services.sectors import SectorResolver
@@ -36,9 +37,7 @@ def test_import_inserts_then_updates(store: SqlRiskStore, database: Database) ->
     }
     with database.engine.connect() as conn:
         row = conn.execute(
-            select(UniverseFundamentalRow.__table__).where(
-                UniverseFundamentalRow.__table__.c.symbol == "AAPL"
-            )
+            select(universe_fundamentals).where(universe_fundamentals.c.symbol == "AAPL")
         ).one()
     assert row.industry is None
     assert row.updated_at == T0 + timedelta(days=1)
@@ -57,14 +56,14 @@ def test_database_answer_beats_the_bundled_map(store: SqlRiskStore) -> None:
     assert resolved["MSFT"].source == "bundled"
 
 
-def test_peak_equity_compares_numbers_not_text(store: SqlRiskStore, database: Database) -> None:
-    assert store.peak_equity(ACCOUNT) is None
+def test_peak_equity_compares_numbers_not_text(database: Database) -> None:
     repo = database.repository()
+    assert repo.snapshots.peak_equity(ACCOUNT) is None
     # as text "99999.99" > "100000.5"; as numbers 100000.5 is the peak
     for i, equity in enumerate(["99999.99", "100000.5", "100000.49", "9999.99"]):
-        repo.save_snapshot(snapshot(at=T0 + timedelta(minutes=i), equity=equity))
-    repo.save_snapshot(snapshot(at=T0, account_id="other", equity="500000"))
-    assert store.peak_equity(ACCOUNT) == Decimal("100000.5")
+        repo.snapshots.save(snapshot(at=T0 + timedelta(minutes=i), equity=equity))
+    repo.snapshots.save(snapshot(at=T0, account_id="other", equity="500000"))
+    assert repo.snapshots.peak_equity(ACCOUNT) == Decimal("100000.5")
 
 
 def test_alerts_are_stored_newest_first(store: SqlRiskStore, database: Database) -> None:
@@ -84,4 +83,33 @@ def test_alerts_are_stored_newest_first(store: SqlRiskStore, database: Database)
     assert stored[1].symbol == "AAPL"
     assert stored[2].sector == "Tech"
     with database.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(AlertRow.__table__)).scalar() == 3
+        assert conn.execute(select(func.count()).select_from(alerts)).scalar() == 3
+
+
+def test_alert_history_filters_by_time_level_and_account(
+    store: SqlRiskStore, repo: SqlRepository
+) -> None:
+    repo.accounts.register_account("other", "other-identity", T0)
+    store.save_alerts(ACCOUNT, [Alert("warning", "sector_warning", "m1", sector="Tech")], T0)
+    store.save_alerts(
+        ACCOUNT,
+        [Alert("critical", "concentration_breached", "AAPL is 9%", symbol="AAPL")],
+        T0 + timedelta(hours=1),
+    )
+    store.save_alerts("other", [Alert("critical", "drawdown_breached", "dd")], T0)
+
+    history = store.alert_history(ACCOUNT)
+    assert [(h.account_id, h.alert.code) for h in history] == [
+        (ACCOUNT, "concentration_breached"),
+        (ACCOUNT, "sector_warning"),
+    ]
+    assert history[0].created_at == T0 + timedelta(hours=1)
+    assert history[0].alert.symbol == "AAPL"
+    assert history[0].id > history[1].id
+    since = store.alert_history(ACCOUNT, since=T0 + timedelta(minutes=30))
+    assert [h.alert.code for h in since] == ["concentration_breached"]
+    critical = store.alert_history(ACCOUNT, levels=["critical"])
+    assert [h.alert.code for h in critical] == ["concentration_breached"]
+    assert [h.alert.code for h in store.alert_history(ACCOUNT, limit=1)] == [
+        "concentration_breached"
+    ]

@@ -1,4 +1,4 @@
-"""validate_all: many orders, one reading of the book (what close-all relies on)."""
+"""validate_all: many orders, one reading of the account (what close-all relies on)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pm.domain.errors import CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Account, Actor, Position
 from pm.services.sectors import SectorResolver
-from pm.services.validate import Book, Guard, ProposedOrder, require_all, validate, validate_all
+from pm.services.validate import Fetched, Guard, ProposedOrder, require_all, validate, validate_all
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -53,7 +53,7 @@ class CountingSectors:
 
 
 class BookAlreadyFetched:
-    """A broker that must not be called: the book is passed in."""
+    """A broker that must not be called: account and positions are passed in."""
 
     name = "demo"
     identity = "demo"
@@ -79,7 +79,7 @@ def position(symbol: str, qty: Decimal, price: Decimal = Decimal(10)) -> Positio
     )
 
 
-def book(n: int) -> Book:
+def fetched_account(n: int) -> Fetched:
     held = [position(f"S{i:03d}", Decimal(10)) for i in range(n)]
     equity = sum((p.market_value for p in held), Decimal(0)) + Decimal(1000)
     account = Account(
@@ -94,7 +94,7 @@ def book(n: int) -> Book:
         long_market_value=equity - 1000,
         short_market_value=Decimal(0),
     )
-    return Book(account, held)
+    return Fetched(account, held)
 
 
 def guard(breakers: CountingBreakers, sectors: CountingSectors) -> Guard:
@@ -109,14 +109,14 @@ def guard(breakers: CountingBreakers, sectors: CountingSectors) -> Guard:
     )
 
 
-def closing_orders(b: Book) -> list[ProposedOrder]:
+def closing_orders(b: Fetched) -> list[ProposedOrder]:
     return [ProposedOrder(p.symbol, "sell", qty=p.qty) for p in b.positions]
 
 
 def test_three_hundred_closing_orders_read_the_breaker_and_sectors_once() -> None:
     breakers, sectors = CountingBreakers(), CountingSectors()
-    b = book(300)
-    results = require_all(guard(breakers, sectors), closing_orders(b), book=b)
+    b = fetched_account(300)
+    results = require_all(guard(breakers, sectors), closing_orders(b), fetched=b)
     assert len(results) == 300
     assert all(r.approved and r.decision.reducing for r in results)
     assert breakers.reads == 1
@@ -124,11 +124,11 @@ def test_three_hundred_closing_orders_read_the_breaker_and_sectors_once() -> Non
 
 
 def test_each_result_matches_validating_the_order_alone() -> None:
-    b = book(5)
+    b = fetched_account(5)
     orders = [*closing_orders(b), ProposedOrder("S000", "buy", qty=Decimal(500))]
-    together = validate_all(guard(CountingBreakers(), CountingSectors()), orders, book=b)
+    together = validate_all(guard(CountingBreakers(), CountingSectors()), orders, fetched=b)
     for order, result in zip(orders, together, strict=True):
-        alone = validate(guard(CountingBreakers(), CountingSectors()), order, book=b)
+        alone = validate(guard(CountingBreakers(), CountingSectors()), order, fetched=b)
         assert result.decision == alone.decision
         assert (result.symbol, result.qty, result.current_qty) == (
             alone.symbol,
@@ -139,19 +139,19 @@ def test_each_result_matches_validating_the_order_alone() -> None:
 
 
 def test_require_all_names_every_rejected_order() -> None:
-    b = book(3)
+    b = fetched_account(3)
     orders = [ProposedOrder("S000", "buy", qty=Decimal(5000)), *closing_orders(b)]
     orders.append(ProposedOrder("S001", "buy", qty=Decimal(5000)))
     with pytest.raises(CheckFailed) as caught:
-        require_all(guard(CountingBreakers(), CountingSectors()), orders, book=b)
+        require_all(guard(CountingBreakers(), CountingSectors()), orders, fetched=b)
     assert "buy S000" in caught.value.message
     assert "buy S001" in caught.value.message
 
 
 def test_closing_orders_pass_while_halted() -> None:
-    b = book(4)
+    b = fetched_account(4)
     results = require_all(
-        guard(CountingBreakers(halted=True), CountingSectors()), closing_orders(b), book=b
+        guard(CountingBreakers(halted=True), CountingSectors()), closing_orders(b), fetched=b
     )
     assert all(r.approved for r in results)
     assert all(r.breaker.halted for r in results)

@@ -11,11 +11,15 @@ from typing import Annotated
 import typer
 
 from pm import __version__
+from pm.cli.commands import alerts as alerts_cmd
+from pm.cli.commands import audit as audit_cmd
 from pm.cli.commands import book as book_cmd
 from pm.cli.commands import breaker as breaker_cmd
 from pm.cli.commands import close as close_cmd
 from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
+from pm.cli.commands import demo as demo_cmd
+from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
@@ -90,3 +94,7 @@ app.add_typer(sectors_cmd.app, name="sectors")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("watch")(watch_cmd.watch)
 app.add_typer(book_cmd.app, name="book")
+app.command("audit")(audit_cmd.audit)
+app.command("alerts")(alerts_cmd.alerts)
+app.command("doctor")(doctor_cmd.doctor)
+app.add_typer(demo_cmd.app, name="demo")

@@ -7,41 +7,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from pm.domain.errors import CredentialsError
-from pm.domain.models import Actor
 
 if TYPE_CHECKING:
+    from pm.broker.demo.broker import DemoBroker
     from pm.config import Settings
     from pm.db.engine import Database
-    from pm.db.risk_store import SqlRiskStore
+    from pm.domain.models import Actor
     from pm.ports import (
+        Adapters,
         AuditLog,
         BookStore,
         BreakerStore,
         Broker,
-        Clock,
+        BrokerIdentity,
+        DemoStore,
         JobStore,
         LatestPrices,
         MarketData,
         ReconcileStore,
         Repository,
+        RiskStore,
     )
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-class AlpacaAccess(TypedDict):
-    """What every Alpaca client (trading, market data, latest trades) is built with."""
-
-    api_key: str
-    secret_key: str
-    clock: Clock
-    deadline_s: float
 
 
 @dataclass
@@ -76,12 +70,15 @@ class AppContext:
         self.clock = SystemClock()
         self.writes = DeferredWrites()
         self.json_output = False
+        self._account_id: str | None = None
 
     @cached_property
     def actor(self) -> Actor:
         """The OS user and host running this process, for audit and breaker rows."""
         import getpass
         import socket
+
+        from pm.domain.models import Actor
 
         try:
             user = getpass.getuser()
@@ -122,63 +119,83 @@ class AppContext:
         return open_database(settings.pm_database_url, auto_migrate=settings.pm_auto_migrate)
 
     def repo(self) -> Repository:
+        """The database's stores, one per concern (opening the database on first use)."""
         return self.database.repository()
 
     def reconcile_store(self) -> ReconcileStore:
-        from pm.db.reconcile_store import SqlReconcileStore
-
-        return SqlReconcileStore(self.database.engine)
+        return self.repo().reconcile
 
     def job_store(self) -> JobStore:
-        from pm.db.reconcile_store import SqlJobStore
-
-        return SqlJobStore(self.database.engine)
+        return self.repo().jobs
 
     def book_store(self) -> BookStore:
-        from pm.db.book_store import SqlBookStore
+        return self.repo().book
 
-        return SqlBookStore(self.database.engine)
+    # -- the broker's adapters and the account (decided once, here) ------------------------
+
+    @cached_property
+    def adapters(self) -> Adapters:
+        """The configured broker's ports: the demo with --demo, else Alpaca (credentials
+        required: CredentialsError without them)."""
+        if self.settings.pm_broker == "demo":
+            from pm.broker.demo.build import build as build_demo
+
+            return build_demo(self._open_demo_store, self.clock)  # the database opens on use
+        from pm.broker.alpaca.build import build as build_alpaca
+
+        settings = self.settings
+        api_key, secret_key = self._credentials()
+        return build_alpaca(
+            api_key=api_key,
+            secret_key=secret_key,
+            base_url=settings.alpaca_base_url,
+            data_url=settings.alpaca_data_url,
+            clock=self.clock,
+            deadline_s=settings.pm_timeout,
+        )
+
+    def identity(self) -> BrokerIdentity:
+        """Which account the settings point at, without a broker call."""
+        return self.adapters.identity
 
     @cached_property
     def _broker(self) -> Broker:
-        settings = self.settings
-        if settings.pm_broker == "demo":
-            from pm.broker.demo.broker import DemoBroker
-            from pm.cli.output import stderr_console
-
-            stderr_console().print(
-                "[bold magenta]SIMULATED[/] demo account: no real money, no broker.",
-                markup=True,
-            )
-            return DemoBroker(self.database.demo_store(), self.clock)
-        access = self.alpaca_access()
-        from pm.broker.alpaca.adapter import AlpacaBroker
-
-        return AlpacaBroker(base_url=settings.alpaca_base_url, **access)
+        adapters = self.adapters
+        if adapters.identity.simulated:
+            _simulated_banner()
+        return adapters.broker
 
     def broker(self) -> Broker:
         return self._broker
 
-    def broker_identity(self) -> str:
-        """Which account the settings point at, without building the broker client."""
-        if self.settings.pm_broker == "demo":
-            from pm.broker.demo.seed import DEMO_IDENTITY
+    def demo_broker(self) -> DemoBroker:
+        """The simulated account itself, for `pm demo` (with or without --demo)."""
+        from pm.broker.demo.build import build as build_demo
 
-            return DEMO_IDENTITY
-        from pm.broker.alpaca.identity import identity
+        _simulated_banner()
+        return build_demo(self._open_demo_store, self.clock).broker
 
-        return identity(self.settings.alpaca_base_url, self._credentials()[0])
+    def _open_demo_store(self) -> DemoStore:
+        return self.database.demo_store()
 
-    def alpaca_access(self) -> AlpacaAccess:
-        """The keyword arguments every Alpaca client takes besides its URL (credentials are
-        required: CredentialsError without them)."""
-        api_key, secret_key = self._credentials()
-        return AlpacaAccess(
-            api_key=api_key,
-            secret_key=secret_key,
-            clock=self.clock,
-            deadline_s=self.settings.pm_timeout,
-        )
+    def market_data(self) -> MarketData:
+        """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""
+        return self.adapters.market_data
+
+    def latest_prices(self) -> LatestPrices:
+        """Prices of symbols the account does not hold: demo prices, or Alpaca's data API."""
+        return self.adapters.latest_prices
+
+    def account_id(self, *, ask_broker: bool = True) -> str:
+        """The account this command acts on, decided once: remembered in the database, known
+        up front (the demo), or (with `ask_broker`) asked of the broker once. Commands that
+        only read what is stored pass ask_broker=False: NotFound for an account never seen."""
+        if self._account_id is None:
+            from pm.services.accounts import resolve
+
+            broker = self.broker() if ask_broker else None
+            self._account_id = resolve(self.identity(), self.repo(), self.clock, broker=broker)
+        return self._account_id
 
     def _credentials(self) -> tuple[str, str]:
         key, secret = self.settings.alpaca_api_key, self.settings.alpaca_secret_key
@@ -189,54 +206,27 @@ class AppContext:
             )
         return key.get_secret_value(), secret.get_secret_value()
 
-    # -- risk (issue 4): market data and the risk / sector tables --------------------------
+    # -- the stores -------------------------------------------------------------------------
 
-    @cached_property
-    def _market_data(self) -> MarketData:
-        settings = self.settings
-        if settings.pm_broker == "demo":
-            from pm.broker.demo.market_data import DemoMarketData
-
-            return DemoMarketData()
-        access = self.alpaca_access()
-        from pm.broker.alpaca.market_data import AlpacaMarketData
-
-        return AlpacaMarketData(data_url=settings.alpaca_data_url, **access)
-
-    def market_data(self) -> MarketData:
-        """Daily bars: the demo's prices with --demo, else Alpaca's data API (ALPACA_DATA_URL)."""
-        return self._market_data
-
-    def risk_store(self) -> SqlRiskStore:
-        """`universe_fundamentals`, `alerts` and the peak equity of stored snapshots."""
-        from pm.db.risk_store import SqlRiskStore
-
-        return SqlRiskStore(self.database.engine)
+    def risk_store(self) -> RiskStore:
+        """`universe_fundamentals` and `alerts`."""
+        return self.repo().risk
 
     def breaker_store(self) -> BreakerStore:
-        from pm.db.breaker_store import SqlBreakerStore
-
-        return SqlBreakerStore(self.database.engine)
+        return self.repo().breakers
 
     def audit_log(self) -> AuditLog:
-        from pm.db.audit_store import SqlAuditLog
-
-        return SqlAuditLog(self.database.engine)
-
-    def latest_prices(self) -> LatestPrices | None:
-        """Prices of symbols the account does not hold: demo prices, or Alpaca's data API."""
-        settings = self.settings
-        if settings.pm_broker == "demo":
-            from pm.broker.demo.quotes import DemoPrices
-
-            return DemoPrices(self.clock)
-        if not settings.has_credentials:
-            return None
-        from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
-
-        return AlpacaLatestTrades(data_url=settings.alpaca_data_url, **self.alpaca_access())
+        return self.repo().audit
 
     def finish(self) -> None:
         """Flush the data already printed, then run the deferred writes."""
         sys.stdout.flush()
         self.writes.run()
+
+
+def _simulated_banner() -> None:
+    from pm.cli.output import stderr_console
+
+    stderr_console().print(
+        "[bold magenta]SIMULATED[/] demo account: no real money, no broker.", markup=True
+    )

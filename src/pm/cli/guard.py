@@ -14,14 +14,14 @@ def build_guard(app_: AppContext) -> Guard:
     from pm.services.sectors import SectorResolver
     from pm.services.validate import Guard
 
-    stores = app_.risk_store()  # universe_fundamentals and the stored peak equity
+    repo = app_.repo()
     return Guard(
         broker=app_.broker(),
         breakers=app_.breaker_store(),
-        sectors=SectorResolver(stores),
+        sectors=SectorResolver(repo.risk),
         limits=app_.settings.risk_limits,
         clock=app_.clock,
         actor=app_.actor,
         prices=app_.latest_prices(),
-        peak_equity=stores.peak_equity,
+        peak_equity=repo.snapshots.peak_equity,
     )

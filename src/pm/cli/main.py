@@ -53,19 +53,27 @@ def run(argv: list[str] | None = None) -> int:
 def configure_logging(app_ctx: AppContext) -> None:
     """Logging for this run, from the settings and -v/--debug, before the command starts.
 
-    Reading the settings here (rather than on a command's first use) also means a bad
-    setting is reported before the command does anything.
+    Settings that do not parse are the command's to report when it reads them (`pm doctor`
+    as one of its checks); until then the options alone set the level.
     """
     from pm import logging as pm_logging
+    from pm.domain.errors import BadInput
 
-    settings = app_ctx.settings
-    options = app_ctx.options
-    level = settings.pm_log_level
-    if options.debug:
-        level = "debug"
-    elif options.verbose and level in ("warning", "error", "critical"):
-        level = "info" if options.verbose == 1 else "debug"
+    try:
+        settings = app_ctx.settings
+    except BadInput:
+        pm_logging.configure(_log_level("warning", app_ctx.options), None)
+        return
+    level = _log_level(settings.pm_log_level, app_ctx.options)
     pm_logging.configure(level, settings.pm_log_format, app_ctx.secrets(settings))
+
+
+def _log_level(configured: str, options: Options) -> str:
+    if options.debug:
+        return "debug"
+    if options.verbose and configured in ("warning", "error", "critical"):
+        return "info" if options.verbose == 1 else "debug"
+    return configured
 
 
 def _complete(command: object, instruction: str) -> int:

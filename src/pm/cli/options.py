@@ -53,6 +53,17 @@ def parse_since(text: str) -> datetime:
         raise typer.BadParameter(f"{shown(text)} is outside the years 1 to 9999 in UTC") from None
 
 
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since",
+        parser=parse_since,
+        metavar="WHEN",
+        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
+    ),
+]
+
+
 def decimal_arg(text: str | None, option: str) -> Decimal | None:
     """A number option given as text (``--qty 1.5``) as Decimal, never via float, and within
     the range a person could mean (`pm.domain.money.parse_input`)."""

@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import insert, update
 
-from pm.db.models import AuditLogRow
 from pm.db.queries import insert_one, newest_first
-from pm.db.repository import _Transactions
 from pm.db.rows import records
+from pm.db.tables import audit_log as audit
+from pm.db.transactions import Transactions
 from pm.domain.errors import NotFound
 from pm.ports import AuditEntry
-
-audit = cast(Table, AuditLogRow.__table__)
 
 
 def _jsonable(value: Any) -> Any:
@@ -36,7 +34,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-class SqlAuditLog(_Transactions):
+class SqlAuditLog(Transactions):
     def begin(
         self,
         *,
@@ -58,11 +56,11 @@ class SqlAuditLog(_Transactions):
             "outcome_details": None,
             "finished_at": None,
         }
-        with self._write() as conn:
+        with self.write() as conn:
             return insert_one(conn, insert(audit).values(row))
 
     def finish(self, entry_id: int, *, outcome: str, details: dict[str, Any], at: datetime) -> None:
-        with self._write() as conn:
+        with self.write() as conn:
             changed = conn.execute(
                 update(audit)
                 .where(audit.c.id == entry_id)
@@ -72,10 +70,14 @@ class SqlAuditLog(_Transactions):
             raise NotFound(f"audit entry {entry_id} not found")
 
     def entries(
-        self, account_id: str | None = None, *, limit: int | None = None
+        self,
+        account_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
-        query = newest_first(audit, "created_at", account_id, limit=limit)
-        with self._read() as conn:
+        query = newest_first(audit, "created_at", account_id, since=since, limit=limit)
+        with self.read() as conn:
             rows = conn.execute(query).all()
         return records(AuditEntry, rows)
 

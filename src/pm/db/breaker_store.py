@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
-from pm.db.models import CircuitBreakerRow
-from pm.db.repository import _ensure_account, _Transactions, _upsert_insert
+from pm.db.tables import circuit_breakers as breakers
+from pm.db.transactions import Transactions, ensure_account, upsert_insert
 from pm.domain.breaker import ACTIVE, HALTED, BreakerState, BreakerStatus
 
-breakers = cast(Table, CircuitBreakerRow.__table__)
 
-
-class SqlBreakerStore(_Transactions):
+class SqlBreakerStore(Transactions):
     """One row per account; a missing row means the breaker never changed (ACTIVE)."""
 
     def get(self, account_id: str) -> BreakerStatus | None:
-        with self._read() as conn:
+        with self.read() as conn:
             row = conn.execute(
                 select(breakers).where(breakers.c.account_id == account_id)
             ).one_or_none()
@@ -34,9 +32,9 @@ class SqlBreakerStore(_Transactions):
 
     def trip(self, account_id: str, reason: str, who: str, at: datetime) -> BreakerStatus:
         values = {"state": HALTED, "reason": reason, "changed_by": who, "changed_at": at}
-        with self._write() as conn:
-            _ensure_account(conn, account_id, at)
-            stmt = _upsert_insert(conn)(breakers).values(account_id=account_id, **values)
+        with self.write() as conn:
+            ensure_account(conn, account_id, at)
+            stmt = upsert_insert(conn)(breakers).values(account_id=account_id, **values)
             # A breaker already HALTED keeps its first trip: who tripped it first, and why.
             conn.execute(
                 stmt.on_conflict_do_update(
@@ -51,9 +49,9 @@ class SqlBreakerStore(_Transactions):
 
     def reset(self, account_id: str, who: str, at: datetime) -> BreakerStatus:
         values = {"state": ACTIVE, "reason": None, "changed_by": who, "changed_at": at}
-        with self._write() as conn:
-            _ensure_account(conn, account_id, at)
-            stmt = _upsert_insert(conn)(breakers).values(account_id=account_id, **values)
+        with self.write() as conn:
+            ensure_account(conn, account_id, at)
+            stmt = upsert_insert(conn)(breakers).values(account_id=account_id, **values)
             conn.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_=values))
         return BreakerStatus(account_id=account_id, state=ACTIVE, changed_by=who, changed_at=at)
 

@@ -30,7 +30,8 @@ from pm.db.urls import mask_url, normalize_url
 from pm.domain.errors import DatabaseError
 
 if TYPE_CHECKING:
-    from pm.db.repository import SqlDemoStore, SqlRepository
+    from pm.db.demo_store import SqlDemoStore
+    from pm.db.repository import SqlRepository
 
 __all__ = [
     "Database",
@@ -131,10 +132,11 @@ def _use_wal(cursor: Any) -> None:
 
 
 class Database:
-    """An opened, current database: hands out the repository and the demo store."""
+    """An opened, current database: hands out its stores (`repository`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._repository: SqlRepository | None = None
 
     @property
     def masked_url(self) -> str:
@@ -146,14 +148,15 @@ class Database:
         return self.engine.dialect.name
 
     def repository(self) -> SqlRepository:
-        from pm.db.repository import SqlRepository
+        """The database's stores (one `SqlRepository`, made on first use)."""
+        if self._repository is None:
+            from pm.db.repository import SqlRepository
 
-        return SqlRepository(self.engine)
+            self._repository = SqlRepository(self.engine)
+        return self._repository
 
     def demo_store(self) -> SqlDemoStore:
-        from pm.db.repository import SqlDemoStore
-
-        return SqlDemoStore(self.engine)
+        return self.repository().demo
 
     def close(self) -> None:
         self.engine.dispose()

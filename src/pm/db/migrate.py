@@ -146,12 +146,29 @@ def ensure_current(engine: Engine, *, auto_migrate: bool) -> MigrationResult:
     return migrate(engine)
 
 
+def behind(where: str, revision: str | None) -> DatabaseError | None:
+    """Why a database at `revision` is not at this pm's head (None when it is): behind it,
+    never migrated, or at a revision this pm does not know. `where` names the database."""
+    if revision == HEAD_REVISION:
+        return None
+    if revision is not None and revision not in REVISIONS:
+        return _unknown(where, revision)
+    state = f"at revision {revision}, behind" if revision else "not initialised, behind"
+    return DatabaseError(
+        f"database {where} is {state} the latest revision {HEAD_REVISION}: run `pm db upgrade`"
+    )
+
+
+def _unknown(where: str, revision: str) -> DatabaseError:
+    return DatabaseError(
+        f"database {where} is at revision {revision}, which this pm does not know "
+        f"(its newest is {HEAD_REVISION}); upgrade pm or use another database"
+    )
+
+
 def _check_known(engine: Engine, revision: str | None) -> None:
     if revision is not None and revision not in REVISIONS:
-        raise DatabaseError(
-            f"database {_masked(engine)} is at revision {revision}, which this pm does not know "
-            f"(its newest is {HEAD_REVISION}); upgrade pm or use another database"
-        )
+        raise _unknown(_masked(engine), revision)
 
 
 def _masked(engine: Engine) -> str:

@@ -24,7 +24,7 @@ from pm.domain.models import Position
 from pm.domain.portfolio import drop_dust
 
 RunStatus = Literal["completed", "skipped", "failed"]
-Trigger = Literal["manual", "forced", "scheduled", "watch"]
+Trigger = Literal["manual", "forced", "scheduled", "watch", "positions"]
 
 #: The `error` text of a run skipped because another one holds the account's lock.
 ALREADY_RUNNING = "already running"

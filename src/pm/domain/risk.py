@@ -1,4 +1,4 @@
-"""Risk metrics of a book and the rule table that turns them into alerts and a risk level.
+"""Risk metrics of an account and the rule table that turns them into alerts and a risk level.
 
 Pure: takes equity, position exposures (with sectors), the peak equity and the limits.
 
@@ -80,6 +80,11 @@ class Alert:
     message: str
     symbol: str | None = None
     sector: str | None = None
+
+    @property
+    def is_breach(self) -> bool:
+        """A hard limit is exceeded (not merely near): the rule table's breached zone."""
+        return self.code.endswith(f"_{_SUFFIX['breached']}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,5 +243,5 @@ def assess(metrics: RiskMetrics, limits: RiskLimits) -> RiskAssessment:
     if "breached" in sector_zones:
         sector = True
         level = RiskLevel.CRITICAL if level >= RiskLevel.HIGH else RiskLevel.HIGH
-    alerts.sort(key=lambda a: (a.level != "critical", not a.code.endswith("_breached")))
+    alerts.sort(key=lambda a: (a.level != "critical", not a.is_breach))
     return RiskAssessment(metrics, level, alerts, conc, sector, draw)

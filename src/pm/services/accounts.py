@@ -1,28 +1,32 @@
-"""Which broker account the current credentials reach, as the book remembers it."""
+"""Which broker account the configured credentials reach: decided once, at the edge.
+
+Front ends (the CLI's `AppContext.account_id()`, later the MCP server) call `resolve` and
+hand the id to every service, which takes ``account_id: str`` and never works it out itself.
+"""
 
 from __future__ import annotations
 
 from pm.domain.errors import NotFound
-from pm.ports import Broker, Clock, Repository
+from pm.ports import Broker, BrokerIdentity, Clock, Repository
 
 
-def account_id_of(broker: Broker, repo: Repository, clock: Clock) -> str:
-    """The account `broker` reaches: remembered in the book, else asked once and remembered."""
-    known = repo.account_for(broker.identity)
+def resolve(
+    identity: BrokerIdentity, repo: Repository, clock: Clock, *, broker: Broker | None
+) -> str:
+    """The account `identity` reaches: remembered in the database, else known up front (the
+    demo), else asked of `broker` once; remembered either way. Without a broker to ask, an
+    account never seen here is NotFound."""
+    known = repo.accounts.account_for(identity.key)
     if known is not None:
         return known
-    account = broker.get_account()
-    repo.register_account(account.account_id, broker.identity, clock.now())
-    return account.account_id
-
-
-def known_account_id(repo: Repository, identity: str) -> str:
-    """The account these credentials reach, from the book only (no broker call); NotFound
-    before any command has learned it."""
-    account_id = repo.account_for(identity)
-    if account_id is None:
+    if identity.account_id is not None:
+        account_id = identity.account_id
+    elif broker is None:
         raise NotFound(
             "pm does not know this account yet: run pm reconcile (or pm positions) first, "
             "so it learns which account these credentials reach"
         )
+    else:
+        account_id = broker.get_account().account_id
+    repo.accounts.register_account(account_id, identity.key, clock.now())
     return account_id

@@ -1,8 +1,7 @@
 """`pm book`: list, show, add, edit and remove rows of the local positions book.
 
-The book belongs to the account the current credentials reach, as the book learned it from
-an earlier `pm positions`, `pm snapshot` or `pm reconcile`; before that there is no book to
-edit (NotFound). Input is validated before anything is written.
+Every function acts on the book of `account_id` (decided by the caller). Input is validated
+before anything is written.
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ from pm.domain.book import (
 )
 from pm.domain.errors import BadInput
 from pm.domain.portfolio import holding_key
-from pm.ports import BookStore, Clock, Repository
-from pm.services.accounts import known_account_id
+from pm.ports import BookStore, Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,35 +36,31 @@ class BookInput:
     opened_at: datetime | None = None
 
 
-def entries(
-    repo: Repository, store: BookStore, identity: str, *, include_closed: bool
-) -> list[BookEntry]:
-    return store.entries(known_account_id(repo, identity), include_closed=include_closed)
+def entries(store: BookStore, account_id: str, *, include_closed: bool) -> list[BookEntry]:
+    return store.entries(account_id, include_closed=include_closed)
 
 
-def show(repo: Repository, store: BookStore, identity: str, entry_id: int) -> BookEntry:
-    return store.get(known_account_id(repo, identity), entry_id)
+def show(store: BookStore, account_id: str, entry_id: int) -> BookEntry:
+    return store.get(account_id, entry_id)
 
 
 def _opened_at(value: datetime | None, clock: Clock) -> datetime | None:
     if value is not None and value > clock.now():
-        raise BadInput("--opened-at is in the future")
+        raise BadInput("`opened_at` is in the future")
     return value
 
 
 def add(
-    repo: Repository,
     store: BookStore,
-    identity: str,
+    account_id: str,
     clock: Clock,
     *,
     symbol: str,
     given: BookInput,
 ) -> BookEntry:
     if given.qty is None or given.entry_price is None:
-        raise BadInput("pm book add needs --qty and --entry-price")
+        raise BadInput("a new row needs `qty` and `entry_price`")
     side = parse_side(given.side) or "long"
-    account_id = known_account_id(repo, identity)
     key = parse_symbol(symbol)
     for row in store.entries(account_id, include_closed=False):
         if holding_key(row.symbol) == key:  # the row may be spelled BTC/USD, BTCUSD, ...
@@ -85,9 +79,8 @@ def add(
 
 
 def edit(
-    repo: Repository,
     store: BookStore,
-    identity: str,
+    account_id: str,
     clock: Clock,
     entry_id: int,
     given: BookInput,
@@ -102,10 +95,10 @@ def edit(
     )
     if changes.empty:
         raise BadInput(
-            "nothing to change: give --qty, --side, --entry-price, --strategy-id or --opened-at"
+            "nothing to change: give `qty`, `side`, `entry_price`, `strategy_id` or `opened_at`"
         )
-    return store.edit(known_account_id(repo, identity), entry_id, changes, clock.now())
+    return store.edit(account_id, entry_id, changes, clock.now())
 
 
-def remove(repo: Repository, store: BookStore, identity: str, entry_id: int) -> BookEntry:
-    return store.remove(known_account_id(repo, identity), entry_id)
+def remove(store: BookStore, account_id: str, entry_id: int) -> BookEntry:
+    return store.remove(account_id, entry_id)

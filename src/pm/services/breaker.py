@@ -1,7 +1,8 @@
 """`pm breaker`: read, trip and reset an account's circuit breaker; and the automatic trip.
 
 `trip_if` is the one entry point for automatic trips: validation calls it with the account
-(daily loss), `pm risk` with its risk level. Manual trips and resets are audited.
+(daily loss), `pm risk` with its risk level. Manual trips and resets are audited
+(`services.audited.audited`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from decimal import Decimal
 from pm.domain.breaker import BreakerStatus, auto_trip_reason, daily_loss_pct, never_tripped
 from pm.domain.models import Account, Actor
 from pm.ports import AuditLog, BreakerStore, Clock
+from pm.services.audited import audited
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +40,17 @@ def trip(
     """HALT the breaker (audited). Tripping a HALTED breaker keeps the first trip."""
     reason = " ".join(reason.split())
     before = status(store, account_id)
-    entry = audit.begin(
+    with audited(
+        audit,
+        clock,
+        actor,
         account_id=account_id,
         action="breaker-trip",
         arguments={"reason": reason},
-        os_user=actor.user,
-        host=actor.host,
-        at=clock.now(),
-    )
-    after = store.trip(account_id, reason, str(actor), clock.now())
-    changed = not before.halted
-    audit.finish(
-        entry,
-        outcome="succeeded",
-        details={"changed": changed, "state": after.state, "reason": after.reason},
-        at=clock.now(),
-    )
+    ) as entry:
+        after = store.trip(account_id, reason, str(actor), clock.now())
+        changed = not before.halted
+        entry.details = {"changed": changed, "state": after.state, "reason": after.reason}
     return BreakerChange(after, changed)
 
 
@@ -67,16 +64,16 @@ def reset(
 ) -> BreakerChange:
     """Back to ACTIVE (audited); the only way out of HALTED."""
     before = status(store, account_id)
-    entry = audit.begin(
+    with audited(
+        audit,
+        clock,
+        actor,
         account_id=account_id,
         action="breaker-reset",
         arguments={"previous_state": before.state, "previous_reason": before.reason},
-        os_user=actor.user,
-        host=actor.host,
-        at=clock.now(),
-    )
-    after = store.reset(account_id, str(actor), clock.now())
-    audit.finish(entry, outcome="succeeded", details={"changed": before.halted}, at=clock.now())
+    ) as entry:
+        after = store.reset(account_id, str(actor), clock.now())
+        entry.details = {"changed": before.halted}
     return BreakerChange(after, before.halted)
 
 
@@ -94,7 +91,7 @@ def trip_if(
     equity against last_equity) or `risk_level` is CRITICAL; return the state afterwards and
     whether this call tripped it.
 
-    For `pm risk` and validation (both pass the account and the book's risk level). A
+    For `pm risk` and validation (both pass the account and its risk level). A
     breaker already HALTED stays as it was tripped first.
     """
     loss = daily_loss_pct(account.equity, account.last_equity) if account else Decimal(0)

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pm.domain.breaker import EMERGENCY_REASON, BreakerStatus
-from pm.domain.errors import BadInput, NotFound, PmError
+from pm.domain.errors import BadInput, NotFound
 from pm.domain.models import Actor, CloseResult, Order, OrderSide, Position, Source
-from pm.ports import AuditLog, BreakerStore, Clock
-from pm.services.live import book_in_flight, source_of
+from pm.ports import AuditLog, BreakerStore
+from pm.services.audited import Outcome, audited
+from pm.services.live import account_and_positions, source_of
 from pm.services.validate import (
     QTY_PLACES,
-    Book,
+    Fetched,
     Guard,
     ProposedOrder,
     ValidationResult,
@@ -29,8 +30,6 @@ from pm.services.validate import (
     require,
     require_all,
 )
-
-Outcome = Literal["succeeded", "failed", "partial"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +95,12 @@ def plan_close(
     """What `pm close` will do. NotFound (exit 4) without such a position; BadInput (exit 2)
     for a quantity the position cannot give."""
     if qty is not None and percentage is not None:
-        raise BadInput("give --qty or --percentage, not both")
+        raise BadInput("give `qty` or `percentage`, not both")
     if qty is not None and qty <= 0:
-        raise BadInput("--qty must be > 0")
+        raise BadInput("`qty` must be > 0")
     if percentage is not None and not 0 < percentage <= 100:
-        raise BadInput("--percentage must be in (0, 100]")
-    with book_in_flight(guard.broker) as pending:
+        raise BadInput("`percentage` must be in (0, 100]")
+    with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
     position = held(positions, symbol)
     if position is None:
@@ -109,7 +108,7 @@ def plan_close(
     size = abs(position.qty)
     if qty is not None:
         if qty > size:
-            raise BadInput(f"--qty {qty} is more than the {size} {position.symbol} held")
+            raise BadInput(f"`qty` {qty} is more than the {size} {position.symbol} held")
         amount = qty
     elif percentage is not None:
         amount = (
@@ -125,7 +124,7 @@ def plan_close(
     validation = require(
         guard,
         ProposedOrder(position.symbol, side, qty=amount, price=position.current_price),
-        book=Book(account, positions),
+        fetched=Fetched(account, positions),
     )
     return ClosePlan(
         account_id=account.account_id,
@@ -145,7 +144,10 @@ def execute_close(
     """Audit ("pending"), close at the broker, audit the outcome. Broker errors propagate
     after the failure is recorded."""
     clock = guard.clock
-    entry = audit.begin(
+    with audited(
+        audit,
+        clock,
+        actor,
         account_id=plan.account_id,
         action="close",
         arguments={
@@ -155,34 +157,25 @@ def execute_close(
             "close_qty": plan.qty,
             "held_qty": plan.position.qty,
         },
-        os_user=actor.user,
-        host=actor.host,
-        at=clock.now(),
-    )
-    try:
+    ) as entry:
         order = guard.broker.close_position(
             plan.symbol, qty=plan.qty_arg, percentage=plan.percentage
         )
-    except BaseException as error:
-        _record_failure(audit, entry, clock, error)
-        raise
-    audit.finish(
-        entry, outcome="succeeded", details={"order": order_details(order)}, at=clock.now()
-    )
-    return CloseDone(plan, order, entry, source_of(guard.broker, clock))
+        entry.details = {"order": order_details(order)}
+    return CloseDone(plan, order, entry.id, source_of(guard.broker, clock))
 
 
 def plan_close_all(guard: Guard) -> CloseAllPlan:
     """Every open position, each passed through validation as the order that closes it."""
-    with book_in_flight(guard.broker) as pending:
+    with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
-    book = Book(account, positions)
+    fetched = Fetched(account, positions)
     orders = [
         ProposedOrder(p.symbol, closing_side(p), qty=abs(p.qty), price=p.current_price)
         for p in positions
         if p.qty != 0
     ]
-    validations = tuple(require_all(guard, orders, book=book))
+    validations = tuple(require_all(guard, orders, fetched=fetched))
     return CloseAllPlan(account.account_id, tuple(positions), validations)
 
 
@@ -198,7 +191,10 @@ def execute_close_all(
     """Audit, trip the breaker ("emergency close-all"), cancel open orders and close every
     position in one broker call, then audit each symbol's result."""
     clock = guard.clock
-    entry = audit.begin(
+    with audited(
+        audit,
+        clock,
+        actor,
         account_id=plan.account_id,
         action="close-all",
         arguments={
@@ -206,24 +202,15 @@ def execute_close_all(
             "cancel_orders": True,
             "positions": [{"symbol": p.symbol, "qty": p.qty} for p in plan.positions],
         },
-        os_user=actor.user,
-        host=actor.host,
-        at=clock.now(),
-    )
-    try:
+    ) as entry:
         breaker = store.trip(plan.account_id, EMERGENCY_REASON, str(actor), clock.now())
         results = tuple(guard.broker.close_all_positions(cancel_orders=True))
-    except BaseException as error:
-        _record_failure(audit, entry, clock, error)
-        raise
-    failures = sum(1 for r in results if not r.ok)
-    outcome: Outcome = (
-        "succeeded" if failures == 0 else "failed" if failures == len(results) else "partial"
-    )
-    audit.finish(
-        entry,
-        outcome=outcome,
-        details={
+        failures = sum(1 for r in results if not r.ok)
+        outcome: Outcome = (
+            "succeeded" if failures == 0 else "failed" if failures == len(results) else "partial"
+        )
+        entry.outcome = outcome
+        entry.details = {
             "breaker": breaker.state,
             "results": [
                 {
@@ -234,10 +221,8 @@ def execute_close_all(
                 }
                 for r in results
             ],
-        },
-        at=clock.now(),
-    )
-    return CloseAllDone(plan, results, outcome, breaker, entry, source_of(guard.broker, clock))
+        }
+    return CloseAllDone(plan, results, outcome, breaker, entry.id, source_of(guard.broker, clock))
 
 
 def order_details(order: Order) -> dict[str, Any]:
@@ -252,15 +237,3 @@ def order_details(order: Order) -> dict[str, Any]:
         "filled_qty": order.filled_qty,
         "filled_avg_price": order.filled_avg_price,
     }
-
-
-def _record_failure(audit: AuditLog, entry: int, clock: Clock, error: BaseException) -> None:
-    if isinstance(error, PmError):
-        details = {"error": error.kind, "message": error.message, **_plain(error.details())}
-    else:
-        details = {"error": type(error).__name__, "message": str(error)}
-    audit.finish(entry, outcome="failed", details=details, at=clock.now())
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if isinstance(v, str | int | float | bool | type(None))}

@@ -9,10 +9,7 @@ from pm.ports import Repository
 
 
 def stored(
-    repo: Repository, broker_identity: str, *, since: datetime | None, limit: int | None
+    repo: Repository, account_id: str, *, since: datetime | None, limit: int | None
 ) -> list[Snapshot]:
-    """Newest first; empty when these credentials have never taken a snapshot here."""
-    account_id = repo.account_for(broker_identity)
-    if account_id is None:
-        return []
-    return repo.snapshots(account_id, since=since, limit=limit)
+    """The account's snapshots, newest first."""
+    return repo.snapshots.history(account_id, since=since, limit=limit)

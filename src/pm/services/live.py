@@ -21,7 +21,7 @@ def source_of(broker: Broker, clock: Clock) -> Source:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingBook:
+class InFlight:
     account: Future[Account]
     positions: Future[list[Position]]
 
@@ -31,10 +31,10 @@ class PendingBook:
 
 
 @contextmanager
-def book_in_flight(broker: Broker) -> Iterator[PendingBook]:
+def account_and_positions(broker: Broker) -> Iterator[InFlight]:
     """Start the account and positions requests together: one round trip of latency, not two.
 
     The caller can do other work (open the database) inside the block while they travel.
     """
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pm-broker") as pool:
-        yield PendingBook(pool.submit(broker.get_account), pool.submit(broker.get_positions))
+        yield InFlight(pool.submit(broker.get_account), pool.submit(broker.get_positions))

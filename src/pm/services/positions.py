@@ -1,4 +1,7 @@
-"""`pm positions`: the broker's open positions, written into the book after they are shown."""
+"""`pm positions`: the broker's open positions, written into the book after they are shown.
+
+The write is a reconciliation (`services.reconcile.write_fetched`): one path puts broker
+positions into the book."""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from pm.domain.errors import NotFound
 from pm.domain.models import Position, Source
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.ports import Broker, Clock, Repository, WriteBehind
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
+from pm.services.reconcile import write_fetched
 
 SortKey = Literal[
     "symbol", "qty", "market_value", "cost_basis", "unrealized_pl", "unrealized_pl_pct"
@@ -33,7 +37,7 @@ def fetch(
     descending: bool = False,
 ) -> PositionsResult:
     """Live positions without dust, sorted; the book sync runs after the output."""
-    with book_in_flight(broker) as pending:
+    with account_and_positions(broker) as pending:
         account, positions = pending.result()
     source = source_of(broker, clock)
     held = drop_dust(positions)
@@ -41,8 +45,8 @@ def fetch(
 
     def sync() -> None:
         repo = open_repo()
-        repo.register_account(account.account_id, broker.identity, source.fetched_at)
-        repo.sync_positions(account.account_id, held, source.fetched_at)
+        repo.accounts.register_account(account.account_id, broker.identity, source.fetched_at)
+        write_fetched(repo.reconcile, account.account_id, held, clock)
 
     writes.submit(sync)
     return PositionsResult(tuple(held), source)

@@ -20,11 +20,13 @@ raise after printing the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pm.domain.errors import CheckFailed, DatabaseError, PmError
+from pm.domain.models import Position
 from pm.domain.reconcile import (
     ALREADY_RUNNING,
     ConflictRecord,
@@ -39,8 +41,7 @@ from pm.domain.reconcile import (
 from pm.domain.timestamps import iso
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Progress, ReconcileStore, Repository
-from pm.services.accounts import account_id_of, known_account_id
-from pm.services.live import book_in_flight
+from pm.services.live import account_and_positions
 
 log = get_logger("pm.reconcile")
 
@@ -56,6 +57,7 @@ class ReconcileResult:
 
 def reconcile(
     broker: Broker,
+    account_id: str,
     repo: Repository,
     store: ReconcileStore,
     clock: Clock,
@@ -65,10 +67,9 @@ def reconcile(
     force: bool = False,
     wait_s: float = 0,
     progress: Progress | None = None,
-    account_id: str | None = None,
 ) -> ReconcileResult:
-    """Run one reconciliation of the account `broker` reaches (see the module doc)."""
-    account_id = account_id or account_id_of(broker, repo, clock)
+    """Run one reconciliation of `account_id`, the account `broker` reaches (see the module
+    doc)."""
     if not force:
         skipped = _not_due(store, account_id, trigger, interval, clock)
         if skipped is not None:
@@ -83,6 +84,25 @@ def reconcile(
             if skipped is not None:
                 return skipped
         return _run_locked(broker, repo, store, clock, account_id, trigger, interval, progress)
+
+
+def write_fetched(
+    store: ReconcileStore, account_id: str, positions: Sequence[Position], clock: Clock
+) -> RunRecord | None:
+    """Write positions fetched for display (`pm positions`) into the book: a reconciliation
+    with trigger ``positions``, so the book changes by one path only. None when nothing was
+    written: the book already equals them, or another run holds the account's lock (it is
+    writing the same positions)."""
+    with store.lock(account_id) as got:
+        if not got:
+            return None
+        run = RunRecord(None, account_id, "completed", "positions", clock.now(), 0)
+        changes = diff(positions, store.open_book(account_id))
+        if changes.empty:
+            return None
+        done = store.apply(run, changes, clock)
+    _log_changes(account_id, changes)
+    return done
 
 
 def _skipped(account_id: str, trigger: Trigger, now: datetime, why: str) -> RunRecord:
@@ -131,11 +151,11 @@ def _run_locked(
         duration_ms=0,
     )
     try:
-        with book_in_flight(broker) as pending:
+        with account_and_positions(broker) as pending:
             book = store.open_book(account_id)
             account, positions = pending.result()
         if account.account_id != account_id:
-            repo.register_account(account.account_id, broker.identity, clock.now())
+            repo.accounts.register_account(account.account_id, broker.identity, clock.now())
             raise CheckFailed(
                 f"these credentials now reach account {account.account_id}, not {account_id}; "
                 "run pm reconcile again to reconcile the new account"
@@ -225,14 +245,12 @@ class ReconcileStatus:
 
 
 def status(
-    repo: Repository,
     store: ReconcileStore,
-    identity: str,
+    account_id: str,
     clock: Clock,
     *,
     interval: timedelta = DEFAULT_INTERVAL,
 ) -> ReconcileStatus:
-    account_id = known_account_id(repo, identity)
     runs = store.runs(account_id, limit=1)
     last_completed = store.last_completed_at(account_id)
     return ReconcileStatus(
@@ -247,22 +265,20 @@ def status(
 
 
 def history(
-    repo: Repository,
     store: ReconcileStore,
-    identity: str,
+    account_id: str,
     *,
     since: datetime | None,
     limit: int | None,
 ) -> list[RunRecord]:
-    return store.runs(known_account_id(repo, identity), since=since, limit=limit)
+    return store.runs(account_id, since=since, limit=limit)
 
 
 def conflicts(
-    repo: Repository,
     store: ReconcileStore,
-    identity: str,
+    account_id: str,
     *,
     since: datetime | None,
     limit: int | None,
 ) -> list[ConflictRecord]:
-    return store.conflicts(known_account_id(repo, identity), since=since, limit=limit)
+    return store.conflicts(account_id, since=since, limit=limit)

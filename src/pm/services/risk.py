@@ -1,4 +1,4 @@
-"""`pm risk`: concentration, sector exposure, VaR / CVaR and drawdown of the live book, the
+"""`pm risk`: concentration, sector exposure, VaR / CVaR and drawdown of the live account, the
 rule table's alerts and level; alerts are stored after the output."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Protocol
 
 import numpy as np
 
@@ -29,26 +28,14 @@ from pm.domain.var import (
     portfolio_pnl,
 )
 from pm.logging import get_logger
-from pm.ports import (
-    BreakerStore,
-    Broker,
-    Clock,
-    MarketData,
-    RiskStore,
-    SectorStore,
-    WriteBehind,
-)
+from pm.ports import BreakerStore, Broker, Clock, MarketData, Repository, WriteBehind
 from pm.services.breaker import trip_if
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 from pm.services.sectors import SectorResolver
 
 log = get_logger("pm.risk")
 
 HISTORY_DAYS = 365  # calendar days of daily closes: about 252 trading days
-
-
-class RiskStores(SectorStore, RiskStore, Protocol):
-    """The database side of `pm risk`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +53,7 @@ class RiskReport:
 
 def assess_risk(
     broker: Broker,
-    open_stores: Callable[[], RiskStores],
+    open_repo: Callable[[], Repository],
     market_data: Callable[[], MarketData],
     breakers: Callable[[], BreakerStore],
     clock: Clock,
@@ -76,25 +63,24 @@ def assess_risk(
     actor: Actor,
     var_method: VarMethod | None = None,
 ) -> RiskReport:
-    """Measure the live book against the limits; store the alerts after the output.
+    """Measure the live account against the limits; store the alerts after the output.
 
     `var_method` None means historical when daily bars can be had, flat otherwise; an
     explicit historical / parametric request also falls back to flat (with a warning) when
     the history is missing. Market data is only asked for when a method needs it.
     A CRITICAL level or a daily loss over the limit trips the circuit breaker at once.
     """
-    with book_in_flight(broker) as pending:
-        stores = open_stores()
+    with account_and_positions(broker) as pending:
+        repo = open_repo()
         account, fetched = pending.result()
     positions = drop_dust(fetched)
     source = source_of(broker, clock)
-    resolver = SectorResolver(stores)
+    resolver = SectorResolver(repo.risk)
     sectors = resolver.resolve_many(
         [p.symbol for p in positions], {p.symbol: p.asset_class for p in positions}
     )
-    metrics = measure(
-        account.equity, exposures(positions, sectors), stores.peak_equity(account.account_id)
-    )
+    peak = repo.snapshots.peak_equity(account.account_id)
+    metrics = measure(account.equity, exposures(positions, sectors), peak)
     assessment = assess(metrics, limits)
     warnings: list[str] = []
     var, excluded = _value_at_risk(
@@ -102,7 +88,7 @@ def assess_risk(
     )
     now = source.fetched_at
     for alert in assessment.alerts:
-        if alert.code.endswith("_breached"):
+        if alert.is_breach:
             log.warning(
                 "risk limit breached",
                 account_id=account.account_id,
@@ -111,7 +97,7 @@ def assess_risk(
                 message=alert.message,
             )
     if assessment.alerts:
-        writes.submit(lambda: stores.save_alerts(account.account_id, assessment.alerts, now))
+        writes.submit(lambda: repo.risk.save_alerts(account.account_id, assessment.alerts, now))
     breaker = trip_if(
         breakers(),
         clock,

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from pm.domain.errors import BrokerUnavailable
+from pm.domain.errors import BrokerUnavailable, NotFound
 from pm.domain.portfolio import Snapshot, build_snapshot
 from pm.ports import Broker, Clock, Repository, WriteBehind
-from pm.services.live import book_in_flight, source_of
+from pm.services.live import account_and_positions, source_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,40 +28,49 @@ def take(
     writes: WriteBehind,
     *,
     allow_stale: bool = False,
+    stored_account: Callable[[], str] | None = None,
 ) -> SnapshotResult:
     """Fetch account and positions at once, compute P/L, and store the point after output.
 
     The database is opened while the two broker requests are in flight, so their latency
-    hides its start-up. A broker failure writes nothing.
+    hides its start-up. A broker failure writes nothing; with `allow_stale` the last stored
+    snapshot of `stored_account()` (the account decided by the caller, NotFound when never
+    seen) is shown instead.
     """
-    with book_in_flight(broker) as pending:
+    with account_and_positions(broker) as pending:
         repo = open_repo()
         try:
             account, positions = pending.result()
         except BrokerUnavailable as error:
             if not allow_stale:
                 raise
-            return _last_stored(broker, repo, clock, error)
+            return _last_stored(repo, clock, error, stored_account)
     snapshot = build_snapshot(
         account,
         positions,
-        realized_pl=repo.realized_pl(account.account_id),
+        realized_pl=repo.book.realized_pl(account.account_id),
         source=source_of(broker, clock),
     )
 
     def store() -> None:
-        repo.register_account(account.account_id, broker.identity, snapshot.timestamp)
-        repo.save_snapshot(snapshot)
+        repo.accounts.register_account(account.account_id, broker.identity, snapshot.timestamp)
+        repo.snapshots.save(snapshot)
 
     writes.submit(store)
     return SnapshotResult(snapshot)
 
 
 def _last_stored(
-    broker: Broker, repo: Repository, clock: Clock, error: BrokerUnavailable
+    repo: Repository,
+    clock: Clock,
+    error: BrokerUnavailable,
+    stored_account: Callable[[], str] | None,
 ) -> SnapshotResult:
-    account_id = repo.account_for(broker.identity)
-    stored = repo.latest_snapshot(account_id) if account_id else None
+    try:
+        account_id = stored_account() if stored_account is not None else None
+    except NotFound:
+        account_id = None
+    stored = repo.snapshots.latest(account_id) if account_id else None
     if stored is None:
         raise BrokerUnavailable(
             f"{error.message}; and no stored snapshot to show",

@@ -50,16 +50,16 @@ class ProposedOrder:
 
     def __post_init__(self) -> None:
         if (self.qty is None) == (self.notional is None):
-            raise BadInput("give exactly one of --qty and --notional")
+            raise BadInput("give exactly one of `qty` and `notional`")
         amount = self.qty if self.qty is not None else self.notional
         if amount is not None and amount <= 0:
-            raise BadInput(f"{'--qty' if self.qty is not None else '--notional'} must be > 0")
+            raise BadInput(f"{'`qty`' if self.qty is not None else '`notional`'} must be > 0")
         if self.price is not None and self.price <= 0:
-            raise BadInput("--price must be > 0")
+            raise BadInput("`price` must be > 0")
 
 
 @dataclass(frozen=True, slots=True)
-class Book:
+class Fetched:
     """Account and positions already fetched (a caller that has them passes them in)."""
 
     account: Account
@@ -77,7 +77,7 @@ class Guard:
     clock: Clock
     actor: Actor  # who trips the breaker when validation does it by itself
     prices: LatestPrices | None = None
-    # With it, the book's risk level is assessed too, and CRITICAL trips the breaker.
+    # With it, the account's risk level is assessed too, and CRITICAL trips the breaker.
     peak_equity: PeakEquityFn | None = None
 
 
@@ -93,7 +93,7 @@ class ValidationResult:
     decision: ValidationDecision
     breaker: BreakerStatus
     breaker_tripped_now: bool
-    risk_level: str | None  # the book's level before the order (None when not assessed)
+    risk_level: str | None  # the account's level before the order (None when not assessed)
     source: Source
 
     @property
@@ -113,23 +113,25 @@ def held(positions: Sequence[Position], symbol: str) -> Position | None:
     return None
 
 
-def validate(guard: Guard, order: ProposedOrder, *, book: Book | None = None) -> ValidationResult:
+def validate(
+    guard: Guard, order: ProposedOrder, *, fetched: Fetched | None = None
+) -> ValidationResult:
     """Decide whether `order` may go to the broker. Fetches run in parallel."""
-    return validate_all(guard, [order], book=book)[0]
+    return validate_all(guard, [order], fetched=fetched)[0]
 
 
 def validate_all(
-    guard: Guard, orders: Sequence[ProposedOrder], *, book: Book | None = None
+    guard: Guard, orders: Sequence[ProposedOrder], *, fetched: Fetched | None = None
 ) -> list[ValidationResult]:
-    """Validate several orders against one reading of the book: account, positions, sectors,
+    """Validate several orders against one reading of the account: account, positions, sectors,
     the risk level and the breaker are fetched once, so closing hundreds of positions costs
     about what one order does."""
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="pm-validate") as pool:
-        if book is None:
+        if fetched is None:
             account_f = pool.submit(guard.broker.get_account)
             positions_f = pool.submit(guard.broker.get_positions)
         else:
-            account_f, positions_f = _done(book.account), _done(list(book.positions))
+            account_f, positions_f = _done(fetched.account), _done(list(fetched.positions))
         symbols = [order.symbol for order in orders]
         sectors_f = pool.submit(_sectors_of, guard, symbols, positions_f)
         breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f, sectors_f)
@@ -197,20 +199,22 @@ def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:
         raise BadInput(f"--notional {order.notional} at {price} is {units:.3E} units: out of range")
     qty = units.quantize(QTY_PLACES, rounding=ROUND_DOWN)
     if qty <= 0:
-        raise BadInput(f"--notional {order.notional} buys nothing at {price}")
+        raise BadInput(f"`notional` {order.notional} buys nothing at {price}")
     return qty
 
 
-def require(guard: Guard, order: ProposedOrder, *, book: Book | None = None) -> ValidationResult:
+def require(
+    guard: Guard, order: ProposedOrder, *, fetched: Fetched | None = None
+) -> ValidationResult:
     """`validate`, raising `CheckFailed` (exit 1) with every reason when rejected."""
-    return require_all(guard, [order], book=book)[0]
+    return require_all(guard, [order], fetched=fetched)[0]
 
 
 def require_all(
-    guard: Guard, orders: Sequence[ProposedOrder], *, book: Book | None = None
+    guard: Guard, orders: Sequence[ProposedOrder], *, fetched: Fetched | None = None
 ) -> list[ValidationResult]:
     """`validate_all`, raising `CheckFailed` (exit 1) naming every rejected order."""
-    results = validate_all(guard, orders, book=book)
+    results = validate_all(guard, orders, fetched=fetched)
     rejected = [
         f"{r.order.side} {r.symbol}: {'; '.join(r.decision.reasons)}"
         for r in results
@@ -237,8 +241,8 @@ def _breaker_after(
     account = account_f.result()
     level = None
     if guard.peak_equity is not None:
-        book = exposures(drop_dust(positions_f.result()), sectors_f.result())  # as pm risk
-        metrics = measure(account.equity, book, guard.peak_equity(account.account_id))
+        exposed = exposures(drop_dust(positions_f.result()), sectors_f.result())  # as pm risk
+        metrics = measure(account.equity, exposed, guard.peak_equity(account.account_id))
         level = assess(metrics, guard.limits).level.name
     change = breakers.trip_if(
         guard.breakers,
@@ -281,6 +285,6 @@ def _price_after(
     if latest is None or latest <= 0:
         raise BadInput(
             f"no price for {order.symbol.upper()}: the account does not hold it and no market "
-            "price is available; pass --price"
+            "price is available; give a `price`"
         )
     return latest, "market"

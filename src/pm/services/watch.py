@@ -288,13 +288,13 @@ def reconcile_job(
     def run(account_id: str) -> JobOutcome:
         result = reconcile_service.reconcile(
             broker,
+            account_id,
             repo,
             store,
             clock,
             interval=interval,
             trigger="watch",
             force=True,
-            account_id=account_id,
         )
         if result.failure is not None:
             return JobOutcome("failed", detail=result.run, error=result.failure)

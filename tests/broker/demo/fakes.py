@@ -6,32 +6,44 @@ import copy
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pm.broker.demo.book import DemoBook
 from pm.domain.models import Order
+from pm.ports import DemoState
 
 
 class MemoryStore:
-    """Keeps one copy of the book per account; counts saves so tests can assert on writes."""
+    """Keeps one copy of the state per account; counts saves so tests can assert on writes."""
 
     def __init__(self) -> None:
-        self.books: dict[str, DemoBook] = {}
+        self.states: dict[str, DemoState] = {}
         self.orders: dict[tuple[str, str], Order] = {}
-        self.saves: list[tuple[DemoBook, list[Order]]] = []
+        self.saves: list[tuple[DemoState, list[Order]]] = []
 
-    def load(self, account_id: str) -> DemoBook | None:
-        book = self.books.get(account_id)
-        return copy.deepcopy(book) if book is not None else None
+    def load(self, account_id: str) -> DemoState | None:
+        state = self.states.get(account_id)
+        return copy.deepcopy(state) if state is not None else None
 
-    def save(self, book: DemoBook, new_orders: Sequence[Order]) -> None:
+    def save(self, state: DemoState, new_orders: Sequence[Order]) -> None:
         for order in new_orders:
-            key = (book.account_id, order.client_order_id)
+            key = (state.account_id, order.client_order_id)
             assert key not in self.orders, f"duplicate client_order_id {order.client_order_id}"
             self.orders[key] = order
-        self.books[book.account_id] = copy.deepcopy(book)
-        self.saves.append((copy.deepcopy(book), list(new_orders)))
+        self.states[state.account_id] = copy.deepcopy(state)
+        self.saves.append((copy.deepcopy(state), list(new_orders)))
 
     def find_order(self, account_id: str, client_order_id: str) -> Order | None:
         return self.orders.get((account_id, client_order_id))
+
+    def fills_since(self, account_id: str, since: datetime) -> list[Order]:
+        fills = [
+            order
+            for (owner, _), order in self.orders.items()
+            if owner == account_id and order.filled_at is not None and order.filled_at >= since
+        ]
+        return sorted(fills, key=lambda order: order.filled_at or since)
+
+    def reset(self, account_id: str) -> None:
+        self.states.pop(account_id, None)
+        self.orders = {key: o for key, o in self.orders.items() if key[0] != account_id}
 
 
 class FixedClock:

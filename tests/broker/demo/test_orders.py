@@ -123,12 +123,12 @@ def test_crypto_cannot_be_sold_short(broker: DemoBroker, store: MemoryStore) -> 
 
 
 def test_insufficient_buying_power_writes_nothing(broker: DemoBroker, store: MemoryStore) -> None:
-    before = store.books[DEMO_ACCOUNT_ID]
+    before = store.states[DEMO_ACCOUNT_ID]
     with pytest.raises(BrokerRejected, match="insufficient buying power") as info:
         broker.submit_order(buy("NVDA", "10000", "big"))
     assert info.value.status_code == 403
     assert store.saves == []
-    assert store.books[DEMO_ACCOUNT_ID] == before
+    assert store.states[DEMO_ACCOUNT_ID] == before
     assert broker.get_order_by_client_id("big") is None
 
 
@@ -197,7 +197,7 @@ def test_first_order_on_an_empty_store_seeds_and_fills_in_one_save() -> None:
     broker = DemoBroker(store, FixedClock(WED))
     broker.submit_order(buy("AAPL", "1", "first"))
     assert len(store.saves) == 1
-    assert store.books[DEMO_ACCOUNT_ID].holdings["AAPL"].qty == Decimal(46)
+    assert store.states[DEMO_ACCOUNT_ID].holdings["AAPL"].qty == Decimal(28)  # seed 27, +1
 
 
 def test_close_position_partial_by_qty(broker: DemoBroker, store: MemoryStore) -> None:
@@ -206,7 +206,7 @@ def test_close_position_partial_by_qty(broker: DemoBroker, store: MemoryStore) -
     assert order.side == "sell"
     assert order.filled_qty == Decimal(5)
     assert order.status == "filled"
-    assert broker.get_position("AAPL").qty == Decimal(40)
+    assert broker.get_position("AAPL").qty == Decimal(22)
     assert broker.get_account().cash == cash0 + 5 * price("AAPL")
     assert len(store.saves) == 1
     assert broker.get_order_by_client_id(order.client_order_id) == order
@@ -214,8 +214,8 @@ def test_close_position_partial_by_qty(broker: DemoBroker, store: MemoryStore) -
 
 def test_close_position_partial_by_percentage(broker: DemoBroker) -> None:
     order = broker.close_position("AAPL", percentage=Decimal(20))
-    assert order.filled_qty == Decimal(9)
-    assert broker.get_position("AAPL").qty == Decimal(36)
+    assert order.filled_qty == Decimal("5.4")  # 20 % of 27, fractional as Alpaca's
+    assert broker.get_position("AAPL").qty == Decimal("21.6")
 
 
 def test_close_short_buys_to_cover(broker: DemoBroker) -> None:
@@ -239,7 +239,7 @@ def test_repeated_closes_get_distinct_client_ids(broker: DemoBroker) -> None:
     broker.submit_order(buy("AAPL", "1", "rebuy"))  # back to the same cash and qty
     second = broker.close_position("AAPL", qty=Decimal(1))
     assert first.client_order_id != second.client_order_id
-    assert broker.get_position("AAPL").qty == Decimal(44)
+    assert broker.get_position("AAPL").qty == Decimal(26)
 
 
 def test_close_position_errors(broker: DemoBroker, store: MemoryStore) -> None:

@@ -23,8 +23,3 @@ def broker_identity(base_url: str, api_key: str) -> str:
     """ "alpaca:" + 16 hex of sha256(normalized base_url, key id): stable, and no secret in it."""
     digest = hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()
     return f"alpaca:{digest[:16]}"
-
-
-def identity(base_url: str, api_key: str) -> str:
-    """The identity `AlpacaBroker(base_url=..., api_key=...)` would report."""
-    return broker_identity(normalize_base_url(base_url), api_key)

@@ -2,9 +2,15 @@
 
 ``GET {data_url}/v2/stocks/bars?symbols=A,B&timeframe=1Day&start=..&end=..&feed=iex
 &adjustment=all&limit=10000[&page_token=..]`` answers ``{"bars": {SYM: [{t, o, h, l, c, v, n,
-vw}]}, "next_page_token": ...}``; pages are followed until the token is null. Symbols go in
-chunks so the URL stays short. Bars are split- and dividend-adjusted (``adjustment=all``) and
-come from the IEX feed, which free plans may read (recent SIP data answers 403).
+vw}]}, "next_page_token": ...}``; pages are followed until the token is null. Bars are split-
+and dividend-adjusted (``adjustment=all``) and come from the IEX feed, which free plans may
+read (recent SIP data answers 403).
+
+Latency, not bandwidth, bounds this fetch: each chunk of symbols is a chain of pages, one
+round trip each, and chains run concurrently (at most `MAX_IN_FLIGHT`). So the symbols are cut
+into as many chunks as needed for one page each, but no more than can be in flight at once
+(beyond that, longer chains cost fewer round trips than waiting chunks), and never more than
+`MAX_SYMBOLS_PER_REQUEST` to a request so the URL stays short.
 
 Crypto pairs are not on the stocks endpoint: they are not requested and are reported in
 `DailyCloses.unsupported` (risk then leaves them out of historical VaR and says so).
@@ -16,7 +22,9 @@ use. Closes are JSON numbers decoded straight to Decimal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,9 +38,12 @@ from pm.ports import DailyCloses
 if TYPE_CHECKING:
     from pm.broker.alpaca.transport import Transport
 
-SYMBOLS_PER_REQUEST = 100
+MAX_SYMBOLS_PER_REQUEST = 500
+MAX_IN_FLIGHT = 8
 PAGE_LIMIT = 10_000
 MAX_PAGES = 200
+
+Closes = dict[str, list[tuple[date, Decimal]]]
 
 
 class MalformedBars(ValueError):
@@ -53,13 +64,23 @@ class AlpacaMarketData(AlpacaDataClient):
         wanted = list(dict.fromkeys(holding_key(s) for s in symbols))
         crypto = tuple(s for s in wanted if is_crypto(s))
         stocks = [s for s in wanted if not is_crypto(s)]
-        closes: dict[str, list[tuple[date, Decimal]]] = {}
+        closes: Closes = {}
         if stocks and end >= start:
             transport = self._client()
             deadline = transport.new_deadline()  # one bound for the whole fetch
-            for i in range(0, len(stocks), SYMBOLS_PER_REQUEST):
-                chunk = stocks[i : i + SYMBOLS_PER_REQUEST]
-                self._fetch(transport, chunk, start, end, deadline, closes)
+            chunks = chunked(stocks, start, end)
+            with ThreadPoolExecutor(min(MAX_IN_FLIGHT, len(chunks))) as pool:
+                parts = [
+                    pool.submit(self._fetch, transport, chunk, start, end, deadline, {})
+                    for chunk in chunks
+                ]
+                try:
+                    for part in parts:
+                        for symbol, rows in part.result().items():
+                            closes.setdefault(symbol, []).extend(rows)
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)  # the first error wins
+                    raise
         for rows in closes.values():
             rows.sort()
         return DailyCloses(closes, unsupported=crypto)
@@ -71,8 +92,9 @@ class AlpacaMarketData(AlpacaDataClient):
         start: date,
         end: date,
         deadline: float,
-        into: dict[str, list[tuple[date, Decimal]]],
-    ) -> None:
+        into: Closes,
+    ) -> Closes:
+        """The closes of one chunk of symbols, page after page, added to `into`."""
         params: dict[str, Any] = {
             "symbols": ",".join(symbols),
             "timeframe": "1Day",
@@ -92,7 +114,7 @@ class AlpacaMarketData(AlpacaDataClient):
                     self._clock.now(),
                 ) from None
             if not token:
-                return
+                return into
             params = {**params, "page_token": token}
         raise transport.unavailable(
             f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
@@ -100,7 +122,18 @@ class AlpacaMarketData(AlpacaDataClient):
         )
 
 
-def parse_page(raw: Any, into: dict[str, list[tuple[date, Decimal]]]) -> str | None:
+def chunked(symbols: list[str], start: date, end: date) -> list[list[str]]:
+    """`symbols` cut into even chunks: one page of bars each if that needs no more than
+    `MAX_IN_FLIGHT` requests, else `MAX_IN_FLIGHT` chunks; at most `MAX_SYMBOLS_PER_REQUEST`."""
+    weekdays = ((end - start).days + 1) * 5 / 7  # about the bars each symbol has
+    per_page = max(1, int(PAGE_LIMIT / max(1.0, weekdays)))
+    count = min(math.ceil(len(symbols) / per_page), MAX_IN_FLIGHT)
+    count = max(count, math.ceil(len(symbols) / MAX_SYMBOLS_PER_REQUEST))
+    size = math.ceil(len(symbols) / count)
+    return [symbols[i : i + size] for i in range(0, len(symbols), size)]
+
+
+def parse_page(raw: Any, into: Closes) -> str | None:
     """Add one page's closes to `into`; returns the next page token (None at the end)."""
     if not isinstance(raw, dict):
         raise MalformedBars(f"expected an object, got {type(raw).__name__}")

@@ -5,7 +5,8 @@ Built on alpaca-py's own `RESTClient` (same auth headers, URL scheme and `APIErr
 imports alpaca-py, requests and tenacity at the top, so `adapter` imports it lazily.
 
 - Every request carries a (connect, read) timeout, capped by what is left of the call's
-  overall deadline; alpaca-py's own 429/504 retry loop is switched off.
+  overall deadline, and its body is read as it arrives, so the deadline holds however slowly
+  the answer comes; alpaca-py's own 429/504 retry loop is switched off.
 - Reads (GET) are retried on connection errors, timeouts, 429 and 500/502/503/504 with bounded
   exponential backoff, honouring ``Retry-After``, until the attempts or the deadline run out.
 - Writes are sent once; `send` reports an ambiguous outcome as `AmbiguousWrite` so the adapter
@@ -33,6 +34,7 @@ from alpaca.common.rest import RESTClient
 from requests.exceptions import HTTPError
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
+from pm.broker.alpaca.json_array import parse_array
 from pm.broker.alpaca.parse import MalformedResponse
 from pm.domain.errors import (
     BrokerRejected,
@@ -47,7 +49,9 @@ from pm.ports import Clock
 BROKER = "alpaca"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ERROR_BODY = 4096
+SCRUB_MARGIN = 1024  # read this much past a cut, so a secret across the cut is scrubbed whole
 MAX_MESSAGE = 200
+STREAM_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +165,15 @@ class _Client(RESTClient):
         self._local = threading.local()
 
     @contextmanager
-    def deadline(self, at: float) -> Iterator[None]:
-        """Requests made by this thread inside the block end by `at` (time.monotonic)."""
-        previous = getattr(self._local, "deadline", None)
-        self._local.deadline = at
+    def deadline(self, at: float, each: Callable[[Any, int], Any] | None = None) -> Iterator[None]:
+        """Requests made by this thread inside the block end by `at` (time.monotonic); with
+        `each`, a JSON array body is parsed element by element as it arrives (`parse_array`)."""
+        previous = getattr(self._local, "deadline", None), getattr(self._local, "each", None)
+        self._local.deadline, self._local.each = at, each
         try:
             yield
         finally:
-            self._local.deadline = previous
+            self._local.deadline, self._local.each = previous
 
     def _timeout(self) -> tuple[float, float]:
         connect, read = self._policy.connect_timeout_s, self._policy.timeout_s
@@ -181,19 +186,60 @@ class _Client(RESTClient):
         return min(connect, remaining), min(read, remaining)
 
     def _one_request(self, method: str, url: str, opts: dict[str, Any], retry: int) -> Any:
-        response = self._session.request(method, url, timeout=self._timeout(), **opts)
-        if response.status_code >= 400:  # the body is scrubbed before it is cut
-            text = self._scrub(response.content.decode("utf-8", "replace"))[:MAX_ERROR_BODY]
-            raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
-        if not response.content:
+        each = getattr(self._local, "each", None)
+        timeout = self._timeout()
+        with self._session.request(method, url, timeout=timeout, stream=True, **opts) as response:
+            if response.status_code >= 400:  # scrubbed before it is cut (SCRUB_MARGIN)
+                head = self._body(response, MAX_ERROR_BODY + SCRUB_MARGIN)
+                text = self._scrub(head.decode("utf-8", "replace"))[:MAX_ERROR_BODY]
+                raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
+            if each is not None:
+                return parse_array(self._chunks(response), each, url.rsplit("/", 1)[-1])
+            content = self._body(response)
+        if not content:
             return None  # 204 and friends
         try:
-            return json.loads(response.content, parse_float=Decimal)
+            return json.loads(content, parse_float=Decimal)
         except ValueError:
             raise MalformedResponse(
                 f"HTTP {response.status_code} body is not JSON "
-                f"({_one_line(self._scrub(response.content.decode('utf-8', 'replace')), 60)!r})"
+                f"({_one_line(self._preview(content), 60)!r})"
             ) from None
+
+    def _preview(self, content: bytes) -> str:
+        """The start of a body for a message, scrubbed (the caller cuts it afterwards)."""
+        return self._scrub(content[: MAX_ERROR_BODY + SCRUB_MARGIN].decode("utf-8", "replace"))
+
+    def _body(self, response: requests.Response, limit: int | None = None) -> bytes:
+        """The whole body (or its first `limit` bytes), read within the call's deadline."""
+        parts: list[bytes] = []
+        size = 0
+        for chunk in self._chunks(response):
+            parts.append(chunk)
+            size += len(chunk)
+            if limit is not None and size >= limit:
+                break
+        return b"".join(parts)[:limit]
+
+    def _chunks(self, response: requests.Response) -> Iterator[bytes]:
+        """The body as it arrives (whatever has come, up to a chunk at a time), within the
+        call's deadline however slowly it comes."""
+        from urllib3.exceptions import HTTPError as TransportError
+        from urllib3.exceptions import ReadTimeoutError
+
+        at: float | None = getattr(self._local, "deadline", None)
+        while True:
+            if at is not None and time.monotonic() > at:
+                raise DeadlineExceeded("the call's deadline passed while reading the body")
+            try:
+                chunk = response.raw.read1(STREAM_CHUNK)
+            except ReadTimeoutError as exc:
+                raise requests.exceptions.ReadTimeout(exc) from None
+            except TransportError as exc:
+                raise requests.exceptions.ConnectionError(exc) from None
+            if not chunk:
+                return
+            yield chunk
 
 
 class Transport:
@@ -240,15 +286,21 @@ class Transport:
         *,
         not_found: str | None = None,
         deadline: float | None = None,
+        each: Callable[[Any, int], Any] | None = None,
     ) -> Any:
-        """GET with retries; raises only `pm.domain.errors` types."""
+        """GET with retries; raises only `pm.domain.errors` types.
+
+        With `each`, the body must be a JSON array: it is read as it arrives and the result is
+        the list of `each(element, index)` (MalformedResponse from `each` is reported as a
+        malformed answer), so a large list is never held as text and dicts at once.
+        """
         at = deadline if deadline is not None else self.new_deadline()
         attempts: list[datetime] = []
         policy = self._policy
 
         def once() -> Any:
             attempts.append(self._clock.now())
-            with self._client.deadline(at):
+            with self._client.deadline(at, each):
                 return self._client.get(path, params)
 
         decided: dict[int, float | None] = {}  # one decision per attempt, whatever the order

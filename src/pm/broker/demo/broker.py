@@ -3,9 +3,15 @@
 No network, no credentials, deterministic prices (see `prices`), market orders that fill at
 once. State lives in a `DemoStore` under `DEMO_ACCOUNT_ID`; the first use seeds it (see `seed`).
 
-Persistence rule: every operation that changes the book calls ``store.save`` exactly once
-(one transaction in the SQL store). A read that finds no book seeds it and saves the seed; an
-order that is rejected saves nothing.
+Persistence rule: every operation that changes the state calls ``store.save`` exactly once
+(one transaction in the SQL store). A read that finds no state seeds it and saves the seed;
+an order that is rejected saves nothing.
+
+Account figures are those of the positions `pm` shows: dust (below `DUST_QTY`) is worth
+nothing, as selling it would move no cent of cash. ``last_equity`` is the equity at the
+previous trading day's close, as a real account's is, so it stays fixed through the day: the
+fills since that close are undone at their own prices before the holdings are valued at the
+close (selling a winner does not take its gain out of the day's P/L).
 
 Buying power (documented simplification of Reg T margin with multiplier 2)::
 
@@ -20,15 +26,13 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
-from pm.broker.demo.book import DemoBook, DemoStore, Holding
-from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty
+from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty, signed_qty
 from pm.broker.demo.market_hours import as_utc, calendar, market_clock
-from pm.broker.demo.prices import previous_close, price_on
-from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_book
+from pm.broker.demo.prices import previous_close, previous_trading_day, price_on
+from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_state
 from pm.broker.demo.universe import UNIVERSE, Instrument, lookup
 from pm.domain.errors import BrokerRejected, NotFound
 from pm.domain.models import (
@@ -43,8 +47,8 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.money import CENT, pct
-from pm.domain.portfolio import holding_key
-from pm.ports import Clock
+from pm.domain.portfolio import DUST_QTY, holding_key, is_dust
+from pm.ports import Clock, DemoHolding, DemoState, DemoStore
 
 __all__ = ["DEMO_ACCOUNT_ID", "MARGIN_MULTIPLIER", "DemoBroker"]
 
@@ -56,12 +60,6 @@ _ORDER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pm.invalid/demo/order
 _CODE_FORBIDDEN = 40310000
 _CODE_UNPROCESSABLE = 42210000
 _CODE_INVALID = 40010001
-
-
-@dataclass(frozen=True, slots=True)
-class _Valued:
-    position: Position
-    previous_value: Decimal
 
 
 class DemoBroker:
@@ -85,25 +83,22 @@ class DemoBroker:
     def simulated(self) -> bool:
         return True
 
-    @property
-    def account_id(self) -> str:
-        return DEMO_ACCOUNT_ID
-
     # -- reads -------------------------------------------------------------------------------
 
     def get_account(self) -> Account:
-        """Equity = cash + sum(qty x price); last_equity uses the previous trading day's prices."""
-        return self._account(self._read_book())
+        """Equity = cash + sum(qty x price) over non-dust holdings; last_equity as at the
+        previous trading day's close (see the module doc)."""
+        return self._account(self._read_state())
 
     def get_positions(self) -> list[Position]:
         """Every holding, dust included, sorted by symbol."""
-        book = self._read_book()
-        return [v.position for v in self._value(book, self._today())]
+        state = self._read_state()
+        return self._positions(state, self._today())
 
     def get_position(self, symbol: str) -> Position:
-        book = self._read_book()
+        state = self._read_state()
         key = holding_key(symbol)
-        holding = book.holdings.get(key)
+        holding = state.holdings.get(key)
         if holding is None:
             raise NotFound(f"no open position in {symbol}")
         return _position(holding, _instrument(key), self._today())
@@ -174,9 +169,9 @@ class DemoBroker:
             qty = request.qty if request.qty is not None else Decimal(0)
             if qty <= 0:
                 raise BrokerRejected("qty must be > 0", status_code=422, code=_CODE_UNPROCESSABLE)
-        book, _ = self._load()
+        state, _ = self._load()
         order = self._fill(
-            book,
+            state,
             instrument,
             request.side,
             qty,
@@ -185,16 +180,16 @@ class DemoBroker:
             ordered_qty=request.qty,
             notional=request.notional,
         )
-        self._store.save(book, [order])
+        self._store.save(state, [order])
         return order
 
     def close_position(
         self, symbol: str, *, qty: Decimal | None = None, percentage: Decimal | None = None
     ) -> Order:
         """Sell a long (or buy back a short): all of it, `qty` units, or `percentage` (0-100]."""
-        book, _ = self._load()
+        state, _ = self._load()
         key = holding_key(symbol)
-        holding = book.holdings.get(key)
+        holding = state.holdings.get(key)
         if holding is None:
             raise NotFound(f"no open position in {symbol}")
         held = abs(holding.qty)
@@ -228,8 +223,8 @@ class DemoBroker:
                 raise BrokerRejected("qty must be > 0", status_code=422, code=_CODE_UNPROCESSABLE)
         else:
             amount = held
-        order = self._close(book, holding, amount, taken=set())
-        self._store.save(book, [order])
+        order = self._close(state, holding, amount, taken=set())
+        self._store.save(state, [order])
         return order
 
     def close_all_positions(self, *, cancel_orders: bool) -> list[CloseResult]:
@@ -238,18 +233,25 @@ class DemoBroker:
         Demo orders fill at once, so there are never open orders and `cancel_orders` has
         nothing to cancel.
         """
-        book, fresh = self._load()
+        state, fresh = self._load()
         taken: set[str] = set()
         results: list[CloseResult] = []
         orders: list[Order] = []
-        for symbol in sorted(book.holdings):
-            holding = book.holdings[symbol]
-            order = self._close(book, holding, abs(holding.qty), taken=taken)
+        for symbol in sorted(state.holdings):
+            holding = state.holdings[symbol]
+            order = self._close(state, holding, abs(holding.qty), taken=taken)
             orders.append(order)
             results.append(CloseResult(symbol=symbol, status_code=200, order=order, error=None))
         if orders or fresh:
-            self._store.save(book, orders)
+            self._store.save(state, orders)
         return results
+
+    # -- the demo's own ----------------------------------------------------------------------
+
+    def reset(self) -> Account:
+        """Back to the starting account: holdings, cash and orders forgotten, the seed saved."""
+        self._store.reset(DEMO_ACCOUNT_ID)
+        return self._account(self._read_state())
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -259,42 +261,35 @@ class DemoBroker:
     def _today(self) -> date:
         return self._now().date()
 
-    def _load(self) -> tuple[DemoBook, bool]:
-        """A private copy of the stored book (or a fresh seed), and whether it was seeded."""
+    def _load(self) -> tuple[DemoState, bool]:
+        """A private copy of the stored state (or a fresh seed), and whether it was seeded."""
         stored = self._store.load(DEMO_ACCOUNT_ID)
         if stored is None:
-            return seed_book(DEMO_ACCOUNT_ID), True
+            return seed_state(DEMO_ACCOUNT_ID), True
         return copy.deepcopy(stored), False
 
-    def _read_book(self) -> DemoBook:
-        book, fresh = self._load()
+    def _read_state(self) -> DemoState:
+        state, fresh = self._load()
         if fresh:
-            self._store.save(book, [])
-        return book
+            self._store.save(state, [])
+        return state
 
-    def _value(self, book: DemoBook, today: date) -> list[_Valued]:
-        valued: list[_Valued] = []
-        for symbol in sorted(book.holdings):
-            holding = book.holdings[symbol]
-            instrument = _instrument(symbol)
-            valued.append(
-                _Valued(
-                    position=_position(holding, instrument, today),
-                    previous_value=holding.qty * previous_close(instrument, today),
-                )
-            )
-        return valued
+    def _positions(self, state: DemoState, today: date) -> list[Position]:
+        return [
+            _position(state.holdings[symbol], _instrument(symbol), today)
+            for symbol in sorted(state.holdings)
+        ]
 
     def _close(
-        self, book: DemoBook, holding: Holding, amount: Decimal, *, taken: set[str]
+        self, state: DemoState, holding: DemoHolding, amount: Decimal, *, taken: set[str]
     ) -> Order:
         instrument = _instrument(holding.symbol)
         side: OrderSide = "sell" if holding.qty > 0 else "buy"
-        client_order_id = self._close_client_id(book, instrument, side, amount, taken)
+        client_order_id = self._close_client_id(state, instrument, side, amount, taken)
         taken.add(client_order_id)
         price = price_on(instrument, self._today())
         return self._fill(
-            book,
+            state,
             instrument,
             side,
             amount,
@@ -307,14 +302,14 @@ class DemoBroker:
 
     def _close_client_id(
         self,
-        book: DemoBook,
+        state: DemoState,
         instrument: Instrument,
         side: OrderSide,
         amount: Decimal,
         taken: set[str],
     ) -> str:
         """A deterministic, unused client_order_id for a close (Alpaca would make a UUID)."""
-        seed = f"{self._now().isoformat()}|{instrument.symbol}|{side}|{amount}|{book.cash}"
+        seed = f"{self._now().isoformat()}|{instrument.symbol}|{side}|{amount}|{state.cash}"
         n = 0
         while True:
             candidate = str(uuid.uuid5(_ORDER_NAMESPACE, f"{seed}|{n}"))
@@ -327,7 +322,7 @@ class DemoBroker:
 
     def _fill(
         self,
-        book: DemoBook,
+        state: DemoState,
         instrument: Instrument,
         side: OrderSide,
         qty: Decimal,
@@ -338,7 +333,7 @@ class DemoBroker:
         notional: Decimal | None,
         check_buying_power: bool = True,
     ) -> Order:
-        held = held_qty(book, instrument.symbol)
+        held = held_qty(state, instrument.symbol)
         if instrument.is_crypto and side == "sell" and qty > max(held, Decimal(0)):
             base = instrument.order_symbol.split("/")[0]
             raise BrokerRejected(
@@ -348,16 +343,16 @@ class DemoBroker:
                 code=_CODE_FORBIDDEN,
             )
         if check_buying_power:
-            account = self._account(book)
+            account = self._account(state, with_last_equity=False)
             cost = opening_qty(held, side, qty) * price
             if cost > account.buying_power:
                 raise BrokerRejected(
                     "insufficient buying power", status_code=403, code=_CODE_FORBIDDEN
                 )
-        apply_fill(book, instrument, side, qty, price)
+        apply_fill(state, instrument, side, qty, price)
         now = self._now()
         return Order(
-            id=str(uuid.uuid5(_ORDER_NAMESPACE, f"{book.account_id}|{client_order_id}")),
+            id=str(uuid.uuid5(_ORDER_NAMESPACE, f"{state.account_id}|{client_order_id}")),
             client_order_id=client_order_id,
             symbol=instrument.order_symbol,
             side=side,
@@ -371,29 +366,47 @@ class DemoBroker:
             filled_at=now,
         )
 
-    def _account(self, book: DemoBook) -> Account:
-        valued = self._value(book, self._today())
-        values = [v.position.market_value for v in valued]
+    def _account(self, state: DemoState, *, with_last_equity: bool = True) -> Account:
+        """The account figures of the positions pm shows (see the module doc on dust)."""
+        today = self._today()
+        values = [p.market_value for p in self._positions(state, today) if not is_dust(p)]
         long_mv = sum((mv for mv in values if mv > 0), Decimal(0))
         short_mv = sum((mv for mv in values if mv < 0), Decimal(0))
-        equity = book.cash + long_mv + short_mv
+        equity = state.cash + long_mv + short_mv
         return Account(
             account_id=DEMO_ACCOUNT_ID,
             account_number=DEMO_ACCOUNT_NUMBER,
             status="ACTIVE",
             currency="USD",
             equity=equity,
-            last_equity=book.cash + sum((v.previous_value for v in valued), Decimal(0)),
-            cash=book.cash,
+            last_equity=self._last_equity(state, today) if with_last_equity else equity,
+            cash=state.cash,
             buying_power=_buying_power(equity, long_mv, short_mv),
             long_market_value=long_mv,
             short_market_value=short_mv,
         )
 
+    def _last_equity(self, state: DemoState, today: date) -> Decimal:
+        """Equity at the previous trading day's close: the fills since then undone at their
+        own prices, then the holdings valued at that close."""
+        since = datetime.combine(previous_trading_day(today) + timedelta(days=1), time(), UTC)
+        value = state.cash
+        for holding in state.holdings.values():
+            if abs(holding.qty) >= DUST_QTY:
+                value += holding.qty * previous_close(_instrument(holding.symbol), today)
+        for fill in self._store.fills_since(DEMO_ACCOUNT_ID, since):
+            instrument = lookup(fill.symbol)
+            if instrument is None or fill.filled_avg_price is None:
+                continue
+            moved = signed_qty(fill.side, fill.filled_qty)
+            paid = (moved * fill.filled_avg_price).quantize(CENT, rounding=ROUND_HALF_EVEN)
+            value += paid - moved * previous_close(instrument, today)
+        return value
+
 
 def _instrument(symbol: str) -> Instrument:
     instrument = UNIVERSE.get(symbol)
-    if instrument is None:  # a stored holding outside today's universe: a bug or an old book
+    if instrument is None:  # a stored holding outside today's universe: a bug or an old state
         raise NotFound(f"asset {symbol} not found")
     return instrument
 
@@ -404,7 +417,7 @@ def _buying_power(equity: Decimal, long_mv: Decimal, short_mv: Decimal) -> Decim
     return max(Decimal(0), raw).quantize(CENT, rounding=ROUND_DOWN)
 
 
-def _position(holding: Holding, instrument: Instrument, today: date) -> Position:
+def _position(holding: DemoHolding, instrument: Instrument, today: date) -> Position:
     price = price_on(instrument, today)
     market_value = holding.qty * price
     cost_basis = holding.qty * holding.avg_entry_price

@@ -1,13 +1,13 @@
-"""How a market fill changes the demo book: pure arithmetic, no store and no clock."""
+"""How a market fill changes the demo account's state: pure arithmetic, no store, no clock."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pm.broker.demo.book import DemoBook, Holding
 from pm.broker.demo.universe import Instrument
 from pm.domain.models import OrderSide
 from pm.domain.money import CENT
+from pm.ports import DemoHolding, DemoState
 
 QTY_PLACES = Decimal("0.000000001")  # Alpaca's min_trade_increment for fractional quantities
 AVG_PLACES = Decimal("0.000000001")
@@ -17,8 +17,8 @@ def signed_qty(side: OrderSide, qty: Decimal) -> Decimal:
     return qty if side == "buy" else -qty
 
 
-def held_qty(book: DemoBook, symbol: str) -> Decimal:
-    holding = book.holdings.get(symbol)
+def held_qty(state: DemoState, symbol: str) -> Decimal:
+    holding = state.holdings.get(symbol)
     return holding.qty if holding is not None else Decimal(0)
 
 
@@ -35,7 +35,7 @@ def opening_qty(held: Decimal, side: OrderSide, qty: Decimal) -> Decimal:
 
 
 def apply_fill(
-    book: DemoBook, instrument: Instrument, side: OrderSide, qty: Decimal, price: Decimal
+    state: DemoState, instrument: Instrument, side: OrderSide, qty: Decimal, price: Decimal
 ) -> None:
     """Fill `qty` at `price`: move the cash (to the cent) and update or remove the holding.
 
@@ -43,12 +43,12 @@ def apply_fill(
     opens the other side at the fill price.
     """
     delta = signed_qty(side, qty)
-    book.cash -= (delta * price).quantize(CENT, rounding=ROUND_HALF_EVEN)
-    old = book.holdings.get(instrument.symbol)
+    state.cash -= (delta * price).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    old = state.holdings.get(instrument.symbol)
     old_qty = old.qty if old is not None else Decimal(0)
     new_qty = old_qty + delta
     if new_qty == 0:
-        book.holdings.pop(instrument.symbol, None)
+        state.holdings.pop(instrument.symbol, None)
         return
     if old is None or old_qty == 0 or (old_qty > 0) != (new_qty > 0):
         avg = price
@@ -57,7 +57,7 @@ def apply_fill(
         avg = (total / abs(new_qty)).quantize(AVG_PLACES, rounding=ROUND_HALF_EVEN)
     else:
         avg = old.avg_entry_price
-    book.holdings[instrument.symbol] = Holding(
+    state.holdings[instrument.symbol] = DemoHolding(
         symbol=instrument.symbol,
         asset_id=instrument.asset_id,
         asset_class=instrument.asset_class,

@@ -38,7 +38,7 @@ def list_(
 
     app_ = ctx.obj
     rows = service.entries(
-        app_.repo(), app_.book_store(), app_.broker_identity(), include_closed=closed
+        app_.book_store(), app_.account_id(ask_broker=False), include_closed=closed
     )
     view.show_list(rows, json_)
 
@@ -50,7 +50,7 @@ def show(ctx: typer.Context, entry_id: IdArg, json_: JsonOpt = False) -> None:
     from pm.services import book as service
 
     app_ = ctx.obj
-    entry = service.show(app_.repo(), app_.book_store(), app_.broker_identity(), entry_id)
+    entry = service.show(app_.book_store(), app_.account_id(ask_broker=False), entry_id)
     view.show_one(entry, json_)
 
 
@@ -66,19 +66,20 @@ def add(
     json_: JsonOpt = False,
 ) -> None:
     """Add an open position to the book by hand (the next reconcile checks it)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.add(
-        app_.repo(),
-        app_.book_store(),
-        app_.broker_identity(),
-        app_.clock,
-        symbol=symbol,
-        given=given,
-    )
+    with speaking_flags():
+        entry = service.add(
+            app_.book_store(),
+            app_.account_id(ask_broker=False),
+            app_.clock,
+            symbol=symbol,
+            given=given,
+        )
     view.show_one(entry, json_, note=f"added position {entry.id}")
 
 
@@ -94,14 +95,16 @@ def edit(
     json_: JsonOpt = False,
 ) -> None:
     """Change an open row (quantity, side, entry price, strategy, opening time)."""
+    from pm.cli.flags import speaking_flags
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     given = service.BookInput(qty, side, entry_price, strategy_id, opened_at)
-    entry = service.edit(
-        app_.repo(), app_.book_store(), app_.broker_identity(), app_.clock, entry_id, given
-    )
+    with speaking_flags():
+        entry = service.edit(
+            app_.book_store(), app_.account_id(ask_broker=False), app_.clock, entry_id, given
+        )
     view.show_one(entry, json_, note=f"updated position {entry.id}")
 
 
@@ -113,12 +116,12 @@ def rm(ctx: typer.Context, entry_id: IdArg, yes: YesOpt = False, json_: JsonOpt 
     from pm.services import book as service
 
     app_ = ctx.obj
-    repo, store, identity = app_.repo(), app_.book_store(), app_.broker_identity()
-    entry = service.show(repo, store, identity, entry_id)
+    store, account_id = app_.book_store(), app_.account_id(ask_broker=False)
+    entry = service.show(store, account_id, entry_id)
     confirm(
         f"Delete row {entry.id} ({entry.symbol} {entry.qty}) from the book?",
         yes=yes,
         what=f"pm book rm {entry_id}",
     )
-    removed = service.remove(repo, store, identity, entry_id)
+    removed = service.remove(store, account_id, entry_id)
     view.show_one(removed, json_, note=f"removed position {removed.id}")

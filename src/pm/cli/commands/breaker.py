@@ -18,10 +18,9 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
     from pm.cli.views import breaker as view
     from pm.domain.errors import CheckFailed
     from pm.services import breaker as service
-    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
+    account_id = app_.account_id()
     state = service.status(app_.breaker_store(), account_id)
     view.show(state, json_)
     if state.halted:
@@ -45,10 +44,9 @@ def trip(
     """HALT: validation then rejects every order that opens or adds to a position."""
     from pm.cli.views import breaker as view
     from pm.services import breaker as service
-    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
+    account_id = app_.account_id()
     done = service.trip(
         app_.breaker_store(), app_.audit_log(), app_.clock, account_id, reason, actor=app_.actor
     )
@@ -61,10 +59,9 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
     from pm.cli.confirm import confirm
     from pm.cli.views import breaker as view
     from pm.services import breaker as service
-    from pm.services.accounts import account_id_of
 
     app_ = ctx.obj
-    account_id = account_id_of(app_.broker(), app_.repo(), app_.clock)
+    account_id = app_.account_id()
     store = app_.breaker_store()
     current = service.status(store, account_id)
     if current.halted:

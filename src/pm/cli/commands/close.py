@@ -23,6 +23,7 @@ def close(
 ) -> None:
     """Close a position (all of it by default). Asks first; exit 4 if it is not held."""
     from pm.cli.confirm import confirm, require_live_allowed
+    from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
     from pm.cli.views import close as view
     from pm.services import close as service
@@ -30,12 +31,13 @@ def close(
     app_ = ctx.obj
     require_live_allowed(app_.settings, live, "close")
     guard = build_guard(app_)
-    plan = service.plan_close(
-        guard,
-        symbol,
-        qty=decimal_arg(qty, "--qty"),
-        percentage=decimal_arg(percentage, "--percentage"),
-    )
+    with speaking_flags():
+        plan = service.plan_close(
+            guard,
+            symbol,
+            qty=decimal_arg(qty, "--qty"),
+            percentage=decimal_arg(percentage, "--percentage"),
+        )
     view.show_plan(plan)
     confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
     arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}

@@ -22,9 +22,15 @@ def upgrade(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 @app.command("current")
 def current(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Show the database's schema revision and the latest one this pm knows."""
+    """Show the database's schema revision and the latest one this pm knows (exit 6 if behind)."""
     from pm.cli.views.db import show_revision
     from pm.db.engine import current_revision
+    from pm.db.migrate import behind
+    from pm.db.urls import mask_url
 
     url = ctx.obj.settings.pm_database_url
-    show_revision(url, current_revision(url), json_=json_)
+    revision = current_revision(url)
+    show_revision(url, revision, json_=json_)
+    problem = behind(mask_url(url), revision)
+    if problem is not None:
+        raise problem

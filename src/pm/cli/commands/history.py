@@ -30,5 +30,5 @@ def history(
     from pm.services import history as service
 
     app_ = ctx.obj
-    rows = service.stored(app_.repo(), app_.broker_identity(), since=since, limit=limit)
+    rows = service.stored(app_.repo(), app_.account_id(ask_broker=False), since=since, limit=limit)
     view.show(rows, json_=json_, csv=csv)

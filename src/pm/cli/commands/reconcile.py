@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from pm.cli.context import AppContext
-from pm.cli.options import JsonOpt, LimitOpt, parse_since
+from pm.cli.options import JsonOpt, LimitOpt, SinceOpt
 
 app = typer.Typer(no_args_is_help=False)
-
-SinceOpt = Annotated[
-    datetime | None,
-    typer.Option(
-        "--since",
-        parser=parse_since,
-        metavar="WHEN",
-        help="Only at or after WHEN (2026-11-01, an ISO time, or 7d/12h/30m).",
-    ),
-]
 
 
 def _interval(app_: AppContext) -> timedelta:
@@ -61,6 +51,7 @@ def reconcile(
     with view.progress() as progress:
         result = service.reconcile(
             broker,
+            app_.account_id(),
             app_.repo(),
             app_.reconcile_store(),
             app_.clock,
@@ -83,9 +74,8 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     app_ = ctx.obj
     result = service.status(
-        app_.repo(),
         app_.reconcile_store(),
-        app_.broker_identity(),
+        app_.account_id(ask_broker=False),
         app_.clock,
         interval=_interval(app_),
     )
@@ -102,7 +92,7 @@ def history(
 
     app_ = ctx.obj
     runs = service.history(
-        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+        app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
     view.show_history(runs, json_)
 
@@ -117,6 +107,6 @@ def conflicts(
 
     app_ = ctx.obj
     rows = service.conflicts(
-        app_.repo(), app_.reconcile_store(), app_.broker_identity(), since=since, limit=limit
+        app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
     view.show_conflicts(rows, json_)

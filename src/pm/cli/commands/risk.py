@@ -39,7 +39,7 @@ def risk(
     app_ = ctx.obj
     report = service.assess_risk(
         app_.broker(),
-        app_.risk_store,
+        app_.repo,
         app_.market_data,
         app_.breaker_store,
         app_.clock,

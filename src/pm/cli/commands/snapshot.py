@@ -26,7 +26,12 @@ def snapshot(
 
     app_ = ctx.obj
     result = service.take(
-        app_.broker(), app_.repo, app_.clock, app_.writes, allow_stale=allow_stale
+        app_.broker(),
+        app_.repo,
+        app_.clock,
+        app_.writes,
+        allow_stale=allow_stale,
+        stored_account=lambda: app_.account_id(ask_broker=False),
     )
     view.show(result, json_)
     if result.unavailable is not None:

@@ -28,19 +28,21 @@ def validate(
 
     Exits 0 when approved, 1 when rejected. Nothing is sent to the broker.
     """
+    from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
     from pm.cli.views import validate as view
     from pm.domain.errors import CheckFailed
     from pm.services import validate as service
 
-    order = service.ProposedOrder(
-        symbol,
-        side.value,
-        qty=decimal_arg(qty, "--qty"),
-        notional=decimal_arg(notional, "--notional"),
-        price=decimal_arg(price, "--price"),
-    )
-    result = service.validate(build_guard(ctx.obj), order)
+    with speaking_flags():
+        order = service.ProposedOrder(
+            symbol,
+            side.value,
+            qty=decimal_arg(qty, "--qty"),
+            notional=decimal_arg(notional, "--notional"),
+            price=decimal_arg(price, "--price"),
+        )
+        result = service.validate(build_guard(ctx.obj), order)
     view.show(result, json_)
     if not result.approved:
         raise CheckFailed(f"rejected: {'; '.join(result.decision.reasons)}")

@@ -32,7 +32,6 @@ def watch(
 
     from pm.cli.graceful import stop_on_signals
     from pm.cli.views.watch import WatchView
-    from pm.services.accounts import account_id_of
     from pm.services.watch import JobRegistry, Watcher, reconcile_job
 
     app_ = ctx.obj
@@ -44,7 +43,7 @@ def watch(
     watcher = Watcher(
         jobs=jobs,
         store=app_.job_store(),
-        account=lambda: account_id_of(broker, repo, clock),
+        account=app_.account_id,
         clock=clock,
         emit=WatchView(json_),
         stop=threading.Event(),

@@ -45,7 +45,7 @@ def as_json(position: Position, source: Source) -> dict[str, Any]:
 
 
 def show(result: PositionsResult, *, json_: bool = False, csv: bool = False) -> None:
-    rows = [as_json(p, result.source) for p in result.positions]
+    rows = (as_json(p, result.source) for p in result.positions)  # made as they are written
     if json_:
         print_json(rows)
     elif csv:

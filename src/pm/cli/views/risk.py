@@ -77,7 +77,7 @@ def _breaker_line(report: RiskReport) -> str:
 
 def breach_line(report: RiskReport) -> str:
     a = report.assessment
-    what = [x.message for x in a.alerts if x.code.endswith("_breached")]
+    what = [x.message for x in a.alerts if x.is_breach]
     more = f" (and {len(what) - 3} more)" if len(what) > 3 else ""
     return f"risk limit breached, level {a.level.name}: " + "; ".join(what[:3]) + more
 
@@ -122,7 +122,7 @@ def show(report: RiskReport, json_: bool) -> None:
     sectors.add_column("Sector")
     sectors.add_column("% of equity", justify="right")
     for name, pct in m.sector_exposure.items():
-        breach = any(x.sector == name and x.code.endswith("_breached") for x in a.alerts)
+        breach = any(x.sector == name and x.is_breach for x in a.alerts)
         sectors.add_row(name, f"[red]{pct}[/]" if breach else str(pct))
     parts: list[Any] = [summary, sectors]
     if a.alerts:

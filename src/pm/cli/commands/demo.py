@@ -1,0 +1,29 @@
+"""`pm demo reset`: the simulated account back to where every demo account starts."""
+
+from __future__ import annotations
+
+import typer
+
+from pm.cli.confirm import YesOpt
+from pm.cli.options import JsonOpt
+
+app = typer.Typer(no_args_is_help=True, help="The built-in simulated account (--demo).")
+
+
+@app.command("reset")
+def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> None:
+    """Restore the demo account's starting cash and positions.
+
+    Its orders are forgotten. Asks first (--yes off a terminal). The local book catches up at
+    the next reconcile."""
+    from pm.cli.confirm import confirm
+    from pm.cli.views import demo as view
+
+    app_ = ctx.obj
+    confirm(
+        "Reset the demo account to its starting cash and positions, forgetting its orders?",
+        yes=yes,
+        what="demo reset",
+    )
+    account = app_.demo_broker().reset()
+    view.show_reset(account, json_)

@@ -1,0 +1,336 @@
+"""The local book's tables as SQLAlchemy Core `Table` objects. Names follow the seed.
+
+Core, not the ORM: the stores write with set-based statements and read rows into domain
+records, so nothing here needs `sqlalchemy.orm` (which costs a command a third of a second to
+import). Every row belongs to an account (``account_id``, the broker's account id). Money and
+quantities use `DecimalType`, timestamps `UTCDateTime`.
+
+The migrations in ``migrations/`` must describe exactly these tables plus the indexes of
+`pm.db.indexes` (``tests/db/test_migrations.py`` checks that they agree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pm.db.types import DecimalType, UTCDateTime
+from pm.domain.models import Position
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _money(name: str, *, nullable: bool = False) -> Column[Any]:
+    return Column(name, DecimalType(), nullable=nullable)
+
+
+def _time(name: str, *, nullable: bool = False) -> Column[Any]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+def _text(name: str, length: int | None = None, *, nullable: bool = False) -> Column[Any]:
+    return Column(name, String(length) if length else Text(), nullable=nullable)
+
+
+def _account_id(
+    referred: str = "accounts.account_id", *, primary_key: bool = False, index: bool = False
+) -> Column[Any]:
+    return Column(
+        "account_id",
+        String(64),
+        ForeignKey(referred, ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary_key,
+        index=index,
+    )
+
+
+def _id() -> Column[Any]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+#: An account `pm` has seen, and which broker identity (credentials) reaches it.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("broker_identity", String(255), unique=True),
+    _text("broker", 32, nullable=True),
+    _time("created_at"),
+    _time("last_seen_at"),
+)
+
+#: The book: open while ``closed_at`` is null, at most one open row per symbol (the partial
+#: unique index in `pm.db.indexes`). The seed's column names (``quantity``, ``entry_price``,
+#: ``current_price``, ``unrealized_pnl``, ``side``, ``opened_at``, ``entry_time``,
+#: ``strategy_id``) so SQL written against the specification works; the rest are pm's own.
+positions = Table(
+    "positions",
+    metadata,
+    _id(),
+    _account_id(),
+    _text("asset_id", 64),
+    _text("symbol", 32),
+    _money("quantity"),
+    _text("side", 8),
+    _text("asset_class", 32),
+    _money("entry_price"),
+    _money("current_price"),
+    _money("market_value"),
+    _money("cost_basis"),
+    _money("unrealized_pnl"),
+    _money("unrealized_pl_pct"),
+    _text("strategy_id", 64, nullable=True),
+    _time("opened_at"),
+    _time("updated_at"),
+    _time("closed_at", nullable=True),
+    _money("realized_pl", nullable=True),
+    _time("entry_time"),
+    Index("ix_positions_account_id_closed_at", "account_id", "closed_at"),
+)
+
+#: The fields of a `Position`, and those that hold Decimals.
+POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
+DECIMAL_POSITION_FIELDS = frozenset(
+    f.name for f in fields(Position) if f.type in ("Decimal", Decimal)
+)
+
+#: The `positions` column of each field of a `Position` (and of a book entry) whose name
+#: differs from the field's: pm's records keep their names, the table the seed's.
+POSITION_COLUMN_OF = {
+    "qty": "quantity",
+    "avg_entry_price": "entry_price",
+    "unrealized_pl": "unrealized_pnl",
+}
+
+
+def position_column(field: str) -> str:
+    """The `positions` column that stores the record field `field`."""
+    return POSITION_COLUMN_OF.get(field, field)
+
+
+#: A target allocation (seed table; rebalancing uses it later).
+allocation_policies = Table(
+    "allocation_policies",
+    metadata,
+    _id(),
+    _account_id(index=True),
+    _text("name", 100),
+    Column("targets", JSON(), nullable=False),
+    _money("drift_threshold_pct"),
+    Column("active", Boolean, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    UniqueConstraint("account_id", "name"),
+)
+
+#: One rebalance plan or execution (seed table; rebalancing uses it later).
+rebalance_runs = Table(
+    "rebalance_runs",
+    metadata,
+    _id(),
+    _account_id(index=True),
+    Column("policy_id", Integer, ForeignKey("allocation_policies.id", ondelete="SET NULL")),
+    _text("trigger", 32),
+    _text("status", 32),
+    _time("started_at"),
+    _time("finished_at", nullable=True),
+    Column("details", JSON(), nullable=True),
+)
+
+#: A portfolio snapshot; ``composition`` holds the positions with decimals as strings.
+portfolio_snapshots = Table(
+    "portfolio_snapshots",
+    metadata,
+    _id(),
+    _account_id(),
+    _time("taken_at"),
+    _money("equity"),
+    _money("last_equity"),
+    _money("cash"),
+    _money("buying_power"),
+    _money("long_market_value"),
+    _money("short_market_value"),
+    _money("daily_pl"),
+    _money("daily_pl_pct", nullable=True),
+    _money("unrealized_pl"),
+    _money("realized_pl"),
+    Column("realized_pl_available", Boolean, nullable=False),
+    _money("total_pl"),
+    Column("positions_count", Integer, nullable=False),
+    Column("long_count", Integer, nullable=False),
+    Column("short_count", Integer, nullable=False),
+    _text("source_type", 16),
+    _text("broker", 32),
+    Column("composition", JSON(), nullable=False),
+    Index("ix_portfolio_snapshots_account_id_taken_at", "account_id", "taken_at"),
+)
+
+#: The simulated account's cash (the demo broker's own state, not the book).
+demo_accounts = Table(
+    "demo_accounts",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    _money("cash"),
+)
+
+#: One holding of the simulated account; qty is negative for a short.
+demo_holdings = Table(
+    "demo_holdings",
+    metadata,
+    _account_id("demo_accounts.account_id", primary_key=True),
+    Column("symbol", String(32), primary_key=True),
+    _text("asset_id", 64),
+    _text("asset_class", 32),
+    _money("qty"),
+    _money("avg_entry_price"),
+)
+
+#: An order the simulated account received; ``client_order_id`` is unique per account.
+demo_orders = Table(
+    "demo_orders",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _text("account_id", 64),
+    _text("client_order_id", 128),
+    _text("symbol", 32),
+    _text("side", 8),
+    _text("type", 16),
+    _text("status", 32),
+    _money("qty", nullable=True),
+    _money("notional", nullable=True),
+    _money("filled_qty"),
+    _money("filled_avg_price", nullable=True),
+    _time("submitted_at", nullable=True),
+    _time("filled_at", nullable=True),
+    UniqueConstraint("account_id", "client_order_id"),
+    ForeignKeyConstraint(["account_id"], ["demo_accounts.account_id"], ondelete="CASCADE"),
+)
+
+#: One `pm reconcile` (or watch cycle): what it changed, or why it did not run.
+reconciliation_runs = Table(
+    "reconciliation_runs",
+    metadata,
+    _id(),
+    _account_id(),
+    _text("status", 16),
+    _text("trigger", 16),
+    _time("started_at"),
+    _time("finished_at", nullable=True),
+    Column("duration_ms", Integer),
+    Column("added", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    _text("error", nullable=True),
+    _text("host", 255, nullable=True),
+    Column("pid", Integer),
+    Index("ix_reconciliation_runs_account_id_started_at", "account_id", "started_at"),
+)
+
+#: A quantity the book and the broker disagreed on, and how it was resolved.
+position_conflicts = Table(
+    "position_conflicts",
+    metadata,
+    _id(),
+    _account_id(),
+    Column("run_id", Integer, ForeignKey("reconciliation_runs.id", ondelete="SET NULL")),
+    _text("symbol", 32),
+    _text("field", 32),
+    _money("db_value", nullable=True),
+    _money("broker_value", nullable=True),
+    _text("resolution", 32),
+    Column("resolved", Boolean, nullable=False),
+    _time("detected_at"),
+    _time("resolved_at", nullable=True),
+    Index("ix_position_conflicts_account_id_detected_at", "account_id", "detected_at"),
+)
+
+#: A periodic job of `pm watch` for one account, with its interval and last run.
+jobs = Table(
+    "jobs",
+    metadata,
+    _account_id(primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("interval_s", Integer, nullable=False),
+    _time("last_run_at", nullable=True),
+    _text("last_status", 16, nullable=True),
+    _text("last_error", nullable=True),
+)
+
+#: A symbol's sector (and industry), imported with `pm sectors import`.
+universe_fundamentals = Table(
+    "universe_fundamentals",
+    metadata,
+    Column("symbol", String(32), primary_key=True),
+    _text("sector", 64),
+    _text("industry", 128, nullable=True),
+    _time("updated_at"),
+)
+
+#: A risk alert or limit breach, as `pm risk` found it.
+alerts = Table(
+    "alerts",
+    metadata,
+    _id(),
+    _account_id(),
+    _text("level", 16),
+    _text("code", 64),
+    _text("message"),
+    _text("symbol", 32, nullable=True),
+    _text("sector", 64, nullable=True),
+    _time("created_at"),
+    Index("ix_alerts_account_id_created_at", "account_id", "created_at"),
+)
+
+#: The trading halt switch of one account: ACTIVE, or HALTED with reason, who and when.
+circuit_breakers = Table(
+    "circuit_breakers",
+    metadata,
+    _account_id(primary_key=True),
+    _text("state", 16),
+    _text("reason", nullable=True),
+    _text("changed_by", 255, nullable=True),
+    _time("changed_at"),
+)
+
+#: A destructive action, written before it reaches the broker and updated with its outcome.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _id(),
+    _text("account_id", 64, nullable=True),
+    _text("action", 64),
+    Column("arguments", JSON(), nullable=False),
+    _text("os_user", 255),
+    _text("host", 255),
+    _time("created_at"),
+    _text("outcome", 16),
+    Column("outcome_details", JSON(), nullable=True),
+    _time("finished_at", nullable=True),
+    Index("ix_audit_log_account_id_created_at", "account_id", "created_at"),
+)
