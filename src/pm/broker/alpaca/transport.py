@@ -49,7 +49,6 @@ from pm.ports import Clock
 BROKER = "alpaca"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_ERROR_BODY = 4096
-SCRUB_MARGIN = 1024  # read this much past a cut, so a secret across the cut is scrubbed whole
 MAX_MESSAGE = 200
 STREAM_CHUNK = 256 * 1024
 
@@ -189,9 +188,10 @@ class _Client(RESTClient):
         each = getattr(self._local, "each", None)
         timeout = self._timeout()
         with self._session.request(method, url, timeout=timeout, stream=True, **opts) as response:
-            if response.status_code >= 400:  # scrubbed before it is cut (SCRUB_MARGIN)
-                head = self._body(response, MAX_ERROR_BODY + SCRUB_MARGIN)
-                text = self._scrub(head.decode("utf-8", "replace"))[:MAX_ERROR_BODY]
+            if response.status_code >= 400:
+                # Read past the cut and scrub before cutting, so no prefix of a secret survives.
+                body = self._body(response, 2 * MAX_ERROR_BODY).decode("utf-8", "replace")
+                text = self._scrub(body)[:MAX_ERROR_BODY]
                 raise APIError(text, HTTPError(response=response))  # type: ignore[no-untyped-call]
             if each is not None:
                 return parse_array(self._chunks(response), each, url.rsplit("/", 1)[-1])
@@ -201,14 +201,10 @@ class _Client(RESTClient):
         try:
             return json.loads(content, parse_float=Decimal)
         except ValueError:
+            start = self._scrub(content[: 2 * MAX_ERROR_BODY].decode("utf-8", "replace"))
             raise MalformedResponse(
-                f"HTTP {response.status_code} body is not JSON "
-                f"({_one_line(self._preview(content), 60)!r})"
+                f"HTTP {response.status_code} body is not JSON ({_one_line(start, 60)!r})"
             ) from None
-
-    def _preview(self, content: bytes) -> str:
-        """The start of a body for a message, scrubbed (the caller cuts it afterwards)."""
-        return self._scrub(content[: MAX_ERROR_BODY + SCRUB_MARGIN].decode("utf-8", "replace"))
 
     def _body(self, response: requests.Response, limit: int | None = None) -> bytes:
         """The whole body (or its first `limit` bytes), read within the call's deadline."""
