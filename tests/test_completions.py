@@ -82,12 +82,14 @@ def pm_with(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_entry_point_answers_bash_completion() -> None:
     done = pm_with({"_PM_COMPLETE": "complete_bash", "COMP_WORDS": "pm pos", "COMP_CWORD": "1"})
     assert done.returncode == 0, done.stderr
     assert "positions" in done.stdout.splitlines()
 
 
+@pytest.mark.slow
 def test_entry_point_prints_the_committed_bash_script() -> None:
     done = pm_with({"_PM_COMPLETE": "source_bash"})
     assert done.returncode == 0, done.stderr

@@ -45,6 +45,7 @@ def test_short_values_are_not_treated_as_secrets() -> None:
     assert pm_logging.Scrubber(["abc", SECRET]).text(f"abc {SECRET}") == "abc ***"
 
 
+@pytest.mark.slow
 def test_structlog_is_not_imported_when_nothing_passes_the_level() -> None:
     code = (
         "import sys; from pm import logging as l; l.configure('warning', 'json');"

@@ -3,8 +3,10 @@ import-time breakdowns for failure messages, and a "Performance" table printed a
 
 Every benchmark asserts its target as a ratio against a baseline measured in the same run
 (except parsing, whose target is absolute), so the default suite (timing disabled) still
-checks it. `uv run pytest tests/benchmarks --benchmark-enable --benchmark-only` runs more
-rounds and prints pytest-benchmark's statistics plus the table.
+checks it. `uv run pytest tests/benchmarks --benchmark-enable` runs more rounds, prints
+pytest-benchmark's statistics plus the table, and writes the figures to
+.benchmarks/figures.json, from which `uv run python -m tests.benchmarks.readme` rewrites the
+README's Performance table.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.benchmarks import readme
 from tests.support.fake_alpaca import FakeAlpaca
 
 API_KEY = "PKBENCHKEY0000000001"
@@ -43,6 +46,7 @@ PM_SNAPSHOT = (sys.executable, "-m", "pm", "snapshot", "--json")
 
 @dataclass(frozen=True)
 class Figure:
+    benchmark: str  # file.py::test_name
     name: str
     measured: str
     target: str
@@ -155,6 +159,14 @@ def import_breakdown(cmd: Sequence[str], env: Mapping[str, str], top: int = 10) 
     return f"imports (self time, total {total:.0f} ms):\n" + "\n".join(lines)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every benchmark is slow: `pytest -m "not slow"` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def rounds(benchmark: object) -> Callable[[int, int], int]:
     """rounds(default, enabled): how many runs for best-of-N (more with --benchmark-enable)."""
@@ -169,23 +181,36 @@ def rounds(benchmark: object) -> Callable[[int, int], int]:
 def record(request: pytest.FixtureRequest) -> Callable[[str, str, str, bool], None]:
     """record(name, measured, target, ok): a row of the Performance table."""
     figures = request.config.stash.setdefault(_FIGURES, [])
+    benchmark = readme.benchmark_of(request.node.nodeid)
 
     def add(name: str, measured: str, target: str, ok: bool) -> None:
-        figures.append(Figure(name, measured, target, ok))
+        figures.append(Figure(benchmark, name, measured, target, ok))
 
     return add
 
 
+def _timed(config: pytest.Config) -> bool:
+    """Whether pytest-benchmark timing is on (`--benchmark-enable` over the default off)."""
+    return bool(config.getoption("benchmark_enable")) or not config.getoption("benchmark_disable")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    figures = terminalreporter.config.stash.get(_FIGURES, [])
+    config = terminalreporter.config
+    figures = config.stash.get(_FIGURES, [])
     if not figures:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("Performance (copy into the README)")
+    terminalreporter.section("Performance")
     write("| measure | measured | target | |")
     write("|---|---|---|---|")
     for f in figures:
         write(f"| {f.name} | {f.measured} | {f.target} | {'pass' if f.ok else 'FAIL'} |")
+    if _timed(config):
+        readme.write_figures([asdict(f) for f in figures])
+        write(f"figures written to {readme.FIGURES}; `uv run python -m tests.benchmarks.readme`")
+        write("puts them into README.md")
+    else:
+        write("(timing disabled: not written for the README; use --benchmark-enable)")
 
 
 @dataclass

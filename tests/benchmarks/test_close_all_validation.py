@@ -14,13 +14,8 @@ import time
 from collections.abc import Callable
 
 from pm.services.validate import require_all, validate
-from tests.services.test_validate_all import (
-    CountingBreakers,
-    CountingSectors,
-    closing_orders,
-    fetched_account,
-    guard,
-)
+from tests.services.test_validate_all import closing_orders, fetched_account, guard
+from tests.support.memory import MemoryBreakers, MemorySectors
 
 POSITIONS = 500
 MIN_SPEEDUP = 10
@@ -40,12 +35,10 @@ def test_close_all_validates_in_one_pass(benchmark, record, rounds) -> None:
     orders = closing_orders(b)
 
     def batch() -> object:
-        return require_all(guard(CountingBreakers(), CountingSectors()), orders, fetched=b)
+        return require_all(guard(MemoryBreakers(), MemorySectors()), orders, fetched=b)
 
     def one_by_one() -> object:
-        return [
-            validate(guard(CountingBreakers(), CountingSectors()), o, fetched=b) for o in orders
-        ]
+        return [validate(guard(MemoryBreakers(), MemorySectors()), o, fetched=b) for o in orders]
 
     results = benchmark(batch)
     assert len(results) == POSITIONS

@@ -23,7 +23,8 @@ from pm.domain.models import Position
 from pm.ports import Repository
 from pm.services import positions as positions_service
 from pm.services.reconcile import reconcile
-from tests.support.reconcile_fakes import MemoryBroker, SteppedClock
+from tests.support.clocks import stepping
+from tests.support.memory import MemoryBroker
 
 TARGET_RATIO = 0.25
 
@@ -100,7 +101,7 @@ def test_reconcile_holds_one_copy(db: Database, benchmark, record) -> None:
     repo: Repository = db.repository()
 
     def run(broker: MemoryBroker) -> None:
-        result = reconcile(broker, repo, repo.reconcile, SteppedClock(), force=True)
+        result = reconcile(broker, repo, repo.reconcile, stepping(), force=True)
         assert result.failure is None
         assert result.run.added == n
 
@@ -115,7 +116,7 @@ def test_positions_book_write_holds_one_copy(db: Database, benchmark, record) ->
 
     def run(broker: MemoryBroker) -> None:
         writes = Writes()
-        shown = positions_service.fetch(broker, lambda: repo, SteppedClock(), writes)
+        shown = positions_service.fetch(broker, lambda: repo, stepping(), writes)
         for write in writes.pending:
             write()
         assert len(shown.positions) == n

@@ -30,7 +30,8 @@ from pm.db.tables import positions as positions_t
 from pm.domain.models import Position
 from pm.domain.reconcile import ReconcileDiff, RunRecord, diff
 from tests.db.conftest import BACKENDS, pg_schemas, postgres_url  # noqa: F401
-from tests.support.reconcile_fakes import SteppedClock
+from tests.support.clocks import stepping
+from tests.support.positions import position as build
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 TARGET_RATIO = 1.5
@@ -39,20 +40,7 @@ DEFAULT_N = {"sqlite": 50_000, "postgresql": 20_000}
 
 
 def position(i: int, qty: Decimal, price: Decimal) -> Position:
-    entry = Decimal("100.25")
-    return Position(
-        asset_id=f"asset-{i}",
-        symbol=f"S{i:06d}",
-        qty=qty,
-        side="long",
-        asset_class="us_equity",
-        avg_entry_price=entry,
-        current_price=price,
-        market_value=qty * price,
-        cost_basis=qty * entry,
-        unrealized_pl=qty * (price - entry),
-        unrealized_pl_pct=Decimal("1.2345"),
-    )
+    return build(f"S{i:06d}", qty, price, "100.25", asset_id=f"asset-{i}")
 
 
 def scenario(n: int) -> tuple[list[Position], list[Position]]:
@@ -80,7 +68,7 @@ def fresh_account(db: Database, tag: str) -> str:
 
 
 def apply(db: Database, account: str, changes: ReconcileDiff) -> RunRecord:
-    clock = SteppedClock(at=T0 + timedelta(hours=1))
+    clock = stepping(T0 + timedelta(hours=1))
     run = RunRecord(None, account, "completed", "forced", clock.now(), 0)
     return SqlReconcileStore(db.engine).apply(run, changes, clock)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,35 +19,17 @@ import pytest
 
 from pm.broker.alpaca.adapter import AlpacaBroker
 from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
-from pm.domain.breaker import HALTED, BreakerStatus
 from pm.domain.limits import RiskLimits
 from pm.domain.models import Actor
 from pm.services.sectors import SectorResolver
 from pm.services.validate import Guard, ProposedOrder, validate
+from tests.support.clocks import UtcClock
 from tests.support.fake_alpaca import FakeAlpaca
+from tests.support.memory import MemoryBreakers
 
 LATENCY_S = 0.3
 HELD_TARGET = 1.5  # x LATENCY_S
 NOT_HELD_TARGET = 2.5
-
-
-class Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class MemoryBreakers:
-    def __init__(self) -> None:
-        self.rows: dict[str, BreakerStatus] = {}
-
-    def get(self, account_id: str) -> BreakerStatus | None:
-        return self.rows.get(account_id)
-
-    def trip(self, account_id: str, reason: str, who: str, at: datetime) -> BreakerStatus:
-        return self.rows.setdefault(account_id, BreakerStatus(account_id, HALTED, reason, who, at))
-
-    def reset(self, account_id: str, who: str, at: datetime) -> BreakerStatus:
-        raise NotImplementedError
 
 
 @pytest.fixture
@@ -56,14 +37,14 @@ def guard() -> Iterator[Guard]:
     with FakeAlpaca(latency_s=LATENCY_S) as slow:
         slow.positions = [p for p in slow.positions if p["symbol"] != "BTCUSD"]
         keys = {"api_key": "PKBENCH000000000001", "secret_key": "bench-secret-0123456789"}
-        broker = AlpacaBroker(base_url=slow.base_url, clock=Clock(), **keys)
-        prices = AlpacaLatestTrades(data_url=slow.base_url, clock=Clock(), **keys)
+        broker = AlpacaBroker(base_url=slow.base_url, clock=UtcClock(), **keys)
+        prices = AlpacaLatestTrades(data_url=slow.base_url, clock=UtcClock(), **keys)
         yield Guard(
             broker=broker,
             breakers=MemoryBreakers(),
             sectors=SectorResolver(None),
             limits=RiskLimits(),
-            clock=Clock(),
+            clock=UtcClock(),
             actor=Actor("tester", "bench"),
             prices=prices,
             peak_equity=lambda _account: Decimal(100_000),

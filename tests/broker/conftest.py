@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from pm.broker.alpaca import AlpacaBroker
+from tests.support.clocks import UtcClock
 from tests.support.fake_alpaca import FakeAlpaca
 
 API_KEY = "PKTEST0000FAKEKEYID1"
 SECRET_KEY = "sEcReT-must-never-leak-0123456789abcdef"
-
-
-class UtcClock:
-    """Real time, timezone-aware UTC (the adapter only stamps attempts with it)."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @pytest.fixture

@@ -115,15 +115,18 @@ def test_order_needs_exactly_one_of_qty_and_notional() -> None:
         order_body(OrderRequest("AAPL", "buy", "cid", qty=Decimal(1), notional=Decimal(1)))
 
 
+@pytest.mark.slow
 def test_importing_the_adapter_does_not_import_alpaca_or_requests() -> None:
     code = (
         "import sys, pm.broker.alpaca, pm.broker.alpaca.adapter, pm.broker.alpaca.parse\n"
         "bad = [m for m in ('alpaca', 'requests', 'tenacity', 'pandas') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_building_the_adapter_does_not_import_the_trading_client() -> None:
     code = (
         "import sys\n"
@@ -135,7 +138,8 @@ def test_building_the_adapter_does_not_import_the_trading_client() -> None:
         "bad = [m for m in ('alpaca.trading.client', 'pandas') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_alpaca_retry_is_disabled() -> None:

@@ -51,6 +51,7 @@ def test_stopped_server_refuses(fake_alpaca: FakeAlpaca, make_broker: MakeBroker
         broker.get_account()
 
 
+@pytest.mark.slow
 def test_timeout_is_unavailable_within_deadline(
     fake_alpaca: FakeAlpaca, make_broker: MakeBroker
 ) -> None:
@@ -89,6 +90,7 @@ def test_other_retryable_statuses(
     assert fake_alpaca.count() == 2
 
 
+@pytest.mark.slow
 def test_429_honours_retry_after(fake_alpaca: FakeAlpaca, make_broker: MakeBroker) -> None:
     fake_alpaca.script(
         Reply(429, {"code": 42910000, "message": "rate limit exceeded"}, {"Retry-After": "1"})
@@ -114,6 +116,7 @@ def test_retry_after_beyond_the_limit_gives_up(
     assert fake_alpaca.count() == 1
 
 
+@pytest.mark.slow
 def test_5xx_forever_is_bounded(fake_alpaca: FakeAlpaca, make_broker: MakeBroker) -> None:
     fake_alpaca.fail_with(503)
     broker = make_broker(
@@ -327,6 +330,7 @@ def test_concurrent_reads_share_one_broker(
     assert time.monotonic() - started < 0.39
 
 
+@pytest.mark.slow
 def test_ten_thousand_positions_over_http(fake_alpaca: FakeAlpaca, make_broker: MakeBroker) -> None:
     from tests.support.fake_alpaca import many_positions
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -124,9 +125,21 @@ def test_every_reference_order_parses() -> None:
         "order_partially_filled_limit",
         "order_rejected",
     ):
-        parse.parse_order(payload(f"trading/{name}"))
+        assert_parsed_as_sent(payload(f"trading/{name}"))
     for raw in payload("trading/orders"):
-        parse.parse_order(raw)
+        assert_parsed_as_sent(raw)
+
+
+def assert_parsed_as_sent(raw: dict[str, Any]) -> None:
+    """The parsed order keeps the wire's identity, status and quantities, as Decimals."""
+    order = parse.parse_order(raw)
+    assert (order.id, order.client_order_id, order.status) == (
+        raw["id"],
+        raw["client_order_id"],
+        raw["status"],
+    )
+    assert order.filled_qty == Decimal(raw["filled_qty"] or "0")
+    assert order.qty == (Decimal(raw["qty"]) if raw.get("qty") else None)
 
 
 def test_clock_closed() -> None:

@@ -102,7 +102,7 @@ def test_alerts_lists_what_risk_found(pm: PmRunner) -> None:
 def test_bad_options_are_usage_errors(pm: PmRunner) -> None:
     both = pm("--demo", "audit", "--json", "--csv")
     assert both.code == 2
-    assert "not both" in both.stderr
+    assert "cannot be used together" in both.stderr
     assert pm("--demo", "alerts", "--json", "--csv").code == 2
     assert pm("--demo", "alerts", "--level", "loud").code == 2
     assert pm("--demo", "audit", "--since", "yesterday-ish").code == 2

@@ -82,7 +82,7 @@ def test_demo_close_all_closes_everything_and_trips_the_breaker(
     assert data["outcome"] == "succeeded"
     assert data["failed"] == 0
     assert {r["symbol"] for r in data["results"]} >= {"AAPL", "TSLA", "BTCUSD"}
-    assert all(r["ok"] and r["status"] == 200 for r in data["results"])
+    assert all(r["ok"] and r["status_code"] == 200 for r in data["results"])
     assert data["circuit_breaker"] == "HALTED"
     assert data["circuit_breaker_reason"] == "emergency close-all"
     positions = pm("--demo", "positions", "--json")
@@ -252,7 +252,7 @@ def test_close_all_207_partial_failure(pm: PmRunner, alpaca: FakeAlpaca, pm_home
     assert (data["outcome"], data["closed"], data["failed"]) == ("partial", 2, 1)
     by_symbol = {r["symbol"]: r for r in data["results"]}
     assert by_symbol["AAPL"]["ok"] is False
-    assert by_symbol["AAPL"]["status"] == 403
+    assert by_symbol["AAPL"]["status_code"] == 403
     assert "insufficient qty" in by_symbol["AAPL"]["error"]
     assert by_symbol["TSLA"]["ok"] is True
     assert by_symbol["TSLA"]["order"]["side"] == "buy"
@@ -260,7 +260,7 @@ def test_close_all_207_partial_failure(pm: PmRunner, alpaca: FakeAlpaca, pm_home
     assert data["circuit_breaker"] == "HALTED"
     error = result.error()
     assert error["error"] == "CheckFailed"
-    assert "1 of 3 failed: AAPL" in error["message"]
+    assert "1 of 3 failed (AAPL)" in error["message"]
 
     (request,) = [r for r in alpaca.requests if r.method == "DELETE"]
     assert (request.path, request.query) == ("/v2/positions", {"cancel_orders": ["True"]})
@@ -319,7 +319,7 @@ def test_close_all_207_partial_failure_replayed_from_a_cassette(
     assert result.code == 1
     data = result.json()
     assert data["outcome"] == "partial"
-    assert [(r["symbol"], r["status"]) for r in data["results"]] == [
+    assert [(r["symbol"], r["status_code"]) for r in data["results"]] == [
         ("AAPL", 403),
         ("TSLA", 200),
         ("BTCUSD", 200),

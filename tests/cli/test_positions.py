@@ -8,11 +8,14 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
 
 POSITION_FIELDS = {
-    "id",
+    "account_id",
+    "asset_id",
     "symbol",
     "qty",
     "side",
@@ -108,6 +111,7 @@ def test_show_a_position_not_held_exits_4(pm: PmRunner, alpaca: FakeAlpaca) -> N
     assert result.error()["status_code"] == 404
 
 
+@pytest.mark.slow
 def test_broker_failure_writes_nothing_to_the_book(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:

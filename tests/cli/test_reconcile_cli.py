@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from freezegun import freeze_time
 
 from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import FakeAlpaca
 
 RUN_FIELDS = [
+    "account_id",
     "run_id",
     "status",
     "trigger",
@@ -71,6 +73,7 @@ def test_interval_setting_accepts_a_duration(pm: PmRunner, alpaca: FakeAlpaca, m
         assert status["next_due_at"].startswith("2026-03-02T15:30:00")
 
 
+@pytest.mark.slow
 def test_broker_outage_records_failed_run_and_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     assert pm("reconcile", "--json").code == 0
     alpaca.positions = alpaca.positions[:1]
@@ -112,7 +115,7 @@ def test_status_history_conflicts(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     assert status["due_now"] is False
     assert status["last_run"]["conflicts"] == 1
     conflicts = pm("reconcile", "conflicts", "--json").json()
-    assert [(c["symbol"], c["db_value"], c["broker_value"]) for c in conflicts] == [
+    assert [(c["symbol"], c["book_qty"], c["broker_qty"]) for c in conflicts] == [
         ("AAPL", Decimal(10), Decimal(12))
     ]
     assert conflicts[0]["resolution"] == "broker_wins"

@@ -122,6 +122,7 @@ def test_alpaca_without_history_falls_back_to_flat(pm: PmRunner, data: FakeAlpac
     assert "using flat VaR" in out.stderr
 
 
+@pytest.mark.slow
 def test_alpaca_market_data_down_falls_back_to_flat(pm: PmRunner, data: FakeAlpaca) -> None:
     data.script(*([500] * 6), path="/v2/stocks/bars")
     out = pm("--timeout", "2", "risk", "--json")

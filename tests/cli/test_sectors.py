@@ -22,7 +22,7 @@ def test_import_then_show_sources(pm: PmRunner, pm_home: Path) -> None:
     again = pm("sectors", "import", str(f), "--json").json()
     assert (again["inserted"], again["updated"]) == (0, 2)
     shown = pm("sectors", "show", "AAPL", "rivn", "MSFT", "SPY", "BTC/USD", "NOPE", "--json").json()
-    assert [(x["symbol"], x["sector"], x["source"]) for x in shown] == [
+    assert [(x["symbol"], x["sector"], x["sector_source"]) for x in shown] == [
         ("AAPL", "My Tech", "database"),
         ("RIVN", "Consumer Discretionary", "database"),
         ("MSFT", "Information Technology", "bundled"),
@@ -39,7 +39,7 @@ def test_a_bad_row_writes_nothing(pm: PmRunner, pm_home: Path) -> None:
     assert out.code == 2
     assert "line 3: MSFT: sector is empty" in out.error()["message"]
     assert out.stdout == ""
-    assert pm("sectors", "show", "AAPL", "--json").json()[0]["source"] == "bundled"
+    assert pm("sectors", "show", "AAPL", "--json").json()[0]["sector_source"] == "bundled"
     assert not (pm_home / "pm.db").exists() or rows(pm_home) == 0
 
 

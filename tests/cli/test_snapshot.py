@@ -83,7 +83,7 @@ def test_snapshot_is_stored_and_listed_by_history(
     assert rows[0]["source"]["type"] == "live"  # as it was when taken; the table says "stored"
     assert {p["symbol"] for p in rows[0]["positions"]} == {"AAPL", "TSLA", "BTCUSD"}
     csv = pm("history", "--csv")
-    assert csv.stdout.splitlines()[0].startswith("timestamp,account_id,equity")
+    assert csv.stdout.splitlines()[0].startswith("account_id,timestamp,equity")
 
 
 def test_snapshot_table_at_a_terminal_shows_the_figures(pm: PmRunner, alpaca: FakeAlpaca) -> None:
@@ -94,6 +94,7 @@ def test_snapshot_table_at_a_terminal_shows_the_figures(pm: PmRunner, alpaca: Fa
     assert "no trade history yet" in result.stdout
 
 
+@pytest.mark.slow
 def test_broker_down_exits_3_with_the_error_object_and_writes_nothing(
     pm: PmRunner, pm_home: Path, monkeypatch: pytest.MonkeyPatch, alpaca: FakeAlpaca
 ) -> None:
@@ -111,6 +112,7 @@ def test_broker_down_exits_3_with_the_error_object_and_writes_nothing(
     assert stored_rows(pm_home, "positions") == 0
 
 
+@pytest.mark.slow
 def test_server_errors_are_retried_then_exit_3_within_the_timeout(
     pm: PmRunner, alpaca: FakeAlpaca
 ) -> None:
@@ -122,6 +124,7 @@ def test_server_errors_are_retried_then_exit_3_within_the_timeout(
     assert alpaca.count("GET", "/v2/account") > 1  # retried, not given up at once
 
 
+@pytest.mark.slow
 def test_rate_limit_honours_retry_after_and_succeeds(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     alpaca.script(Reply(429, headers={"Retry-After": "1"}), path="/v2/account")
     result = pm("snapshot", "--json")
@@ -146,6 +149,7 @@ def test_missing_credentials_exit_5_and_suggest_demo(pm: PmRunner) -> None:
     assert "--demo" in result.stderr
 
 
+@pytest.mark.slow
 def test_allow_stale_shows_the_last_snapshot_marked_stale_and_still_exits_3(
     pm: PmRunner, alpaca: FakeAlpaca
 ) -> None:
@@ -161,6 +165,7 @@ def test_allow_stale_shows_the_last_snapshot_marked_stale_and_still_exits_3(
     assert result.error()["error"] == "BrokerUnavailable"
 
 
+@pytest.mark.slow
 def test_allow_stale_with_nothing_stored_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     alpaca.stop()
     result = pm("--timeout", "1", "snapshot", "--allow-stale")
@@ -190,6 +195,7 @@ def test_secrets_never_appear_even_at_debug_level(pm: PmRunner, alpaca: FakeAlpa
         assert SECRET_KEY not in outcome.stdout + outcome.stderr
 
 
+@pytest.mark.slow
 def test_refused_connection_fails_fast(
     pm: PmRunner, monkeypatch: pytest.MonkeyPatch, alpaca: FakeAlpaca
 ) -> None:

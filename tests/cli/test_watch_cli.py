@@ -56,6 +56,7 @@ def test_once_runs_one_cycle_and_writes_ndjson(pm: PmRunner, alpaca: FakeAlpaca)
     assert "job" not in [e["event"] for e in again]
 
 
+@pytest.mark.slow
 def test_once_during_an_outage_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None:
     alpaca.fail_with(503)
     out = pm("--timeout", "1", "watch", "--once", "--json")
@@ -64,6 +65,7 @@ def test_once_during_an_outage_exits_3(pm: PmRunner, alpaca: FakeAlpaca) -> None
     assert "cycle_finished" in kinds
 
 
+@pytest.mark.slow
 def test_outage_and_recovery(tmp_path: Path) -> None:  # noqa: PLR0915 - one story
     """The broker goes down and comes back: outage reported, nothing written, then resumed."""
     with FakeAlpaca() as server, open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db:
@@ -193,6 +195,7 @@ def _read_until(proc: subprocess.Popen[str], event: str, timeout: float) -> list
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_sigterm_between_cycles_exits_0_quickly(pm_home: Path, alpaca: FakeAlpaca) -> None:
     proc = _spawn_watch(_env(pm_home, alpaca), "--interval", "60")
     try:
@@ -208,6 +211,7 @@ def test_sigterm_between_cycles_exits_0_quickly(pm_home: Path, alpaca: FakeAlpac
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_sigterm_during_a_hanging_broker_call_abandons_cleanly(
     pm_home: Path, alpaca: FakeAlpaca
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from pm.domain.models import Position
 from pm.domain.reconcile import BROKER_WINS, Conflict, ReconcileDiff, RunRecord
 from tests.db.conftest import BACKENDS
 from tests.db.test_types import decimals
-from tests.support.reconcile_fakes import T0, SteppedClock
+from tests.support.clocks import T0, FakeClock
 
 STORED = (
     "symbol, asset_id, quantity, side, asset_class, entry_price, current_price, market_value,"
@@ -134,7 +133,7 @@ def per_row_conflicts(db: Database, account: str, old: list[Position], new: list
 def bulk_apply(db: Database, account: str, changes: ReconcileDiff) -> None:
     store = SqlReconcileStore(db.engine)
     run = RunRecord(None, account, "completed", "forced", T0, 0)
-    store.apply(run, changes, SteppedClock(at=T0, step=timedelta(0)))
+    store.apply(run, changes, FakeClock(T0))
 
 
 rows_of_decimals = st.lists(st.tuples(*[decimals] * 7), min_size=1, max_size=12)

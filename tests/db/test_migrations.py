@@ -143,6 +143,7 @@ print("alembic" in sys.modules, "pm.db.tables" in sys.modules)
 """
 
 
+@pytest.mark.slow
 def test_second_open_does_not_import_alembic(db_url: str) -> None:
     first = subprocess.run(
         [sys.executable, "-c", OPEN_AGAIN, db_url], capture_output=True, text=True, check=True
@@ -204,6 +205,7 @@ def test_in_memory_sqlite_works() -> None:
         assert db.repository().accounts.account_for("x") is None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv to build the wheel")
 def test_the_wheel_ships_the_migrations(tmp_path: Path) -> None:
     subprocess.run(
@@ -220,6 +222,7 @@ def test_the_wheel_ships_the_migrations(tmp_path: Path) -> None:
     assert "pm/db/migrate.py" in names
 
 
+@pytest.mark.slow
 def test_require_postgres_turns_the_skip_into_a_failure() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PM_TEST_DATABASE_URL"}
     env["PM_REQUIRE_POSTGRES"] = "1"

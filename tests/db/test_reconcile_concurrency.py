@@ -24,7 +24,7 @@ from pm.db.tables import reconciliation_runs
 from pm.domain.reconcile import ALREADY_RUNNING, RunRecord
 from tests.support.fake_alpaca import FakeAlpaca
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def env_for(tmp_path: Path, db_url: str, server: FakeAlpaca) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -24,9 +25,12 @@ from pm.domain.reconcile import ALREADY_RUNNING, RunRecord, diff
 from pm.ports import BrokerIdentity
 from pm.services.accounts import resolve
 from pm.services.reconcile import ReconcileResult, reconcile
-from tests.support.reconcile_fakes import T0, MemoryBroker, SteppedClock, pos
+from tests.support.clocks import T0, FakeClock, stepping
+from tests.support.memory import MemoryBroker
+from tests.support.positions import position
 
 INTERVAL = timedelta(minutes=5)
+pos = partial(position, entry="90")
 
 
 @pytest.fixture
@@ -35,20 +39,20 @@ def store(database: Database) -> SqlReconcileStore:
 
 
 @pytest.fixture
-def clock() -> SteppedClock:
-    return SteppedClock()
+def clock() -> FakeClock:
+    return stepping()
 
 
 @pytest.fixture
 def broker() -> MemoryBroker:
-    return MemoryBroker(positions=[pos("AAPL"), pos("MSFT", "5", "400", "380")])
+    return MemoryBroker(positions=[pos("AAPL"), pos("MSFT", "5", "400", entry="380")])
 
 
 def run(
     broker: MemoryBroker,
     repo: SqlRepository,
     store: SqlReconcileStore,
-    clock: SteppedClock,
+    clock: FakeClock,
     **kw: Any,
 ) -> ReconcileResult:
     kw.setdefault("force", True)
@@ -58,7 +62,7 @@ def run(
     )
 
 
-def account_of(broker: MemoryBroker, repo: SqlRepository, clock: SteppedClock) -> str:
+def account_of(broker: MemoryBroker, repo: SqlRepository, clock: FakeClock) -> str:
     """The account as the CLI decides it (AppContext.account_id): remembered, else asked once."""
     identity = BrokerIdentity("memory", broker.identity, "memory", live=False, simulated=False)
     return resolve(identity, repo, clock, broker=broker)
@@ -133,7 +137,7 @@ def test_removed_is_closed_not_deleted(database, repo, store, clock, broker) -> 
 
 def test_conflict_is_recorded_and_broker_wins(database, repo, store, clock, broker) -> None:
     run(broker, repo, store, clock)
-    broker.positions = [pos("AAPL", qty="12", price="101"), pos("MSFT", "5", "400", "380")]
+    broker.positions = [pos("AAPL", qty="12", price="101"), pos("MSFT", "5", "400", entry="380")]
     r = run(broker, repo, store, clock).run
     assert (r.added, r.removed, r.updated, r.conflicts) == (0, 0, 0, 1)
     [conflict] = store.conflicts("acct-1")
@@ -153,7 +157,7 @@ def test_conflict_is_recorded_and_broker_wins(database, repo, store, clock, brok
 
 def test_price_only_change_updates_prices(database, repo, store, clock, broker) -> None:
     run(broker, repo, store, clock)
-    broker.positions = [pos("AAPL", price="123.45"), pos("MSFT", "5", "400", "381")]
+    broker.positions = [pos("AAPL", price="123.45"), pos("MSFT", "5", "400", entry="381")]
     r = run(broker, repo, store, clock).run
     assert (r.added, r.removed, r.updated, r.conflicts) == (0, 0, 2, 0)
     rows = open_rows(database)
@@ -275,7 +279,7 @@ def test_crash_midway_through_apply_leaves_the_database_as_before(
     database, repo, store, clock, broker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run(broker, repo, store, clock)
-    broker.positions = [pos("AAPL", qty="11"), pos("NVDA"), pos("MSFT", "5", "401", "380")]
+    broker.positions = [pos("AAPL", qty="11"), pos("NVDA"), pos("MSFT", "5", "401", entry="380")]
     before = dump(database)
 
     def boom(*args: Any, **kwargs: Any) -> None:
@@ -351,6 +355,7 @@ position_lists = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,
@@ -361,7 +366,7 @@ def test_property_book_equals_broker_after_any_reconciliation(
     database, repo, store, first, second
 ) -> None:
     """Whatever the book held and whatever the broker reports, after a run they agree."""
-    clock = SteppedClock()
+    clock = stepping()
     account = f"acct-{abs(hash((tuple(first), tuple(second)))) % 10**9}"
     broker = MemoryBroker(account_id=account)
     for listing in (first, second):

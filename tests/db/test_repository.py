@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -18,6 +19,7 @@ from pm.domain.errors import DatabaseError
 from pm.domain.models import Account, Order, Position, Source
 from pm.domain.portfolio import Snapshot, build_snapshot
 from pm.ports import DemoHolding, DemoState
+from tests.support.positions import position as build
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 ACCOUNT = "acct-1"
@@ -28,28 +30,8 @@ def demo(database: Database) -> SqlDemoStore:
     return database.demo_store()
 
 
-def position(
-    symbol: str = "AAPL", qty: str = "10", price: str = "190.25", **kw: object
-) -> Position:
-    quantity, current = Decimal(qty), Decimal(price)
-    entry = Decimal(str(kw.pop("entry", "180.5")))
-    value = quantity * current
-    basis = quantity * entry
-    fields: dict[str, object] = {
-        "asset_id": f"id-{symbol}",
-        "symbol": symbol,
-        "qty": quantity,
-        "side": "long" if quantity >= 0 else "short",
-        "asset_class": "us_equity",
-        "avg_entry_price": entry,
-        "current_price": current,
-        "market_value": value,
-        "cost_basis": basis,
-        "unrealized_pl": value - basis,
-        "unrealized_pl_pct": Decimal("5.4017"),
-    }
-    fields.update(kw)
-    return Position(**fields)  # type: ignore[arg-type]
+def position(symbol: str = "AAPL", qty: str = "10", price: str = "190.25", **kw: Any) -> Position:
+    return build(symbol, qty, price, **{"entry": "180.5", **kw})
 
 
 def snapshot(at: datetime = T0, account_id: str = ACCOUNT, equity: str = "100000.01") -> Snapshot:

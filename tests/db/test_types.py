@@ -67,6 +67,7 @@ decimals = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300,
     deadline=None,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pm.domain.models import Account, Position, Source
 from pm.domain.money import pct
 from pm.domain.portfolio import DUST_QTY, build_snapshot, drop_dust, is_dust
+from tests.support.positions import position as build
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 LIVE = Source(type="live", broker="alpaca", fetched_at=NOW)
@@ -32,20 +33,7 @@ def account(equity: str = "100000", last_equity: str = "99450") -> Account:
 
 
 def position(symbol: str, qty: str, unrealized: str = "0") -> Position:
-    q = Decimal(qty)
-    return Position(
-        asset_id=f"id-{symbol}",
-        symbol=symbol,
-        qty=q,
-        side="long" if q > 0 else "short",
-        asset_class="us_equity",
-        avg_entry_price=Decimal("10"),
-        current_price=Decimal("11"),
-        market_value=q * 11,
-        cost_basis=q * 10,
-        unrealized_pl=Decimal(unrealized),
-        unrealized_pl_pct=Decimal("10"),
-    )
+    return build(symbol, qty, "11", "10", unrealized_pl=Decimal(unrealized))
 
 
 def test_daily_and_total_pl_by_hand() -> None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pm.domain.portfolio import drop_dust
 from pm.domain.reconcile import BookPosition, diff, is_due, next_due
-from tests.support.reconcile_fakes import T0, pos
+from tests.support.clocks import T0
+from tests.support.positions import position
+
+pos = partial(position, entry="90")
 
 
 def book(symbol: str, qty: str = "10", price: str = "100", entry: str = "90", id_: int = 1):

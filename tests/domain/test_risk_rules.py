@@ -164,6 +164,7 @@ def test_limits_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 money = st.decimals(min_value=-(10**7), max_value=10**7, places=2, allow_nan=False)
 
 
+@pytest.mark.slow
 @given(
     equity=st.decimals(min_value=1, max_value=10**8, places=2),
     values=st.lists(money, max_size=30),

@@ -18,7 +18,7 @@ import pytest
 
 from pm import __version__
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PM_SCRIPT = Path(sys.executable).parent / "pm"
 EXIT_CREDENTIALS = 5

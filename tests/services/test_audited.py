@@ -18,7 +18,7 @@ from pm.domain.errors import DatabaseError
 from pm.domain.models import Actor
 from pm.services import breaker as breaker_service
 from pm.services.audited import audited
-from tests.support.reconcile_fakes import SteppedClock
+from tests.support.clocks import stepping
 
 ACTOR = Actor(user="ops", host="desk")
 ACCOUNT = "acct-1"
@@ -27,7 +27,7 @@ ACCOUNT = "acct-1"
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
     with open_database(f"sqlite:///{tmp_path / 'pm.db'}") as database:
-        database.repository().accounts.register_account(ACCOUNT, "key", SteppedClock().now())
+        database.repository().accounts.register_account(ACCOUNT, "key", stepping().now())
         yield database
 
 
@@ -47,9 +47,9 @@ class FailingBreakers:
 def test_a_trip_that_fails_is_recorded_failed_not_left_pending(db: Database) -> None:
     audit = db.repository().audit
     with pytest.raises(DatabaseError, match="disk I/O"):
-        breaker_service.trip(FailingBreakers(), audit, SteppedClock(), ACCOUNT, "x", actor=ACTOR)
+        breaker_service.trip(FailingBreakers(), audit, stepping(), ACCOUNT, "x", actor=ACTOR)
     with pytest.raises(DatabaseError, match="disk I/O"):
-        breaker_service.reset(FailingBreakers(), audit, SteppedClock(), ACCOUNT, actor=ACTOR)
+        breaker_service.reset(FailingBreakers(), audit, stepping(), ACCOUNT, actor=ACTOR)
     entries = audit.entries(ACCOUNT)
     assert [(e.action, e.outcome) for e in entries] == [
         ("breaker-reset", "failed"),
@@ -65,7 +65,7 @@ def test_a_trip_that_fails_is_recorded_failed_not_left_pending(db: Database) -> 
 
 def test_a_trip_and_a_reset_that_succeed(db: Database) -> None:
     repo = db.repository()
-    clock = SteppedClock()
+    clock = stepping()
     tripped = breaker_service.trip(repo.breakers, repo.audit, clock, ACCOUNT, "vol", actor=ACTOR)
     reset = breaker_service.reset(repo.breakers, repo.audit, clock, ACCOUNT, actor=ACTOR)
     assert (tripped.changed, reset.changed) == (True, True)
@@ -85,7 +85,7 @@ def test_a_trip_and_a_reset_that_succeed(db: Database) -> None:
 def test_the_block_sets_outcome_and_details(db: Database) -> None:
     audit = db.repository().audit
     with audited(
-        audit, SteppedClock(), ACTOR, account_id=ACCOUNT, action="close-all", arguments={"n": 2}
+        audit, stepping(), ACTOR, account_id=ACCOUNT, action="close-all", arguments={"n": 2}
     ) as entry:
         [pending] = audit.entries(ACCOUNT)
         assert (pending.id, pending.outcome, pending.finished_at) == (entry.id, "pending", None)
@@ -98,7 +98,7 @@ def test_an_interrupt_is_recorded_too(db: Database) -> None:
     audit = db.repository().audit
     with (
         pytest.raises(KeyboardInterrupt),
-        audited(audit, SteppedClock(), ACTOR, account_id=ACCOUNT, action="close", arguments={}),
+        audited(audit, stepping(), ACTOR, account_id=ACCOUNT, action="close", arguments={}),
     ):
         raise KeyboardInterrupt
     [row] = audit.entries(ACCOUNT)
@@ -113,9 +113,7 @@ def test_the_action_error_wins_when_its_outcome_cannot_be_written(db: Database) 
     audit = db.repository().audit
 
     def close_while_the_database_goes() -> None:
-        with audited(
-            audit, SteppedClock(), ACTOR, account_id=ACCOUNT, action="close", arguments={}
-        ):
+        with audited(audit, stepping(), ACTOR, account_id=ACCOUNT, action="close", arguments={}):
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("DROP TABLE audit_log")
             raise RuntimeError("broker said no")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,11 @@ import pytest
 from pm.db.engine import Database, open_database
 from pm.services import positions as service
 from pm.services.reconcile import write_fetched
-from tests.support.reconcile_fakes import MemoryBroker, SteppedClock, pos
+from tests.support.clocks import FakeClock, stepping
+from tests.support.memory import MemoryBroker
+from tests.support.positions import position
+
+pos = partial(position, entry="90")
 
 
 @pytest.fixture
@@ -33,7 +38,7 @@ class Writes:
         self.pending.clear()
 
 
-def fetch(db: Database, broker: MemoryBroker, clock: SteppedClock) -> None:
+def fetch(db: Database, broker: MemoryBroker, clock: FakeClock) -> None:
     writes = Writes()
     shown = service.fetch(broker, db.repository, clock, writes)
     assert len(writes.pending) == 1  # written after the output, not before
@@ -47,7 +52,7 @@ def open_qty(db: Database, account: str) -> dict[str, Decimal]:
 
 def test_the_book_write_is_a_reconciliation_run(db: Database) -> None:
     broker = MemoryBroker(positions=[pos("AAPL"), pos("MSFT", "5"), pos("TSLA", "-2")])
-    clock = SteppedClock()
+    clock = stepping()
     fetch(db, broker, clock)
     store = db.repository().reconcile
     assert open_qty(db, "acct-1") == {"AAPL": 10, "MSFT": 5, "TSLA": -2}
@@ -69,9 +74,9 @@ def test_the_book_write_is_a_reconciliation_run(db: Database) -> None:
 
 def test_skipped_while_a_reconciliation_holds_the_lock(db: Database) -> None:
     store = db.repository().reconcile
-    db.repository().accounts.register_account("acct-1", "memory:acct-1", SteppedClock().now())
+    db.repository().accounts.register_account("acct-1", "memory:acct-1", stepping().now())
     with store.lock("acct-1") as got:
         assert got
-        assert write_fetched(store, "acct-1", [pos("AAPL")], SteppedClock()) is None
+        assert write_fetched(store, "acct-1", [pos("AAPL")], stepping()) is None
     assert open_qty(db, "acct-1") == {}
     assert store.runs("acct-1") == []

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
 import pytest
 
 from pm.data import sp500_sectors
 from pm.domain.sectors import SectorFileError, SectorRecord, is_crypto, parse_sector_csv
 from pm.services.sectors import SectorResolver
-
-
-class FakeStore:
-    def __init__(self, stored: dict[str, str]) -> None:
-        self.stored = stored
-        self.asked: list[list[str]] = []
-
-    def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
-        self.asked.append(list(symbols))
-        return {s: self.stored[s] for s in symbols if s in self.stored}
-
-    def import_sectors(self, records: Sequence[SectorRecord], now: datetime) -> tuple[int, int]:
-        raise AssertionError("not used")
+from tests.support.memory import MemorySectors
 
 
 def test_order_cache_database_bundled_unknown() -> None:
-    store = FakeStore({"AAPL": "Imported Tech", "NOTSP": "Materials"})
+    store = MemorySectors({"AAPL": "Imported Tech", "NOTSP": "Materials"})
     resolver = SectorResolver(store)
     first = resolver.resolve_many(["aapl", "NOTSP", "MSFT", "ZZZZ"])
     assert [(s, x.name, x.source) for s, x in first.items()] == [
@@ -44,7 +29,7 @@ def test_order_cache_database_bundled_unknown() -> None:
 
 
 def test_crypto_and_etfs_are_rules_not_lookups() -> None:
-    store = FakeStore({"SPY": "Financials"})  # even a stored answer does not refile an ETF
+    store = MemorySectors({"SPY": "Financials"})  # even a stored answer does not refile an ETF
     resolved = SectorResolver(store).resolve_many(
         ["SPY", "QQQ", "BTC/USD", "ETHUSD", "X"], {"X": "crypto"}
     )

@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from pm.domain.breaker import HALTED, BreakerStatus
 from pm.domain.errors import CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.models import Account, Actor, Position
+from pm.domain.models import Account, Actor
 from pm.services.sectors import SectorResolver
 from pm.services.validate import Fetched, Guard, ProposedOrder, require_all, validate, validate_all
+from tests.support.clocks import FakeClock
+from tests.support.memory import MemoryBreakers, MemorySectors
+from tests.support.positions import position
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-
-
-class Clock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class CountingBreakers:
-    def __init__(self, halted: bool = False) -> None:
-        self.reads = 0
-        self.row = BreakerStatus("acct", HALTED, "test", "me@host", NOW) if halted else None
-
-    def get(self, account_id: str) -> BreakerStatus | None:
-        self.reads += 1
-        return self.row
-
-    def trip(self, account_id: str, reason: str, who: str, at: datetime) -> BreakerStatus:
-        self.row = self.row or BreakerStatus(account_id, HALTED, reason, who, at)
-        return self.row
-
-    def reset(self, account_id: str, who: str, at: datetime) -> BreakerStatus:
-        raise NotImplementedError
-
-
-class CountingSectors:
-    def __init__(self) -> None:
-        self.queries = 0
-
-    def sectors_for(self, symbols: Sequence[str]) -> dict[str, str]:
-        self.queries += 1
-        return {}
-
-    def import_sectors(self, records: Sequence[object], now: datetime) -> tuple[int, int]:
-        raise NotImplementedError
 
 
 class BookAlreadyFetched:
@@ -63,24 +30,8 @@ class BookAlreadyFetched:
         raise AssertionError(f"validation called the broker's {method}")
 
 
-def position(symbol: str, qty: Decimal, price: Decimal = Decimal(10)) -> Position:
-    return Position(
-        asset_id=f"id-{symbol}",
-        symbol=symbol,
-        qty=qty,
-        side="long" if qty > 0 else "short",
-        asset_class="us_equity",
-        avg_entry_price=price,
-        current_price=price,
-        market_value=qty * price,
-        cost_basis=qty * price,
-        unrealized_pl=Decimal(0),
-        unrealized_pl_pct=Decimal(0),
-    )
-
-
 def fetched_account(n: int) -> Fetched:
-    held = [position(f"S{i:03d}", Decimal(10)) for i in range(n)]
+    held = [position(f"S{i:03d}", 10, 10) for i in range(n)]
     equity = sum((p.market_value for p in held), Decimal(0)) + Decimal(1000)
     account = Account(
         account_id="acct",
@@ -97,13 +48,13 @@ def fetched_account(n: int) -> Fetched:
     return Fetched(account, held)
 
 
-def guard(breakers: CountingBreakers, sectors: CountingSectors) -> Guard:
+def guard(breakers: MemoryBreakers, sectors: MemorySectors) -> Guard:
     return Guard(
         broker=BookAlreadyFetched(),  # type: ignore[arg-type]
         breakers=breakers,
         sectors=SectorResolver(sectors, bundled={}),
         limits=RiskLimits(),
-        clock=Clock(),
+        clock=FakeClock(NOW),
         actor=Actor("tester", "box"),
         peak_equity=lambda _account: None,
     )
@@ -114,7 +65,7 @@ def closing_orders(b: Fetched) -> list[ProposedOrder]:
 
 
 def test_three_hundred_closing_orders_read_the_breaker_and_sectors_once() -> None:
-    breakers, sectors = CountingBreakers(), CountingSectors()
+    breakers, sectors = MemoryBreakers(), MemorySectors()
     b = fetched_account(300)
     results = require_all(guard(breakers, sectors), closing_orders(b), fetched=b)
     assert len(results) == 300
@@ -126,9 +77,9 @@ def test_three_hundred_closing_orders_read_the_breaker_and_sectors_once() -> Non
 def test_each_result_matches_validating_the_order_alone() -> None:
     b = fetched_account(5)
     orders = [*closing_orders(b), ProposedOrder("S000", "buy", qty=Decimal(500))]
-    together = validate_all(guard(CountingBreakers(), CountingSectors()), orders, fetched=b)
+    together = validate_all(guard(MemoryBreakers(), MemorySectors()), orders, fetched=b)
     for order, result in zip(orders, together, strict=True):
-        alone = validate(guard(CountingBreakers(), CountingSectors()), order, fetched=b)
+        alone = validate(guard(MemoryBreakers(), MemorySectors()), order, fetched=b)
         assert result.decision == alone.decision
         assert (result.symbol, result.qty, result.current_qty) == (
             alone.symbol,
@@ -143,7 +94,7 @@ def test_require_all_names_every_rejected_order() -> None:
     orders = [ProposedOrder("S000", "buy", qty=Decimal(5000)), *closing_orders(b)]
     orders.append(ProposedOrder("S001", "buy", qty=Decimal(5000)))
     with pytest.raises(CheckFailed) as caught:
-        require_all(guard(CountingBreakers(), CountingSectors()), orders, fetched=b)
+        require_all(guard(MemoryBreakers(), MemorySectors()), orders, fetched=b)
     assert "buy S000" in caught.value.message
     assert "buy S001" in caught.value.message
 
@@ -151,7 +102,7 @@ def test_require_all_names_every_rejected_order() -> None:
 def test_closing_orders_pass_while_halted() -> None:
     b = fetched_account(4)
     results = require_all(
-        guard(CountingBreakers(halted=True), CountingSectors()), closing_orders(b), fetched=b
+        guard(MemoryBreakers.halted("acct", NOW), MemorySectors()), closing_orders(b), fetched=b
     )
     assert all(r.approved for r in results)
     assert all(r.breaker.halted for r in results)

@@ -2,9 +2,10 @@
 
 - `require_live_allowed`: on Alpaca's live endpoint (real money) a command that places orders
   also needs ``--live`` or ``PM_ALLOW_LIVE=true``; otherwise exit 2 before anything is sent.
-- `confirm`: ``--yes`` goes ahead; at a terminal the user is asked (default no); without a
-  terminal the command refuses with exit 2. A refusal or a "no" sends nothing and writes
-  nothing (not even an audit row: the audit log records actions that were authorised).
+- `Terminal.confirm` (cli/terminal.py) asks: ``--yes`` goes ahead; at a terminal the user is
+  asked (default no); without a terminal the command refuses with exit 2 (`NotConfirmed`).
+  A refusal or a "no" sends nothing and writes nothing (not even an audit row: the audit log
+  records actions that were authorised).
 """
 
 from __future__ import annotations
@@ -51,15 +52,3 @@ def require_live_allowed(settings: Settings, live: bool, what: str) -> None:
         f"{what}: ALPACA_BASE_URL is Alpaca's live endpoint (real money); pass --live "
         "(or set PM_ALLOW_LIVE=true) to allow it. Nothing was sent."
     )
-
-
-def confirm(question: str, *, yes: bool, what: str) -> None:
-    """Go ahead with --yes; ask at a terminal; refuse (exit 2) otherwise."""
-    if yes:
-        return
-    if not stdin_is_terminal():
-        raise NotConfirmed(
-            f"{what}: refusing without --yes because stdin is not a terminal. Nothing was sent."
-        )
-    if not typer.confirm(question, default=False, err=True):
-        raise NotConfirmed(f"{what}: not confirmed. Nothing was sent.")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from pm.cli.terminal import Terminal
 from pm.domain.errors import CredentialsError
 
 if TYPE_CHECKING:
@@ -69,8 +70,18 @@ class AppContext:
         self.options = options or Options()
         self.clock = SystemClock()
         self.writes = DeferredWrites()
-        self.json_output = False
         self._account_id: str | None = None
+        self.terminal = Terminal()
+
+    @property
+    def json_output(self) -> bool:
+        """--json or --jsonl was given: errors are written as a JSON object too."""
+        return self.terminal.machine
+
+    @json_output.setter
+    def json_output(self, value: bool) -> None:
+        if value and not self.terminal.machine:
+            self.terminal.format = "json"
 
     @cached_property
     def actor(self) -> Actor:
@@ -162,7 +173,7 @@ class AppContext:
     def _broker(self) -> Broker:
         adapters = self.adapters
         if adapters.identity.simulated:
-            _simulated_banner()
+            self.terminal.simulated_banner()
         return adapters.broker
 
     def broker(self) -> Broker:
@@ -172,7 +183,7 @@ class AppContext:
         """The simulated account itself, for `pm demo` (with or without --demo)."""
         from pm.broker.demo.build import build as build_demo
 
-        _simulated_banner()
+        self.terminal.simulated_banner()
         return build_demo(self._open_demo_store, self.clock).broker
 
     def _open_demo_store(self) -> DemoStore:
@@ -222,11 +233,3 @@ class AppContext:
         """Flush the data already printed, then run the deferred writes."""
         sys.stdout.flush()
         self.writes.run()
-
-
-def _simulated_banner() -> None:
-    from pm.cli.output import stderr_console
-
-    stderr_console().print(
-        "[bold magenta]SIMULATED[/] demo account: no real money, no broker.", markup=True
-    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
-from pm.cli.output import json_text
+from pm.cli.terminal import Terminal
 from pm.domain import errors as e
 
 EXIT_OK = 0
@@ -47,10 +46,12 @@ def report(
     as_json: bool,
     debug: bool,
     scrub: Callable[[str], str] = lambda s: s,
+    terminal: Terminal | None = None,
 ) -> int:
     """Write the error for a person (one line) or a program (a JSON object); return the code."""
+    out = terminal or Terminal()
     if isinstance(error, KeyboardInterrupt | typer.Abort):
-        print("interrupted", file=sys.stderr)
+        out.say("interrupted")
         return EXIT_INTERRUPTED
     if isinstance(error, typer.TyperException):  # click's usage errors, as Typer vendors them
         kind, code, status = "UsageError", getattr(error, "exit_code", EXIT_USAGE), 400
@@ -72,19 +73,12 @@ def report(
     if code == EXIT_USAGE and kind != e.BadInput.kind:  # one name for exit 2; the finer
         kind, extra = e.BadInput.kind, {**extra, "reason": kind}  # kind stays in "reason"
     if debug:
-        sys.stderr.write(scrub("".join(traceback.format_exception(error))))
+        out.debug_text(scrub("".join(traceback.format_exception(error))))
     message = scrub(" ".join(str(message).split()))
+    payload: dict[str, Any] | None = None
     if as_json:
-        payload: dict[str, Any] = {
-            "error": kind,
-            "message": message,
-            "status_code": status,
-            **extra,
-        }
-        sys.stderr.write(scrub(json_text(payload)) + "\n")
-    else:
-        sys.stderr.write(f"error: {message}\n")
-    sys.stderr.flush()
+        payload = {"error": kind, "message": message, "status_code": status, **extra}
+    out.error(message, payload, scrub=scrub)
     return code
 
 

@@ -47,6 +47,7 @@ def run(argv: list[str] | None = None) -> int:
             as_json=app_ctx.json_output or line.json,
             debug=app_ctx.options.debug or "--debug" in line.args,
             scrub=app_ctx.scrub,
+            terminal=app_ctx.terminal,
         )
 
 
@@ -59,21 +60,22 @@ def configure_logging(app_ctx: AppContext) -> None:
     from pm import logging as pm_logging
     from pm.domain.errors import BadInput
 
+    options = app_ctx.options
     try:
         settings = app_ctx.settings
     except BadInput:
-        pm_logging.configure(_log_level("warning", app_ctx.options), None)
+        level = app_ctx.terminal.log_level(
+            "warning", verbose=options.verbose, debug=options.debug, fmt=None
+        )
+        pm_logging.configure(level, None)
         return
-    level = _log_level(settings.pm_log_level, app_ctx.options)
+    level = app_ctx.terminal.log_level(
+        settings.pm_log_level,
+        verbose=options.verbose,
+        debug=options.debug,
+        fmt=settings.pm_log_format,
+    )
     pm_logging.configure(level, settings.pm_log_format, app_ctx.secrets(settings))
-
-
-def _log_level(configured: str, options: Options) -> str:
-    if options.debug:
-        return "debug"
-    if options.verbose and configured in ("warning", "error", "critical"):
-        return "info" if options.verbose == 1 else "debug"
-    return configured
 
 
 def _complete(command: object, instruction: str) -> int:

@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm.domain.errors import BadInput
 from pm.validation_text import shown
 
-
-def _note_json(ctx: typer.Context, value: bool) -> bool:
-    """Remember --json so that an error, too, is written as a JSON object."""
-    if value and ctx.obj is not None:
-        ctx.obj.json_output = True
-    return value
+if TYPE_CHECKING:
+    from pm.cli.terminal import Format
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.", callback=_note_json)]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV to stdout.")]
+def _output(fmt: Format, flag: str) -> Callable[[typer.Context, bool], bool]:
+    """The callback of an output option: tells the Terminal, which refuses two formats."""
+
+    def choose(ctx: typer.Context, value: bool) -> bool:
+        terminal = getattr(ctx.obj, "terminal", None)
+        if value and terminal is not None:
+            terminal.choose(fmt, flag)
+        return value
+
+    return choose
+
+
+# The output formats, the same three options for every command (lists take all three).
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print JSON to stdout.", callback=_output("json", "--json"))
+]
+CsvOpt = Annotated[
+    bool, typer.Option("--csv", help="Print CSV to stdout.", callback=_output("csv", "--csv"))
+]
+JsonlOpt = Annotated[
+    bool,
+    typer.Option(
+        "--jsonl",
+        help="Print one JSON object per line to stdout.",
+        callback=_output("jsonl", "--jsonl"),
+    ),
+]
 MAX_ROWS = 1_000_000
 MAX_ROW_ID = 2**63 - 1  # the largest id a database row can have (BIGINT, SQLite INTEGER)
 LimitOpt = Annotated[

@@ -1,4 +1,4 @@
-"""Writing data to stdout (JSON, CSV, Rich) and messages to stderr. Nothing else prints."""
+"""Data as text: numbers, JSON, JSON Lines and CSV on stdout (the Terminal decides which)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pm.domain.timestamps import iso
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 def number(value: Decimal) -> str:
@@ -140,6 +137,8 @@ def cell(value: Any) -> str:
         return iso(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Mapping | list | tuple):
+        return json_text(value)  # a nested object is one cell of JSON text
     return str(value)
 
 
@@ -151,26 +150,3 @@ def print_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in columns])
     sys.stdout.flush()
-
-
-def stdout_console() -> Console:
-    """Rich console for data; Rich itself honours NO_COLOR and drops colour off a terminal.
-
-    Off a terminal (a pipe, a file) Rich would assume 80 columns and squeeze numbers into
-    ellipses; there the table gets the room it needs instead.
-    """
-    from rich.console import Console
-
-    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-    return Console(highlight=False, width=width)
-
-
-def stderr_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def warn(message: str) -> None:
-    """A human warning on stderr (never stdout, so pipelines stay clean)."""
-    stderr_console().print(f"[bold yellow]warning:[/] {message}", markup=True, highlight=False)

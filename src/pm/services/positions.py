@@ -6,6 +6,7 @@ positions into the book."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,7 @@ SortKey = Literal[
 class PositionsResult:
     positions: tuple[Position, ...]
     source: Source
+    account_id: str
 
 
 def fetch(
@@ -49,18 +51,21 @@ def fetch(
         write_fetched(repo.reconcile, account.account_id, held, clock)
 
     writes.submit(sync)
-    return PositionsResult(tuple(held), source)
+    return PositionsResult(tuple(held), source, account.account_id)
 
 
 def show(broker: Broker, clock: Clock, symbol: str) -> PositionsResult:
     """One live position, however the symbol is spelled (``btcusd`` finds a position the
-    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it."""
+    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it. The
+    account (whose id the record carries) is fetched alongside: one round trip of latency."""
     key = holding_key(symbol)
-    try:
-        position = broker.get_position(key)
-    except NotFound:  # the broker may spell it otherwise: look through what it holds
-        found = [p for p in broker.get_positions() if holding_key(p.symbol) == key]
-        if not found:
-            raise NotFound(f"no open position in {key}") from None
-        position = found[0]
-    return PositionsResult((position,), source_of(broker, clock))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-broker") as pool:
+        account = pool.submit(broker.get_account)
+        try:
+            position = broker.get_position(key)
+        except NotFound:  # the broker may spell it otherwise: look through what it holds
+            found = [p for p in broker.get_positions() if holding_key(p.symbol) == key]
+            if not found:
+                raise NotFound(f"no open position in {key}") from None
+            position = found[0]
+        return PositionsResult((position,), source_of(broker, clock), account.result().account_id)

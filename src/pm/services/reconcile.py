@@ -194,7 +194,7 @@ def _log_changes(account_id: str, changes: ReconcileDiff) -> None:
             "position conflict",
             account_id=account_id,
             symbol=conflict.symbol,
-            db_qty=str(conflict.db_qty),
+            book_qty=str(conflict.db_qty),
             broker_qty=str(conflict.broker_qty),
             resolution="broker_wins",
         )

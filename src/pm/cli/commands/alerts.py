@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.commands.audit import one_format
-from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, SinceOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt
 
 
 class Level(StrEnum):
@@ -26,6 +25,7 @@ def alerts(
     limit: LimitOpt = 50,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """Risk alerts stored by earlier pm risk runs, newest first.
 
@@ -34,7 +34,6 @@ def alerts(
     from pm.services import alerts as service
 
     app_ = ctx.obj
-    one_format(json_, csv)
     rows = service.stored(
         app_.risk_store(),
         app_.account_id(ask_broker=False),
@@ -42,4 +41,4 @@ def alerts(
         level=None if level is None else level.value,
         limit=limit,
     )
-    view.show(rows, json_=json_, csv=csv)
+    app_.terminal.show(view.alerts(rows))

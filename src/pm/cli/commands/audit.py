@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, SinceOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt
 
 
 def audit(
@@ -13,6 +13,7 @@ def audit(
     limit: LimitOpt = 50,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """The audit log of destructive actions, newest first.
 
@@ -22,14 +23,7 @@ def audit(
     from pm.services import audit as service
 
     app_ = ctx.obj
-    one_format(json_, csv)
     rows = service.entries(
         app_.audit_log(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
-    view.show(rows, json_=json_, csv=csv)
-
-
-def one_format(json_: bool, csv: bool) -> None:
-    """--json and --csv are two answers to one question: asking for both is a usage error."""
-    if json_ and csv:
-        raise typer.BadParameter("use one of --json and --csv, not both")
+    app_.terminal.show(view.entries(rows))

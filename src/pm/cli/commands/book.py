@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pm.cli.confirm import YesOpt
-from pm.cli.options import IdArg, JsonOpt, parse_since
+from pm.cli.options import CsvOpt, IdArg, JsonlOpt, JsonOpt, parse_since
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -30,6 +30,8 @@ OpenedOpt = Annotated[
 def list_(
     ctx: typer.Context,
     json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
     closed: Annotated[bool, typer.Option("--closed", help="Include closed rows.")] = False,
 ) -> None:
     """The book's open positions as stored (not live); --closed adds the history."""
@@ -40,7 +42,7 @@ def list_(
     rows = service.entries(
         app_.book_store(), app_.account_id(ask_broker=False), include_closed=closed
     )
-    view.show_list(rows, json_)
+    app_.terminal.show(view.entries(rows))
 
 
 @app.command("show")
@@ -51,7 +53,7 @@ def show(ctx: typer.Context, entry_id: IdArg, json_: JsonOpt = False) -> None:
 
     app_ = ctx.obj
     entry = service.show(app_.book_store(), app_.account_id(ask_broker=False), entry_id)
-    view.show_one(entry, json_)
+    app_.terminal.show(view.entry(entry))
 
 
 @app.command("add")
@@ -80,7 +82,7 @@ def add(
             symbol=symbol,
             given=given,
         )
-    view.show_one(entry, json_, note=f"added position {entry.id}")
+    app_.terminal.show(view.entry(entry, note=f"added position {entry.id}"))
 
 
 @app.command("edit")
@@ -105,23 +107,22 @@ def edit(
         entry = service.edit(
             app_.book_store(), app_.account_id(ask_broker=False), app_.clock, entry_id, given
         )
-    view.show_one(entry, json_, note=f"updated position {entry.id}")
+    app_.terminal.show(view.entry(entry, note=f"updated position {entry.id}"))
 
 
 @app.command("rm")
 def rm(ctx: typer.Context, entry_id: IdArg, yes: YesOpt = False, json_: JsonOpt = False) -> None:
     """Delete a row from the book (asks first; --yes off a terminal)."""
-    from pm.cli.confirm import confirm
     from pm.cli.views import book as view
     from pm.services import book as service
 
     app_ = ctx.obj
     store, account_id = app_.book_store(), app_.account_id(ask_broker=False)
     entry = service.show(store, account_id, entry_id)
-    confirm(
+    app_.terminal.confirm(
         f"Delete row {entry.id} ({entry.symbol} {entry.qty}) from the book?",
         yes=yes,
         what=f"pm book rm {entry_id}",
     )
     removed = service.remove(store, account_id, entry_id)
-    view.show_one(removed, json_, note=f"removed position {removed.id}")
+    app_.terminal.show(view.entry(removed, note=f"removed position {removed.id}"))

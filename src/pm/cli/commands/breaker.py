@@ -22,9 +22,9 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
     app_ = ctx.obj
     account_id = app_.account_id()
     state = service.status(app_.breaker_store(), account_id)
-    view.show(state, json_)
+    app_.terminal.show(view.status(state))
     if state.halted:
-        raise CheckFailed(f"circuit breaker HALTED: {state.reason}")
+        raise CheckFailed("circuit breaker HALTED")  # the status line above says why
 
 
 def _said_why(reason: str) -> str:
@@ -50,13 +50,12 @@ def trip(
     done = service.trip(
         app_.breaker_store(), app_.audit_log(), app_.clock, account_id, reason, actor=app_.actor
     )
-    view.show(done.status, json_, changed=done.changed)
+    app_.terminal.show(view.status(done.status, changed=done.changed))
 
 
 @app.command("reset")
 def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> None:
     """Back to ACTIVE (asks first; --yes off a terminal). The only way out of HALTED."""
-    from pm.cli.confirm import confirm
     from pm.cli.views import breaker as view
     from pm.services import breaker as service
 
@@ -65,10 +64,10 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
     store = app_.breaker_store()
     current = service.status(store, account_id)
     if current.halted:
-        confirm(
+        app_.terminal.confirm(
             f"Reset the circuit breaker of {account_id} (HALTED: {current.reason})?",
             yes=yes,
             what="breaker reset",
         )
     done = service.reset(store, app_.audit_log(), app_.clock, account_id, actor=app_.actor)
-    view.show(done.status, json_, changed=done.changed)
+    app_.terminal.show(view.status(done.status, changed=done.changed))

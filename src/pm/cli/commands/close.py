@@ -22,7 +22,7 @@ def close(
     json_: JsonOpt = False,
 ) -> None:
     """Close a position (all of it by default). Asks first; exit 4 if it is not held."""
-    from pm.cli.confirm import confirm, require_live_allowed
+    from pm.cli.confirm import require_live_allowed
     from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
     from pm.cli.views import close as view
@@ -38,11 +38,11 @@ def close(
             qty=decimal_arg(qty, "--qty"),
             percentage=decimal_arg(percentage, "--percentage"),
         )
-    view.show_plan(plan)
-    confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
+    app_.terminal.say(view.plan(plan))
+    app_.terminal.confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
     arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}
     done = service.execute_close(guard, app_.audit_log(), plan, app_.actor, arguments=arguments)
-    view.show_close(done, json_)
+    app_.terminal.show(view.close(done))
 
 
 def close_all(
@@ -55,7 +55,7 @@ def close_all(
     json_: JsonOpt = False,
 ) -> None:
     """Cancel open orders, close every position and trip the circuit breaker."""
-    from pm.cli.confirm import NotConfirmed, confirm, require_live_allowed
+    from pm.cli.confirm import NotConfirmed, require_live_allowed
     from pm.cli.guard import build_guard
     from pm.cli.views import close as view
     from pm.domain.errors import CheckFailed
@@ -67,8 +67,8 @@ def close_all(
     require_live_allowed(app_.settings, live, "close-all")
     guard = build_guard(app_)
     plan = service.plan_close_all(guard)
-    view.show_all_plan(plan)
-    confirm(f"Close all {len(plan.positions)} positions?", yes=yes, what="close-all")
+    app_.terminal.tell(view.all_plan(plan))
+    app_.terminal.confirm(f"Close all {len(plan.positions)} positions?", yes=yes, what="close-all")
     done = service.execute_close_all(
         guard,
         app_.audit_log(),
@@ -77,6 +77,6 @@ def close_all(
         app_.actor,
         arguments={"emergency": True, "live": live},
     )
-    view.show_close_all(done, json_)
+    app_.terminal.show(view.close_all(done))
     if done.failed:
         raise CheckFailed(view.failure_line(done))

@@ -12,7 +12,7 @@ app = typer.Typer(no_args_is_help=True, help="Configuration.")
 @app.command("show")
 def show(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """Print the effective settings and where each came from; secrets are masked."""
-    from pm.cli.views.config import show_settings
+    from pm.cli.views.config import settings
     from pm.config import config_file_path, describe
 
-    show_settings(describe(ctx.obj.settings), config_file_path(), json_=json_)
+    ctx.obj.terminal.show(settings(describe(ctx.obj.settings), config_file_path()))

@@ -16,14 +16,13 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
 
     Its orders are forgotten. Asks first (--yes off a terminal). The local book catches up at
     the next reconcile."""
-    from pm.cli.confirm import confirm
     from pm.cli.views import demo as view
 
     app_ = ctx.obj
-    confirm(
+    app_.terminal.confirm(
         "Reset the demo account to its starting cash and positions, forgetting its orders?",
         yes=yes,
         what="demo reset",
     )
     account = app_.demo_broker().reset()
-    view.show_reset(account, json_)
+    app_.terminal.show(view.reset(account))

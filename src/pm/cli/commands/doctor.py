@@ -24,7 +24,7 @@ def doctor(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     app_ = ctx.obj
     diagnosis = service.examine(_facts(app_), app_.clock)
-    view.show(diagnosis, json_)
+    app_.terminal.show(view.diagnosis(diagnosis))
     if diagnosis.failure is not None:
         raise diagnosis.failure
 

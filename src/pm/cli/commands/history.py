@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, parse_since
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, parse_since
 
 
 def history(
     ctx: typer.Context,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
     since: Annotated[
         datetime | None,
         typer.Option(
@@ -31,4 +32,4 @@ def history(
 
     app_ = ctx.obj
     rows = service.stored(app_.repo(), app_.account_id(ask_broker=False), since=since, limit=limit)
-    view.show(rows, json_=json_, csv=csv)
+    app_.terminal.show(view.history(rows))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import CsvOpt, JsonOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt
 
 app = typer.Typer(no_args_is_help=False)
 
@@ -26,6 +26,7 @@ def positions(
     ctx: typer.Context,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
     sort: Annotated[SortField, typer.Option("--sort", help="Sort by this field.")] = (
         SortField.symbol
     ),
@@ -41,7 +42,7 @@ def positions(
     result = service.fetch(
         app_.broker(), app_.repo, app_.clock, app_.writes, sort=sort.value, descending=desc
     )
-    view.show(result, json_=json_, csv=csv)
+    app_.terminal.show(view.positions(result))
 
 
 @app.command("show")
@@ -51,4 +52,4 @@ def show(ctx: typer.Context, symbol: str, json_: JsonOpt = False) -> None:
     from pm.services import positions as service
 
     app_ = ctx.obj
-    view.show_one(service.show(app_.broker(), app_.clock, symbol), json_)
+    app_.terminal.show(view.position(service.show(app_.broker(), app_.clock, symbol)))

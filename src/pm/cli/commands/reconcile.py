@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pm.cli.context import AppContext
-from pm.cli.options import JsonOpt, LimitOpt, SinceOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt
 
 app = typer.Typer(no_args_is_help=False)
 
@@ -48,7 +48,7 @@ def reconcile(
     app_ = ctx.obj
     broker = app_.broker()
     trigger: Trigger = "scheduled" if scheduled else "forced" if force else "manual"
-    with view.progress() as progress:
+    with app_.terminal.progress("applying", view.PROGRESS_THRESHOLD) as progress:
         result = service.reconcile(
             broker,
             app_.account_id(),
@@ -61,7 +61,7 @@ def reconcile(
             wait_s=wait or 0,
             progress=progress,
         )
-    view.show(result, json_)
+    app_.terminal.show(view.result(result))
     if result.failure is not None:
         raise result.failure
 
@@ -79,12 +79,17 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
         app_.clock,
         interval=_interval(app_),
     )
-    view.show_status(result, json_)
+    app_.terminal.show(view.status(result))
 
 
 @app.command("history")
 def history(
-    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Stored reconciliation runs of this account, newest first."""
     from pm.cli.views import reconcile as view
@@ -94,12 +99,17 @@ def history(
     runs = service.history(
         app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
-    view.show_history(runs, json_)
+    app_.terminal.show(view.history(runs))
 
 
 @app.command("conflicts")
 def conflicts(
-    ctx: typer.Context, json_: JsonOpt = False, since: SinceOpt = None, limit: LimitOpt = 50
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
 ) -> None:
     """Quantities the book and the broker disagreed on, and how each was resolved."""
     from pm.cli.views import reconcile as view
@@ -109,4 +119,4 @@ def conflicts(
     rows = service.conflicts(
         app_.reconcile_store(), app_.account_id(ask_broker=False), since=since, limit=limit
     )
-    view.show_conflicts(rows, json_)
+    app_.terminal.show(view.conflicts(rows))

@@ -48,7 +48,7 @@ def risk(
         actor=app_.actor,
         var_method=var_method.value if var_method is not None else None,
     )
-    view.show(report, json_)
+    app_.terminal.show(view.report(report))
     if report.assessment.breached:
         app_.finish()  # the breach alerts are stored before the non-zero exit
         raise CheckFailed(view.breach_line(report))

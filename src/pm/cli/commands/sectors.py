@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import JsonOpt, read_text_file
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, read_text_file
 
 app = typer.Typer(no_args_is_help=True, help="Sector classification of symbols.")
 
@@ -27,7 +27,7 @@ def import_(
 
     app_ = ctx.obj
     result = service.import_csv(str(file), read_text_file(file), app_.risk_store, app_.clock)
-    view.show_import(result, json_)
+    app_.terminal.show(view.imported(result))
 
 
 @app.command("show")
@@ -35,10 +35,12 @@ def show(
     ctx: typer.Context,
     symbols: Annotated[list[str], typer.Argument(help="One or more symbols.")],
     json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """Each symbol's sector and where the answer came from."""
     from pm.cli.views import sectors as view
     from pm.services.sectors import SectorResolver
 
     app_ = ctx.obj
-    view.show_sectors(SectorResolver(app_.risk_store()).resolve_many(symbols), json_)
+    app_.terminal.show(view.sectors(SectorResolver(app_.risk_store()).resolve_many(symbols)))

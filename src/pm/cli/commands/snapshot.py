@@ -33,6 +33,6 @@ def snapshot(
         allow_stale=allow_stale,
         stored_account=lambda: app_.account_id(ask_broker=False),
     )
-    view.show(result, json_)
+    app_.terminal.show(view.snapshot(result))
     if result.unavailable is not None:
         raise result.unavailable

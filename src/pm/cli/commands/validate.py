@@ -43,6 +43,6 @@ def validate(
             price=decimal_arg(price, "--price"),
         )
         result = service.validate(build_guard(ctx.obj), order)
-    view.show(result, json_)
+    ctx.obj.terminal.show(view.validation(result))
     if not result.approved:
-        raise CheckFailed(f"rejected: {'; '.join(result.decision.reasons)}")
+        raise CheckFailed(view.rejection_line(result))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pm.cli.options import JsonOpt
+from pm.cli.options import JsonlOpt, JsonOpt
 
 #: After SIGINT/SIGTERM, how long the current cycle may take to finish before it is abandoned.
 GRACE_S = 3.0
@@ -16,6 +16,7 @@ GRACE_S = 3.0
 def watch(
     ctx: typer.Context,
     json_: JsonOpt = False,
+    jsonl: JsonlOpt = False,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle, then exit.")] = False,
     interval: Annotated[
         int | None,
@@ -45,7 +46,7 @@ def watch(
         store=app_.job_store(),
         account=app_.account_id,
         clock=clock,
-        emit=WatchView(json_),
+        emit=WatchView(app_.terminal),
         stop=threading.Event(),
     )
     with stop_on_signals(watcher.stop, GRACE_S, on_abandon=watcher.abandoned):

@@ -1,58 +1,37 @@
-"""How stored risk alerts look: a table, a JSON array, or CSV."""
+"""How stored risk alerts look: a table that fits the terminal; records for the formats."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from pm.cli.output import print_csv, print_json, stdout_console
-from pm.domain.timestamps import iso
+from rich.markup import escape
+
+from pm.cli.terminal import Shown
+from pm.cli.views.common import when
+from pm.cli.views.table import Col, FitTable, time_col
 from pm.ports import StoredAlert
+from pm.records import alerts as records
 
-FIELDS = (
-    "id",
-    "account_id",
-    "created_at",
-    "level",
-    "code",
-    "breach",
-    "symbol",
-    "sector",
-    "message",
-)
+COLUMNS = (time_col("Created", 1), Col("Level"), Col("Message", wrap=True))
 
 
-def as_json(stored: StoredAlert) -> dict[str, Any]:
-    a = stored.alert
-    return {
-        "id": stored.id,
-        "account_id": stored.account_id,
-        "created_at": stored.created_at,
-        "level": a.level,
-        "code": a.code,
-        "breach": a.is_breach,
-        "symbol": a.symbol,
-        "sector": a.sector,
-        "message": a.message,
-    }
+def alerts(rows: Sequence[StoredAlert]) -> Shown:
+    return Shown(
+        [records.stored(a) for a in rows],
+        lambda: _table(rows),
+        columns=records.COLUMNS,
+        empty="no stored alerts",
+    )
 
 
-def show(alerts: Sequence[StoredAlert], *, json_: bool = False, csv: bool = False) -> None:
-    if json_:
-        print_json([as_json(a) for a in alerts])
-        return
-    if csv:
-        print_csv(FIELDS, (as_json(a) for a in alerts))
-        return
-    from rich.table import Table
-
-    table = Table(caption="stored risk alerts, newest first (not live: pm risk for now)")
-    table.add_column("Created", no_wrap=True)
-    table.add_column("Level", no_wrap=True)
-    table.add_column("Message", ratio=1)
-    for s in alerts:
+def _table(rows: Sequence[StoredAlert]) -> FitTable:
+    def level(s: StoredAlert) -> str:
         a = s.alert
-        level = "BREACH" if a.is_breach else a.level
         colour = "red" if a.level == "critical" else "yellow"
-        table.add_row(iso(s.created_at.replace(microsecond=0)), f"[{colour}]{level}[/]", a.message)
-    stdout_console().print(table)
+        return f"[{colour}]{'BREACH' if a.is_breach else a.level}[/]"
+
+    return FitTable(
+        COLUMNS,
+        [(when(s.created_at), level(s), escape(s.alert.message)) for s in rows],
+        notes=["stored risk alerts, newest first (not live: pm risk for now)"],
+    )

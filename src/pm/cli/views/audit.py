@@ -1,66 +1,53 @@
-"""How the audit trail looks: a table, a JSON array, or CSV (nested fields as JSON text)."""
+"""How the audit trail looks: a table that fits the terminal; records for the formats."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from pm.cli.output import json_text, print_csv, print_json, stdout_console
-from pm.domain.timestamps import iso
+from rich.markup import escape
+
+from pm.cli.terminal import Shown
+from pm.cli.views.common import when
+from pm.cli.views.table import Col, FitTable, time_col
 from pm.ports import AuditEntry
+from pm.records import audit as records
 
-FIELDS = (
-    "id",
-    "account_id",
-    "created_at",
-    "action",
-    "outcome",
-    "arguments",
-    "outcome_details",
-    "os_user",
-    "host",
-    "finished_at",
+COLUMNS = (
+    Col("ID", right=True),
+    time_col("Created", 1),
+    Col("Action"),
+    Col("Outcome"),
+    Col("By", 2),
+    Col("Arguments", 3, wrap=True),
 )
 
 
-def as_json(entry: AuditEntry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in FIELDS}
-
-
-def _csv_row(entry: AuditEntry) -> dict[str, Any]:
-    row = as_json(entry)
-    for nested in ("arguments", "outcome_details"):
-        row[nested] = None if row[nested] is None else json_text(row[nested])
-    return row
+def entries(rows: Sequence[AuditEntry]) -> Shown:
+    return Shown(
+        [records.entry(e) for e in rows],
+        lambda: _table(rows),
+        columns=records.COLUMNS,
+        empty="no audit entries",
+    )
 
 
 def _arguments(entry: AuditEntry) -> str:
     return " ".join(f"{k}={v}" for k, v in entry.arguments.items() if v not in (None, False))
 
 
-def show(entries: Sequence[AuditEntry], *, json_: bool = False, csv: bool = False) -> None:
-    if json_:
-        print_json([as_json(e) for e in entries])
-        return
-    if csv:
-        print_csv(FIELDS, (_csv_row(e) for e in entries))
-        return
-    from rich.table import Table
-
-    table = Table(caption="audit log, newest first (--json for the outcome details)")
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Created", no_wrap=True)
-    table.add_column("Action", no_wrap=True)
-    table.add_column("Outcome", no_wrap=True)
-    table.add_column("By", overflow="fold")
-    table.add_column("Arguments", overflow="fold", ratio=1)
-    for e in entries:
-        table.add_row(
-            str(e.id),
-            iso(e.created_at.replace(microsecond=0)),
-            e.action,
-            e.outcome,
-            f"{e.os_user}@{e.host}",
-            _arguments(e),
-        )
-    stdout_console().print(table)
+def _table(rows: Sequence[AuditEntry]) -> FitTable:
+    return FitTable(
+        COLUMNS,
+        [
+            (
+                str(e.id),
+                when(e.created_at),
+                e.action,
+                e.outcome,
+                escape(f"{e.os_user}@{e.host}"),
+                escape(_arguments(e)),
+            )
+            for e in rows
+        ],
+        notes=["audit log, newest first (--json for the outcome details)"],
+    )

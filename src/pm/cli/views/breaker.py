@@ -1,43 +1,22 @@
-"""How the circuit breaker looks: one line at a terminal, one JSON object with --json."""
+"""How the circuit breaker looks: one line at a terminal, one record with --json."""
 
 from __future__ import annotations
 
-from typing import Any
+from rich.markup import escape
+from rich.text import Text
 
-from pm.cli.output import print_json, stdout_console
+from pm.cli.terminal import Shown
+from pm.cli.views.common import when
 from pm.domain.breaker import BreakerStatus
-from pm.domain.timestamps import iso
+from pm.records import breaker as records
 
 
-def as_json(status: BreakerStatus, *, changed: bool | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "account_id": status.account_id,
-        "state": status.state,
-        "halted": status.halted,
-        "reason": status.reason,
-        "changed_by": status.changed_by,
-        "changed_at": status.changed_at,
-    }
-    if changed is not None:
-        data["changed"] = changed
-    return data
-
-
-def show(status: BreakerStatus, json_: bool, *, changed: bool | None = None) -> None:
-    if json_:
-        print_json(as_json(status, changed=changed))
-        return
-    if status.halted:
-        line = f"[bold red]HALTED[/]  {status.reason or ''}"
-    else:
-        line = "[bold green]ACTIVE[/]"
-    when = ""
-    if status.changed_at is not None:
-        verb = "tripped" if status.halted else "reset"
-        when = f"  ({verb} by {status.changed_by} at {iso(status.changed_at)})"
-    note = ""
-    if changed is False:
-        note = "  [dim](unchanged: it was already in this state)[/]"
-    stdout_console().print(
-        f"Circuit breaker for {status.account_id}: {line}{when}{note}", markup=True
-    )
+def status(s: BreakerStatus, *, changed: bool | None = None) -> Shown:
+    line = f"[bold red]HALTED[/]  {escape(s.reason or '')}" if s.halted else "[bold green]ACTIVE[/]"
+    since = ""
+    if s.changed_at is not None:
+        verb = "tripped" if s.halted else "reset"
+        since = f"  ({verb} by {escape(s.changed_by or '')} at {when(s.changed_at)})"
+    note = "  [dim](unchanged: it was already in this state)[/]" if changed is False else ""
+    text = Text.from_markup(f"Circuit breaker for {s.account_id}: {line}{since}{note}")
+    return Shown(records.status(s, changed=changed), text)

@@ -1,29 +1,22 @@
-"""Pieces several views share: the source label and signed money in colour."""
+"""Pieces several views share: the source label, times, and signed money in colour."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from pm.cli.output import number
 from pm.domain.models import Source
 from pm.domain.timestamps import iso
 
 
-def source_json(source: Source, age: timedelta | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "type": source.type,
-        "broker": source.broker,
-        "fetched_at": source.fetched_at,
-    }
-    if age is not None:
-        data["age_seconds"] = int(age.total_seconds())
-    return data
+def when(moment: datetime | None) -> str:
+    """A time in a table: ISO 8601 UTC with Z, to the second; '' for none."""
+    return "" if moment is None else iso(moment.replace(microsecond=0))
 
 
 def source_line(source: Source) -> str:
-    return f"{source.type} from {source.broker} at {iso(source.fetched_at)}"
+    return f"{source.type} from {source.broker} at {when(source.fetched_at)}"
 
 
 def money(value: Decimal, *, signed: bool = False) -> str:

@@ -5,25 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pm.cli.output import print_json, stdout_console
+from rich.markup import escape
+
+from pm.cli.terminal import Shown
+from pm.cli.views.table import Col, FitTable
 from pm.config import SettingView
 
 
-def show_settings(views: Sequence[SettingView], config_file: Path, *, json_: bool) -> None:
-    if json_:
-        print_json(
-            {
-                "config_file": str(config_file),
-                "settings": {v.name: {"value": v.value, "origin": v.origin} for v in views},
-            }
-        )
-        return
-    from rich.table import Table
-
-    table = Table(caption=f"config file: {config_file}")
-    table.add_column("Setting")
-    table.add_column("Value")
-    table.add_column("From")
-    for v in views:
-        table.add_row(v.name, "" if v.value is None else str(v.value), v.origin)
-    stdout_console().print(table)
+def settings(views: Sequence[SettingView], config_file: Path) -> Shown:
+    data = {
+        "config_file": str(config_file),
+        "settings": {v.name: {"value": v.value, "origin": v.origin} for v in views},
+    }
+    table = FitTable(
+        (Col("Setting"), Col("Value", wrap=True), Col("From", 1)),
+        [(v.name, escape("" if v.value is None else str(v.value)), v.origin) for v in views],
+        notes=[f"config file: {config_file}"],
+    )
+    return Shown(data, table)

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rich.text import Text
 
-from pm.cli.output import print_json, stdout_console
+from pm.cli.terminal import Shown
 from pm.cli.views.common import money
 from pm.domain.models import Account
+from pm.records import demo as records
 
 
-def as_json(account: Account) -> dict[str, Any]:
-    return {
-        "account_id": account.account_id,
-        "equity": account.equity,
-        "last_equity": account.last_equity,
-        "cash": account.cash,
-        "long_market_value": account.long_market_value,
-        "short_market_value": account.short_market_value,
-    }
-
-
-def show_reset(account: Account, json_: bool) -> None:
-    if json_:
-        print_json(as_json(account))
-        return
-    stdout_console().print(
-        f"demo account {account.account_id} reset: equity {money(account.equity)}, "
-        f"cash {money(account.cash)}. Run pm --demo reconcile to bring the local book along.",
-        soft_wrap=True,
+def reset(account: Account) -> Shown:
+    return Shown(
+        records.account(account),
+        Text(
+            f"demo account {account.account_id} reset: equity {money(account.equity)}, "
+            f"cash {money(account.cash)}. Run pm --demo reconcile to bring the local book along."
+        ),
     )

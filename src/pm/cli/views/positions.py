@@ -1,77 +1,40 @@
-"""How positions look: a Rich table, a JSON array, or CSV."""
+"""How positions look: a table that fits the terminal; records for --json, --jsonl, --csv."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pm.cli.output import print_csv, print_json, stdout_console
-from pm.cli.views.common import money, percent, quantity, source_json, source_line
-from pm.domain.models import Position, Source
+from pm.cli.terminal import Shown
+from pm.cli.views.common import money, percent, quantity, source_line
+from pm.cli.views.table import Col, FitTable
+from pm.records import positions as records
 from pm.services.positions import PositionsResult
 
 COLUMNS = (
-    "id",
-    "symbol",
-    "qty",
-    "side",
-    "asset_class",
-    "avg_entry_price",
-    "current_price",
-    "market_value",
-    "cost_basis",
-    "unrealized_pl",
-    "unrealized_pl_pct",
-    "fetched_at",
-    "source",
+    Col("Symbol"),
+    Col("Side", 4),
+    Col("Qty", right=True),
+    Col("Avg entry", 3, right=True),
+    Col("Price", 2, right=True),
+    Col("Market value", right=True),
+    Col("Unrealized P/L", right=True),
+    Col("%", 1, right=True),
 )
 
 
-def as_json(position: Position, source: Source) -> dict[str, Any]:
-    return {
-        "id": position.asset_id,
-        "symbol": position.symbol,
-        "qty": position.qty,
-        "side": position.side,
-        "asset_class": position.asset_class,
-        "avg_entry_price": position.avg_entry_price,
-        "current_price": position.current_price,
-        "market_value": position.market_value,
-        "cost_basis": position.cost_basis,
-        "unrealized_pl": position.unrealized_pl,
-        "unrealized_pl_pct": position.unrealized_pl_pct,
-        "fetched_at": source.fetched_at,
-        "source": source_json(source),
-    }
+def positions(result: PositionsResult) -> Shown:
+    """The list (`pm positions`)."""
+    data = (records.position(p, result.source, result.account_id) for p in result.positions)
+    return Shown(data, lambda: _table(result), columns=records.COLUMNS)  # made as written
 
 
-def show(result: PositionsResult, *, json_: bool = False, csv: bool = False) -> None:
-    rows = (as_json(p, result.source) for p in result.positions)  # made as they are written
-    if json_:
-        print_json(rows)
-    elif csv:
-        print_csv(COLUMNS, ({**row, "source": result.source.type} for row in rows))
-    else:
-        _table(result)
+def position(result: PositionsResult) -> Shown:
+    """One position (`pm positions show`): one record, the same table."""
+    record = records.position(result.positions[0], result.source, result.account_id)
+    return Shown(record, _table(result))
 
 
-def show_one(result: PositionsResult, json_: bool) -> None:
-    if json_:
-        print_json(as_json(result.positions[0], result.source))
-    else:
-        _table(result)
-
-
-def _table(result: PositionsResult) -> None:
-    from rich.table import Table
-
-    table = Table(caption=source_line(result.source), caption_justify="right")
-    for name in ("Symbol", "Side", "Qty", "Avg entry", "Price", "Market value", "Unrealized P/L"):
-        table.add_column(
-            name, justify="left" if name in ("Symbol", "Side") else "right", no_wrap=True
-        )
-    table.add_column("%", justify="right", no_wrap=True)
-    for p in result.positions:
-        table.add_row(
+def _table(result: PositionsResult) -> FitTable:
+    rows = [
+        (
             p.symbol,
             p.side,
             quantity(p.qty),
@@ -81,6 +44,7 @@ def _table(result: PositionsResult) -> None:
             money(p.unrealized_pl, signed=True),
             percent(p.unrealized_pl_pct),
         )
-    if not result.positions:
-        table.caption = f"no open positions ({source_line(result.source)})"
-    stdout_console().print(table)
+        for p in result.positions
+    ]
+    note = source_line(result.source)
+    return FitTable(COLUMNS, rows, notes=[note if rows else f"no open positions ({note})"])

@@ -1,0 +1,20 @@
+"""`pm watch --json` events, one per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pm.domain.reconcile import RunRecord
+from pm.records.reconcile import run
+from pm.services.watch import WatchEvent
+
+
+def event(e: WatchEvent) -> dict[str, Any]:
+    """{"event": ..., "at": ..., **fields}; a job's RunRecord as "run"."""
+    data = dict(e.data)
+    detail = data.pop("detail", None)
+    if isinstance(detail, RunRecord):
+        data["run"] = run(detail)
+    elif detail is not None:
+        data["detail"] = detail
+    return {"event": e.event, "at": e.at, **data}
