@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from pm.records.common import pct
 from tests.benchmarks.conftest import API_KEY, SECRET_KEY, clean_env, run_ok
 from tests.support.fake_alpaca import FakeAlpaca, Reply, many_positions
 
@@ -119,7 +120,7 @@ def test_positions_json_100k(
         sent = wire[row["symbol"]]
         assert row["qty"] == Decimal(sent["qty"])
         assert row["market_value"] == Decimal(sent["market_value"])
-        assert row["unrealized_pl_pct"] == Decimal(sent["unrealized_plpc"]).scaleb(2)
+        assert row["unrealized_pl_pct"] == pct(Decimal(sent["unrealized_plpc"]).scaleb(2))
 
     ratio = pm.exited / base.exited
     shown = pm.output_done / base.exited

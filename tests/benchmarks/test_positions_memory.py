@@ -101,7 +101,7 @@ def test_reconcile_holds_one_copy(db: Database, benchmark, record) -> None:
     repo: Repository = db.repository()
 
     def run(broker: MemoryBroker) -> None:
-        result = reconcile(broker, repo, repo.reconcile, stepping(), force=True)
+        result = reconcile(broker, broker.account_id, repo, repo.reconcile, stepping(), force=True)
         assert result.failure is None
         assert result.run.added == n
 

@@ -1,8 +1,13 @@
 """Broker latency of `pm risk` over 2,000 symbols: bars are fetched in concurrent chunks.
 
-Measures: wall time of `python -m pm risk --json` (a subprocess; the local fake Alpaca serves
-the trading and the data API, 2,000 stock positions with 25 daily bars each, database already
-migrated) with L = 0.2 s added to every response, against the same with no delay; best of N.
+Measures `python -m pm risk --json` (a subprocess; the local fake Alpaca serves the trading
+and the data API, 2,000 stock positions with 25 daily bars each, database already migrated)
+with L = 0.2 s added to every response, against the same with no delay; best of N each, runs
+interleaved. The time measured is the command's time at the broker: from the arrival of its
+first request to the end of its last answer (as the fake server saw them). That is where
+latency is paid; the start-up before it and the report after it do not change with L, and
+on this shared machine they swing by more than 3 L from run to run. The process's own wall
+times are recorded too.
 Target: the delay costs no more than 3 L. Fetched one after another, the bars of 2,000
 symbols in chunks of 100 cost 20 L; `pm risk` fetches account and positions together (1 L),
 then all bars chunks at once (1 L here: each chunk is one page).
@@ -47,7 +52,9 @@ def daily_bars(symbols: list[str]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def risk_wall(env: dict[str, str]) -> float:
+def risk_run(env: dict[str, str], server: FakeAlpaca, latency: float) -> tuple[float, float]:
+    """(wall time of one `pm risk --json`, its time at the broker)."""
+    seen = len(server.requests)
     start = time.perf_counter()
     done = subprocess.run(list(PM_RISK), env=env, capture_output=True, text=True, check=False)
     took = time.perf_counter() - start
@@ -55,7 +62,8 @@ def risk_wall(env: dict[str, str]) -> float:
     report = json.loads(done.stdout)
     assert report["var_method"] == "historical", done.stderr[-2000:]
     assert report["var_days"] == N_BARS - 1
-    return took
+    arrivals = [r.at for r in server.requests[seen:]]
+    return took, max(arrivals) + latency - min(arrivals)
 
 
 def test_risk_over_2000_symbols_pays_few_round_trips(
@@ -64,10 +72,11 @@ def test_risk_over_2000_symbols_pays_few_round_trips(
     n = rounds(3, 5)
     positions = stocks(N_SYMBOLS)
     bars = daily_bars([p["symbol"] for p in positions])
-    times: dict[float, list[float]] = {0.0: [], LATENCY_S: []}
+    runs: dict[float, list[tuple[float, float]]] = {0.0: [], LATENCY_S: []}
     with FakeAlpaca() as fast, FakeAlpaca(latency_s=LATENCY_S) as slow:
+        servers = {0.0: fast, LATENCY_S: slow}
         envs = {}
-        for latency, server in ((0.0, fast), (LATENCY_S, slow)):
+        for latency, server in servers.items():
             server.positions, server.bars = positions, bars
             envs[latency] = clean_env(
                 tmp_path,
@@ -80,24 +89,26 @@ def test_risk_over_2000_symbols_pays_few_round_trips(
 
         def interleaved() -> None:
             for latency, env in envs.items():
-                times[latency].append(risk_wall(env))
+                runs[latency].append(risk_run(env, servers[latency], latency))
 
         benchmark.pedantic(interleaved, rounds=n, iterations=1)
-        while len(times[0.0]) < n:
+        while len(runs[0.0]) < n:
             interleaved()
-        chunks = slow.count("GET", "/v2/stocks/bars") // len(times[LATENCY_S])
-    delayed, plain = min(times[LATENCY_S]), min(times[0.0])
+        chunks = slow.count("GET", "/v2/stocks/bars") // len(runs[LATENCY_S])
+    delayed, plain = (min(at for _, at in runs[latency]) for latency in (LATENCY_S, 0.0))
+    walls = [min(wall for wall, _ in runs[latency]) for latency in (LATENCY_S, 0.0)]
     extra = delayed - plain
     ok = extra <= EXTRA_COST_TARGET * LATENCY_S
     record(
         f"`pm risk --json`, {N_SYMBOLS:,} symbols ({chunks} bars requests), with L = "
-        f"{LATENCY_S:g} s broker latency (best of {n})",
+        f"{LATENCY_S:g} s broker latency, time at the broker (best of {n})",
         f"{delayed * 1000:.0f} ms vs {plain * 1000:.0f} ms without: {extra * 1000:+.0f} ms "
-        f"= {extra / LATENCY_S:.1f} L",
+        f"= {extra / LATENCY_S:.1f} L (whole command: {walls[0] * 1000:.0f} ms vs "
+        f"{walls[1] * 1000:.0f} ms)",
         f"<= {EXTRA_COST_TARGET:g} L",
         ok,
     )
     assert ok, (
-        f"with {LATENCY_S}s latency pm risk took {delayed:.2f}s vs {plain:.2f}s without: "
-        f"+{extra:.2f}s = {extra / LATENCY_S:.1f} L; target <= {EXTRA_COST_TARGET} L"
+        f"with {LATENCY_S}s latency pm risk spent {delayed:.2f}s at the broker vs {plain:.2f}s "
+        f"without: +{extra:.2f}s = {extra / LATENCY_S:.1f} L; target <= {EXTRA_COST_TARGET} L"
     )
