@@ -43,3 +43,16 @@ def test_help_reads_no_settings(pm: PmRunner, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PM_TIMEOUT", "not a number")
     assert pm("history", "--help").code == 0
     assert pm("history").code == 2  # the same bad setting, once the command runs
+
+
+def test_bad_settings_leave_doctor_to_report_them(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_TIMEOUT", "soon")
+    out = pm("doctor", "--json", "-v")
+    assert out.code == 2
+    rows = out.json()
+    assert (rows[0]["check"], rows[0]["status"]) == ("settings", "fail")
+    assert "PM_TIMEOUT must be a number, got 'soon'" in rows[0]["detail"]
+    assert {r["status"] for r in rows[1:]} == {"skipped"}
+    assert logging.getLogger().level == logging.INFO  # -v still counted

@@ -54,13 +54,21 @@ def run(argv: list[str] | None = None) -> int:
 def configure_logging(app_ctx: AppContext) -> None:
     """Logging for this run, from the settings and -v/--debug, before the command starts.
 
-    Reading the settings here (rather than on a command's first use) also means a bad
-    setting is reported before the command does anything.
+    Settings that do not parse are the command's to report when it reads them (`pm doctor`
+    as one of its checks); until then the options alone set the level.
     """
     from pm import logging as pm_logging
+    from pm.domain.errors import BadInput
 
-    settings = app_ctx.settings
     options = app_ctx.options
+    try:
+        settings = app_ctx.settings
+    except BadInput:
+        level = app_ctx.terminal.log_level(
+            "warning", verbose=options.verbose, debug=options.debug, fmt=None
+        )
+        pm_logging.configure(level, None)
+        return
     level = app_ctx.terminal.log_level(
         settings.pm_log_level,
         verbose=options.verbose,
