@@ -57,11 +57,15 @@ _FIGURES = pytest.StashKey[list[Figure]]()
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """The inherited environment without ALPACA_*/PM_*/FRED_*, pointed at `home`."""
+    """The inherited environment without ALPACA_*/PM_*/FRED_*, pointed at `home`.
+
+    PYTHONDONTWRITEBYTECODE goes too: an installed pm runs from cached bytecode, and a
+    benchmark that recompiled every module on each run would measure the compiler."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("ALPACA_", "APCA_", "PM_", "FRED_", "_PM_"))
+        and k != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(
         XDG_CONFIG_HOME=str(home / "config"),  # no config file
