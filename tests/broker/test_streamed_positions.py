@@ -61,6 +61,7 @@ def trickling() -> Iterator[str]:
     thread.join(timeout=5)
 
 
+@pytest.mark.slow  # waits out a real deadline
 @pytest.mark.parametrize("read", [AlpacaBroker.get_positions, AlpacaBroker.get_account])
 def test_a_trickling_body_ends_at_the_deadline(
     trickling: str, read: Callable[[AlpacaBroker], object]

@@ -69,12 +69,14 @@ def written(fn: Callable[[Any], None], value: Any) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @given(st.lists(st.dictionaries(st.text(max_size=5), values, max_size=3), max_size=10))
 def test_print_json_in_batches_equals_one_document(rows: list[dict[str, Any]]) -> None:
     assert written(print_json, rows) == reference(rows) + "\n"
     assert written(print_json, iter(rows)) == reference(rows) + "\n"
 
 
+@pytest.mark.slow
 @given(st.lists(st.dictionaries(st.text(max_size=5), values, max_size=3), max_size=10))
 def test_print_jsonl_in_batches_is_one_document_per_line(rows: list[dict[str, Any]]) -> None:
     assert written(print_jsonl, iter(rows)) == "".join(reference(r) + "\n" for r in rows)

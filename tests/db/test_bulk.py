@@ -139,6 +139,7 @@ def bulk_apply(db: Database, account: str, changes: ReconcileDiff) -> None:
 rows_of_decimals = st.lists(st.tuples(*[decimals] * 7), min_size=1, max_size=12)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

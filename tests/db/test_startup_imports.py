@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocesses or real waits
+
 NOT_ON_SQLITE = ("sqlalchemy.orm", "sqlalchemy.dialects.postgresql")
 
 

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import cache
+from typing import TYPE_CHECKING
 
 from pm.cli import argv as argv_module
 from pm.cli.context import AppContext, Options
 from pm.cli.errors import EXIT_OK, EXIT_USAGE, report
 
+if TYPE_CHECKING:
+    from typer._click import Command
+
 COMPLETE_VAR = "_PM_COMPLETE"
+
+
+@cache
+def _command() -> Command:
+    """The click command tree, built once per process (a program calling `run` many times,
+    such as the test suite, pays for it once)."""
+    import typer.main
+
+    from pm.cli.app import app
+
+    return typer.main.get_command(app)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run `pm` with `argv`; return the exit code instead of raising SystemExit."""
-    import typer.main
+    import typer
     from typer._click.exceptions import NoArgsIsHelpError
 
-    from pm.cli.app import app
-
-    command = typer.main.get_command(app)
+    command = _command()
     instruction = os.environ.get(COMPLETE_VAR)
     if instruction:
         return _complete(command, instruction)
