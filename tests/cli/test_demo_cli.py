@@ -28,6 +28,9 @@ def test_reset_restores_the_starting_account(pm: PmRunner) -> None:
     assert data["cash"] == SEED_CASH
     assert account(pm) == start
     assert "SIMULATED" in out.stderr
+    (entry,) = [e for e in pm("--demo", "audit", "--json").json() if e["action"] == "demo-reset"]
+    assert (entry["account_id"], entry["outcome"]) == (DEMO_ACCOUNT_ID, "succeeded")
+    assert entry["outcome_details"]["cash"] == str(SEED_CASH)
 
 
 def test_reset_refuses_without_yes_off_a_terminal(pm: PmRunner) -> None:
@@ -37,6 +40,8 @@ def test_reset_refuses_without_yes_off_a_terminal(pm: PmRunner) -> None:
     assert out.code == 2
     assert (out.error()["error"], out.error()["reason"]) == ("BadInput", "NotConfirmed")
     assert account(pm) == before
+    audit = pm("--demo", "audit", "--json").json()
+    assert [e["action"] for e in audit if e["action"] == "demo-reset"] == []  # not authorised
 
 
 def test_at_a_terminal_it_asks(pm: PmRunner, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,11 @@ app = typer.Typer(no_args_is_help=True, help="The built-in simulated account (--
 def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> None:
     """Restore the demo account's starting cash and positions.
 
-    Its orders are forgotten. Asks first (--yes off a terminal). The local book catches up at
+    Its orders are forgotten; audited. Asks first (--yes off a terminal). The book catches up at
     the next reconcile."""
+    from pm.broker.demo.seed import DEMO_ACCOUNT_ID
     from pm.cli.views import demo as view
+    from pm.services import demo as service
 
     app_ = ctx.obj
     app_.terminal.confirm(
@@ -24,5 +26,7 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
         yes=yes,
         what="demo reset",
     )
-    account = app_.demo_broker().reset()
+    account = service.reset(
+        app_.demo_broker(), DEMO_ACCOUNT_ID, app_.audit_log(), app_.clock, app_.actor
+    )
     app_.terminal.show(view.reset(account))
