@@ -65,7 +65,7 @@ def add(
     for row in store.entries(account_id, include_closed=False):
         if holding_key(row.symbol) == key:  # the row may be spelled BTC/USD, BTCUSD, ...
             raise BadInput(
-                f"{row.symbol} is already open in the book (id {row.id}); use pm book edit {row.id}"
+                f"{row.symbol} is already open in the book (id {row.id}): edit that row instead"
             )
     entry = NewBookEntry(
         symbol=key,

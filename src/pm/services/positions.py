@@ -6,7 +6,6 @@ positions into the book."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,18 +53,15 @@ def fetch(
     return PositionsResult(tuple(held), source, account.account_id)
 
 
-def show(broker: Broker, clock: Clock, symbol: str) -> PositionsResult:
+def show(broker: Broker, account_id: str, clock: Clock, symbol: str) -> PositionsResult:
     """One live position, however the symbol is spelled (``btcusd`` finds a position the
-    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it. The
-    account (whose id the record carries) is fetched alongside: one round trip of latency."""
+    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it."""
     key = holding_key(symbol)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-broker") as pool:
-        account = pool.submit(broker.get_account)
-        try:
-            position = broker.get_position(key)
-        except NotFound:  # the broker may spell it otherwise: look through what it holds
-            found = [p for p in broker.get_positions() if holding_key(p.symbol) == key]
-            if not found:
-                raise NotFound(f"no open position in {key}") from None
-            position = found[0]
-        return PositionsResult((position,), source_of(broker, clock), account.result().account_id)
+    try:
+        position = broker.get_position(key)
+    except NotFound:  # the broker may spell it otherwise: look through what it holds
+        found = [p for p in broker.get_positions() if holding_key(p.symbol) == key]
+        if not found:
+            raise NotFound(f"no open position in {key}") from None
+        position = found[0]
+    return PositionsResult((position,), source_of(broker, clock), account_id)

@@ -52,4 +52,5 @@ def show(ctx: typer.Context, symbol: str, json_: JsonOpt = False) -> None:
     from pm.services import positions as service
 
     app_ = ctx.obj
-    app_.terminal.show(view.position(service.show(app_.broker(), app_.clock, symbol)))
+    result = service.show(app_.broker(), app_.account_id(), app_.clock, symbol)
+    app_.terminal.show(view.position(result))
