@@ -37,6 +37,10 @@ TABLES = {
     "alerts",
     "circuit_breakers",
     "audit_log",
+    "orders",
+    "fills",
+    "cash_activities",
+    "ledger_sync",
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -333,4 +334,101 @@ audit_log = Table(
     Column("outcome_details", JSON(), nullable=True),
     _time("finished_at", nullable=True),
     Index("ix_audit_log_account_id_created_at", "account_id", "created_at"),
+)
+
+# -- the trade ledger: pm's orders, every fill, cash activities, how far the sync got ---------
+
+#: One order pm sends, written with its audit row before the broker hears of it. ``status``
+#: is pm's view: ``pending`` (written, not yet answered), the broker's status once it
+#: answered, or ``unknown`` after an ambiguous failure until a later command settles it.
+#: ``status_history`` is a list of ``{"status", "at"}``; ``reason_codes`` the gate's codes.
+orders = Table(
+    "orders",
+    metadata,
+    _id(),
+    _account_id(),
+    _text("client_order_id", 128),
+    _text("origin", 32),
+    _text("origin_ref", 64, nullable=True),
+    Column("audit_id", Integer, ForeignKey("audit_log.id", ondelete="SET NULL")),
+    _text("symbol", 32),
+    _text("side", 8),
+    _money("qty", nullable=True),
+    _money("notional", nullable=True),
+    _text("order_type", 16),
+    _money("limit_price", nullable=True),
+    _text("time_in_force", 8),
+    _text("status", 32),
+    Column("status_history", JSON(), nullable=False),
+    _text("broker_order_id", 64, nullable=True),
+    _money("filled_qty"),
+    _money("filled_avg_price", nullable=True),
+    Column("reason_codes", JSON(), nullable=False),
+    _time("created_at"),
+    _time("submitted_at", nullable=True),
+    _time("updated_at"),
+    _time("filled_at", nullable=True),
+    UniqueConstraint("account_id", "client_order_id"),
+    Index("ix_orders_account_id_status", "account_id", "status"),
+    Index("ix_orders_account_id_created_at", "account_id", "created_at"),
+)
+
+#: One execution. ``fill_id`` is the broker's FILL activity id, or ``order:<broker order id>``
+#: for a fill of pm's own order recorded from the order's status before the activity is seen
+#: (the activities sync replaces it by the executions it stands for). ``side`` is buy or sell
+#: (a ``sell_short`` activity is a sell); ``qty`` and ``price`` are positive.
+fills = Table(
+    "fills",
+    metadata,
+    _id(),
+    _account_id(),
+    _text("fill_id", 128),
+    Column("order_id", Integer, ForeignKey("orders.id", ondelete="SET NULL")),
+    _text("broker_order_id", 64, nullable=True),
+    _text("symbol", 32),
+    _text("side", 8),
+    _money("qty"),
+    _money("price"),
+    _time("transaction_time"),
+    _text("source", 16),
+    UniqueConstraint("account_id", "fill_id"),
+    Index(
+        "ix_fills_account_id_symbol_transaction_time", "account_id", "symbol", "transaction_time"
+    ),
+    Index("ix_fills_account_id_transaction_time", "account_id", "transaction_time"),
+)
+
+#: A non-trade activity: deposits (CSD), withdrawals (CSW), journals (JNLC), dividends (DIV),
+#: fees (FEE, CFEE), ... ``net_amount`` is signed as the broker reports it.
+cash_activities = Table(
+    "cash_activities",
+    metadata,
+    _id(),
+    _account_id(),
+    _text("activity_id", 128),
+    _text("activity_type", 16),
+    _text("activity_sub_type", 16, nullable=True),
+    Column("date", Date, nullable=False),
+    _money("net_amount"),
+    _text("symbol", 32, nullable=True),
+    _money("qty", nullable=True),
+    _money("per_share_amount", nullable=True),
+    _text("description", nullable=True),
+    _text("status", 16, nullable=True),
+    UniqueConstraint("account_id", "activity_id"),
+    Index("ix_cash_activities_account_id_date", "account_id", "date"),
+)
+
+#: How far the activities sync got for an account: the newest activity id seen of each kind,
+#: when it last ran, and what the ledger covers (``covers_from``: the oldest activity
+#: imported; ``complete``: whether the account's whole history was imported).
+ledger_sync = Table(
+    "ledger_sync",
+    metadata,
+    _account_id(primary_key=True),
+    _text("last_fill_id", 128, nullable=True),
+    _text("last_cash_id", 128, nullable=True),
+    _time("synced_at"),
+    _time("covers_from", nullable=True),
+    Column("complete", Boolean, nullable=False),
 )
