@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from pm.domain.book import BookChanges, BookEntry, NewBookEntry
 from pm.domain.breaker import BreakerStatus
+from pm.domain.ledger import CashActivity, Fill
 from pm.domain.models import (
     Account,
     Asset,
@@ -363,6 +364,28 @@ class BookStore(Protocol):
         ...
 
 
+class LedgerStore(Protocol):
+    """Fills and cash activities of the trade ledger; each method one transaction."""
+
+    def fills(
+        self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
+    ) -> list[Fill]:
+        """Oldest first (by transaction time, then fill id): the order FIFO matching needs."""
+        ...
+
+    def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
+        """Oldest first (by date, then activity id)."""
+        ...
+
+    def add_fills(self, account_id: str, new: Sequence[Fill]) -> int:
+        """Store the fills not stored yet (by `fill_id`); returns how many were new."""
+        ...
+
+    def add_cash_activities(self, account_id: str, new: Sequence[CashActivity]) -> int:
+        """Store the activities not stored yet (by `activity_id`); returns how many were new."""
+        ...
+
+
 class Repository(Protocol):
     """The local database: one store per concern, each store's methods one transaction."""
 
@@ -389,6 +412,9 @@ class Repository(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def ledger(self) -> LedgerStore: ...
 
 
 # -- the demo broker's own state, kept in the local database through this port ----------------

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pm.db.breaker_store import SqlBreakerStore
     from pm.db.demo_store import SqlDemoStore
     from pm.db.job_store import SqlJobStore
+    from pm.db.ledger_store import SqlLedgerStore
     from pm.db.reconcile_store import SqlReconcileStore
     from pm.db.risk_store import SqlRiskStore
     from pm.db.snapshot_store import SqlSnapshotStore
@@ -77,6 +78,12 @@ class SqlRepository:
         from pm.db.audit_store import SqlAuditLog
 
         return SqlAuditLog(self.engine)
+
+    @cached_property
+    def ledger(self) -> SqlLedgerStore:
+        from pm.db.ledger_store import SqlLedgerStore
+
+        return SqlLedgerStore(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:

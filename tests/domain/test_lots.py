@@ -1,0 +1,100 @@
+"""FIFO lots: the reference story (Alpaca's activities pages) and the conservation laws."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pm.domain.ledger import Fill
+from pm.domain.lots import long_term_from, match_fifo
+
+T0 = datetime(2024, 11, 5, 15, tzinfo=UTC)
+
+
+def fill(n: int, symbol: str, side: str, qty: str, price: str, days: float = 0) -> Fill:
+    return Fill(
+        fill_id=f"f{n:04d}",
+        symbol=symbol,
+        side="buy" if side == "buy" else "sell",
+        qty=Decimal(qty),
+        price=Decimal(price),
+        transaction_time=T0 + timedelta(days=days, seconds=n),
+        source="activity",
+    )
+
+
+def test_the_reference_story() -> None:
+    """alpaca-reference/trading/activities_fill_page*.json: AAPL 20 @ 222.62, then 12 @ 225.95
+    and 18 @ 226, then 15 sold @ 229.02 closes 15 of the first lot (+96.00); TSLA shorted 5 @
+    330.10 and covered @ 345.20 (-75.50)."""
+    lots = match_fifo(
+        [
+            fill(1, "AAPL", "buy", "20", "222.62"),
+            fill(2, "AAPL", "buy", "12", "225.95", 2),
+            fill(3, "AAPL", "buy", "18", "226", 2),
+            fill(4, "TSLA", "sell", "5", "330.10", 8),
+            fill(5, "AAPL", "sell", "15", "229.02", 13),
+            fill(6, "TSLA", "buy", "5", "345.20", 15),
+        ]
+    )
+    aapl = [lot for lot in lots.closed if lot.symbol == "AAPL"]
+    assert [(lot.qty, lot.realized_pl) for lot in aapl] == [(Decimal(15), Decimal("96.00"))]
+    (tsla,) = [lot for lot in lots.closed if lot.symbol == "TSLA"]
+    assert (tsla.side, tsla.realized_pl, tsla.holding_days) == ("short", Decimal("-75.50"), 7)
+    assert lots.realized_pl == Decimal("20.50")
+    assert [(lot.qty, lot.price) for lot in lots.open] == [
+        (Decimal(5), Decimal("222.62")),
+        (Decimal(12), Decimal("225.95")),
+        (Decimal(18), Decimal("226")),
+    ]
+
+
+def test_a_sell_past_the_long_opens_a_short_with_the_rest() -> None:
+    lots = match_fifo([fill(1, "X", "buy", "10", "5"), fill(2, "X", "sell", "15", "6", 1)])
+    assert [(lot.qty, lot.realized_pl) for lot in lots.closed] == [(Decimal(10), Decimal(10))]
+    assert [(lot.side, lot.qty, lot.price) for lot in lots.open] == [
+        ("short", Decimal(5), Decimal(6))
+    ]
+
+
+def test_long_term_starts_the_day_after_the_anniversary() -> None:
+    assert long_term_from(datetime(2024, 3, 5).date()) == datetime(2025, 3, 6).date()
+    assert long_term_from(datetime(2024, 2, 29).date()) == datetime(2025, 3, 1).date()
+    held = match_fifo([fill(1, "X", "buy", "1", "1"), fill(2, "X", "sell", "1", "2", 366)])
+    brief = match_fifo([fill(1, "X", "buy", "1", "1"), fill(2, "X", "sell", "1", "2", 365)])
+    assert (held.closed[0].term, brief.closed[0].term) == ("long", "short")
+
+
+trades = st.lists(
+    st.tuples(
+        st.sampled_from(["AAPL", "BTCUSD"]),
+        st.sampled_from(["buy", "sell"]),
+        st.decimals(min_value=Decimal("0.000000001"), max_value=Decimal(500), places=9),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal(1000), places=2),
+    ),
+    max_size=40,
+)
+
+
+@given(trades)
+def test_lots_conserve_quantity_and_cash(rows: list[tuple[str, str, Decimal, Decimal]]) -> None:
+    fills = [fill(n, s, side, str(q), str(p), n) for n, (s, side, q, p) in enumerate(rows)]
+    lots = match_fifo(fills)
+    net: dict[str, Decimal] = defaultdict(Decimal)
+    for f in fills:
+        net[f.symbol] += f.qty if f.side == "buy" else -f.qty
+    held: dict[str, Decimal] = defaultdict(Decimal)
+    for lot in lots.open:
+        held[lot.symbol] += lot.qty if lot.side == "long" else -lot.qty
+    assert {s: q for s, q in held.items() if q} == {s: q for s, q in net.items() if q}
+    assert all(len({lot.side for lot in lots.open if lot.symbol == s}) <= 1 for s in net)
+    # The cash of every fill, less the cost of what is still open, is the realized P/L.
+    cash = sum(((f.price if f.side == "sell" else -f.price) * f.qty for f in fills), Decimal(0))
+    still_open = sum(
+        ((-1 if lot.side == "long" else 1) * lot.qty * lot.price for lot in lots.open), Decimal(0)
+    )
+    assert cash - still_open == lots.realized_pl
