@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     pm_database_url: str = Field(default_factory=default_database_url)
     pm_auto_migrate: bool = True
     pm_allow_live: bool = False
+    # `pm mcp`: write tools at all, writes on the live endpoint, and the accounts they may touch.
+    pm_mcp_allow_writes: bool = False
+    pm_mcp_allow_live: bool = False
+    pm_mcp_accounts: str = ""  # comma-separated account ids
     pm_timeout: float = Field(default=30.0, gt=0, le=600)
     pm_log_level: LogLevel = "warning"
     pm_log_format: Literal["console", "json"] | None = None

@@ -82,6 +82,24 @@ def report(
     return code
 
 
+def error_object(
+    error: BaseException, *, scrub: Callable[[str], str] = lambda s: s
+) -> dict[str, Any]:
+    """The JSON error object `report` writes with --json, for a front end that does not
+    write it to stderr (`pm mcp` returns it as a tool error): error, message, status_code,
+    and the error's own details (source, reason)."""
+    if isinstance(error, e.PmError):
+        kind, message, extra = error.kind, error.message, error.details()
+        code, status = classify(error)
+    else:
+        kind, code, status, extra = "InternalError", EXIT_INTERNAL, 500, {}
+        message = f"internal error: {type(error).__name__}: {error}"
+    if code == EXIT_USAGE and kind != e.BadInput.kind:
+        kind, extra = e.BadInput.kind, {**extra, "reason": kind}
+    message = scrub(" ".join(str(message).split()))
+    return {"error": kind, "message": message, "status_code": status, **extra}
+
+
 def usage_message(error: typer.TyperException) -> str:
     """click's usage message, with pydantic's words (Typer parses options with pydantic)
     replaced by pm's: "Invalid value for '--limit': must be a whole number, got 'x'"."""

@@ -6,7 +6,21 @@ from typing import Any
 
 from pm.domain.models import CloseResult
 from pm.records.common import source
-from pm.services.close import CloseAllDone, CloseDone, order_details
+from pm.services.close import CloseAllDone, CloseDone, ClosePlan, order_details
+
+
+def plan(p: ClosePlan) -> dict[str, Any]:
+    """What a close would send, before it is confirmed (`pm mcp`'s preview)."""
+    return {
+        "account_id": p.account_id,
+        "symbol": p.symbol,
+        "side": p.side,
+        "qty": p.qty,
+        "held_qty": p.position.qty,
+        "percentage": p.percentage,
+        "estimated_value": p.estimated_value,
+        "current_price": p.position.current_price,
+    }
 
 
 def close(done: CloseDone) -> dict[str, Any]:

@@ -36,8 +36,10 @@ def trip(
     reason: str,
     *,
     actor: Actor,
+    origin: str | None = None,
 ) -> BreakerChange:
-    """HALT the breaker (audited). Tripping a HALTED breaker keeps the first trip."""
+    """HALT the breaker (audited). Tripping a HALTED breaker keeps the first trip.
+    `origin` names a front end other than the command line (`mcp`) in the audit arguments."""
     reason = " ".join(reason.split())
     before = status(store, account_id)
     with audited(
@@ -46,7 +48,7 @@ def trip(
         actor,
         account_id=account_id,
         action="breaker-trip",
-        arguments={"reason": reason},
+        arguments={"reason": reason, **({"origin": origin} if origin else {})},
     ) as entry:
         after = store.trip(account_id, reason, str(actor), clock.now())
         changed = not before.halted

@@ -1,0 +1,121 @@
+"""The MCP server: the SDK's `MCPServer` with pm's tools, over stdio or streamable HTTP.
+
+Only this module imports the MCP SDK (about a second of imports), and only `pm mcp` imports
+this module. Nothing here writes to stdout: on the stdio transport stdout is the protocol.
+"""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+import json
+from typing import TYPE_CHECKING, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+
+from pm import __version__
+from pm.cli.output import json_text
+from pm.domain.errors import BadInput
+from pm.mcp import tools
+from pm.mcp.front import Front
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pm.cli.context import AppContext
+
+Transport = Literal["stdio", "http"]
+
+INSTRUCTIONS = (
+    "pm: portfolio operations for an Alpaca account (or the simulated demo account). Read "
+    "tools return the same fields as pm's --json output; money and quantities are exact "
+    "decimal numbers. Write tools (present only when the server was started with "
+    "--allow-writes) run in two steps: call without confirmation_token for a preview, show it "
+    "to the person, and call again with the token (valid 60 s, once) only if they agree."
+)
+
+
+def build(front: Front) -> MCPServer[Any]:
+    """A server offering the tools `front` allows."""
+    server: MCPServer[Any] = MCPServer(
+        name="pm", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+    )
+    for spec in tools.available(allow_writes=front.allow_writes):
+        server.add_tool(
+            _callable(front, spec),
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            annotations=hints(spec),
+        )
+    return server
+
+
+def hints(spec: tools.ToolSpec) -> ToolAnnotations:
+    """The MCP tool annotations: read-only or destructive, and whether it calls the broker."""
+    return ToolAnnotations(
+        title=spec.title,
+        read_only_hint=not spec.write,
+        destructive_hint=spec.write,
+        idempotent_hint=spec.idempotent if spec.write else True,
+        open_world_hint=spec.broker,
+    )
+
+
+def _callable(front: Front, spec: tools.ToolSpec) -> Callable[..., CallToolResult]:
+    """The tool as the SDK sees it: the spec's arguments (not the Front), a CallToolResult."""
+    signature = inspect.signature(spec.run, eval_str=True)
+    parameters = list(signature.parameters.values())[1:]
+
+    def call(**arguments: Any) -> CallToolResult:
+        ok, data = front.run(spec.run, arguments)
+        return result(spec.structured(data) if ok else data, error=not ok)
+
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=CallToolResult
+    )
+    call.__name__ = spec.name
+    call.__doc__ = spec.description
+    return call
+
+
+def result(data: dict[str, Any], *, error: bool) -> CallToolResult:
+    """The record as JSON text (Decimals written exactly, as --json does) and as structured
+    content; an error carries the CLI's JSON error object both ways."""
+    text = json_text(data)
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=json.loads(text),
+        is_error=error,
+    )
+
+
+def serve(
+    app: AppContext,
+    *,
+    transport: Transport,
+    host: str,
+    port: int,
+    allow_writes: bool,
+) -> None:
+    """Run until the client goes away (stdio) or the process is stopped (http)."""
+    if transport == "http" and allow_writes and not _loopback(host):
+        raise BadInput(
+            f"`allow_writes` over http only on a loopback host (127.0.0.1, ::1), not {host}: "
+            "the HTTP transport has no authentication"
+        )
+    server = build(Front(app, allow_writes=allow_writes))
+    if transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=host, port=port)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,292 @@
+"""The tools `pm mcp` serves: one function each, and one `ToolSpec` entry in `TOOLS`.
+
+A tool function takes the `Front` first, then its arguments (their annotations are the tool's
+input schema), and returns the same record(s) as the matching command's `--json`, built by the
+same `pm.records` function from the same service call. Adding a tool (`market_status`,
+`get_performance`, `get_regime`, `rebalance_plan`, `execute_rebalance`) is a function here
+and one line in `TOOLS`.
+
+Write tools run in two steps (`pm.mcp.confirm`): without `confirmation_token` they return a
+preview and a token; with it they execute through the same service, pre-trade gate and audit
+log as the command line, with `origin: mcp` in the audit arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from pm.mcp.front import Front
+
+ORIGIN = "mcp"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """One tool: its function, what it touches (the MCP annotations), and its result's shape."""
+
+    run: Callable[..., Any]
+    title: str
+    command: str  # the `pm` command whose --json it equals
+    broker: bool  # may call the broker (open_world_hint)
+    write: bool = False  # changes the account (only with --allow-writes; destructive_hint)
+    idempotent: bool = False
+    list_key: str | None = None  # a list result is returned as {list_key: [...]}
+
+    @property
+    def name(self) -> str:
+        return self.run.__name__
+
+    @property
+    def description(self) -> str:
+        return " ".join((self.run.__doc__ or "").split())
+
+    def structured(self, data: Any) -> dict[str, Any]:
+        """The structured content: the record, or a list under `list_key`."""
+        return {self.list_key: list(data)} if self.list_key else data
+
+
+# -- read tools ------------------------------------------------------------------------------
+
+
+def get_portfolio_snapshot(front: Front) -> dict[str, Any]:
+    """Equity, cash, buying power and P/L of the account, live from the broker (the fields of
+    `pm snapshot --json`)."""
+    from pm.records import snapshot as records
+    from pm.services import snapshot as service
+
+    app = front.app
+    result = service.take(app.broker(), app.repo, app.clock, app.writes)
+    return records.snapshot(result.snapshot, result.age)
+
+
+PositionSort = Literal[
+    "symbol", "qty", "market_value", "cost_basis", "unrealized_pl", "unrealized_pl_pct"
+]
+
+
+def get_live_positions(
+    front: Front, sort: PositionSort = "symbol", descending: bool = False
+) -> list[dict[str, Any]]:
+    """Open positions with P/L, live from the broker, under `positions` (each with the fields
+    of `pm positions --json`)."""
+    from pm.records import positions as records
+    from pm.services import positions as service
+
+    app = front.app
+    result = service.fetch(
+        app.broker(), app.repo, app.clock, app.writes, sort=sort, descending=descending
+    )
+    return [records.position(p, result.source, result.account_id) for p in result.positions]
+
+
+def check_portfolio_risk(
+    front: Front,
+    var_method: Literal["historical", "parametric", "flat"] | None = None,
+) -> dict[str, Any]:
+    """Concentration, sector exposure, VaR/CVaR, drawdown, alerts and the risk level of the
+    live book (the fields of `pm risk --json`; a breached limit is in `alerts`, not an
+    error)."""
+    from pm.records import risk as records
+    from pm.services import risk as service
+
+    app = front.app
+    report = service.assess_risk(
+        app.broker(),
+        app.repo,
+        app.market_data,
+        app.breaker_store,
+        app.clock,
+        app.writes,
+        app.settings.risk_limits,
+        actor=app.actor,
+        var_method=var_method,
+    )
+    return records.report(report)
+
+
+def validate_order(
+    front: Front,
+    symbol: str,
+    side: Literal["buy", "sell"],
+    qty: Annotated[Decimal | None, Field(description="Quantity (shares/coins).")] = None,
+    notional: Annotated[Decimal | None, Field(description="Amount in USD.")] = None,
+    price: Annotated[Decimal | None, Field(description="Price to assume.")] = None,
+) -> dict[str, Any]:
+    """Check an order against the position and sector limits, the daily loss, the circuit
+    breaker and buying power; nothing is sent to the broker (the fields of `pm validate
+    --json`; `approved` false with `reasons` when rejected). Give exactly one of qty and
+    notional."""
+    from pm.cli.guard import build_guard
+    from pm.records import validate as records
+    from pm.services import validate as service
+
+    order = service.ProposedOrder(symbol, side, qty=qty, notional=notional, price=price)
+    return records.validation(service.validate(build_guard(front.app), order))
+
+
+def check_circuit_breaker(front: Front) -> dict[str, Any]:
+    """The account's circuit breaker: ACTIVE, or HALTED with reason, who and when (the fields
+    of `pm breaker status --json`)."""
+    from pm.records import breaker as records
+    from pm.services import breaker as service
+
+    app = front.app
+    return records.status(service.status(app.breaker_store(), app.account_id()))
+
+
+def get_reconcile_status(front: Front) -> dict[str, Any]:
+    """The last reconciliation of the local book with the broker, whether one runs now, and
+    when the next is due (the fields of `pm reconcile status --json`)."""
+    from pm.records import reconcile as records
+    from pm.services import reconcile as service
+
+    app = front.app
+    result = service.status(
+        app.reconcile_store(),
+        app.account_id(ask_broker=False),
+        app.clock,
+        interval=timedelta(seconds=app.settings.pm_reconcile_interval),
+    )
+    return records.status(result)
+
+
+# -- write tools (two steps) ---------------------------------------------------------------
+
+Token = Annotated[
+    str | None,
+    Field(description="Leave out for a preview; then pass the preview's token to execute."),
+]
+
+
+def _preview(
+    front: Front, action: str, arguments: dict[str, Any], state: str, what: dict[str, Any]
+) -> dict[str, Any]:
+    token, expires_at = front.confirmations.issue(action, arguments, state)
+    return {
+        "executed": False,
+        "action": action,
+        **what,
+        "confirmation_token": token,
+        "expires_at": expires_at,
+        "expires_in_seconds": int((expires_at - front.app.clock.now()).total_seconds()),
+    }
+
+
+def _done(action: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"executed": True, "action": action, "result": result}
+
+
+def trip_circuit_breaker(
+    front: Front,
+    reason: Annotated[str, Field(description="Why orders must stop.", min_length=1)],
+    confirmation_token: Token = None,
+) -> dict[str, Any]:
+    """HALT the account's circuit breaker: pre-trade validation then rejects every order that
+    opens or adds to a position (as `pm breaker trip`). Two steps: without
+    `confirmation_token` it returns a preview and a token good for 60 s; call again with the
+    token to trip. Only a person can reset it (`pm breaker reset`)."""
+    from pm.mcp.confirm import fingerprint
+    from pm.records import breaker as records
+    from pm.services import breaker as service
+
+    action = "trip_circuit_breaker"
+    front.require_writes_allowed(action)
+    if not reason.strip():
+        from pm.domain.errors import BadInput
+
+        raise BadInput("`reason` must say why")
+    app = front.app
+    account_id = app.account_id()
+    store = app.breaker_store()
+    current = service.status(store, account_id)
+    state = fingerprint(account_id, current.state, current.reason, current.changed_at)
+    arguments = {"account_id": account_id, "reason": " ".join(reason.split())}
+    if confirmation_token is None:
+        would = "already HALTED: unchanged" if current.halted else "HALT"
+        what = {"would": would, "reason": arguments["reason"]}
+        return _preview(front, action, arguments, state, what | {"now": records.status(current)})
+    front.confirmations.redeem(confirmation_token, action, arguments, state)
+    done = service.trip(
+        store, app.audit_log(), app.clock, account_id, reason, actor=app.actor, origin=ORIGIN
+    )
+    return _done(action, records.status(done.status, changed=done.changed))
+
+
+def close_position(
+    front: Front,
+    symbol: str,
+    qty: Annotated[Decimal | None, Field(description="Close this many units.")] = None,
+    percentage: Annotated[Decimal | None, Field(description="Close this percent (0-100].")] = None,
+    confirmation_token: Token = None,
+) -> dict[str, Any]:
+    """Close a position, all of it by default (as `pm close`), through pre-trade validation and
+    the audit log. Two steps: without `confirmation_token` it returns what would be sent, the
+    validation verdict, and a token good for 60 s, bound to the position's quantity; call
+    again with the token to send the order."""
+    from pm.cli.guard import build_guard
+    from pm.mcp.confirm import fingerprint
+    from pm.records import close as records
+    from pm.records import validate as validation_records
+    from pm.services import close as service
+
+    action = "close_position"
+    front.require_writes_allowed(action)
+    app = front.app
+    guard = build_guard(app)
+    plan = service.plan_close(guard, symbol, qty=qty, percentage=percentage)
+    held = plan.position
+    state = fingerprint(plan.account_id, held.symbol, held.qty, held.side)
+    arguments = {
+        "account_id": plan.account_id,
+        "symbol": held.symbol,
+        "qty": qty,
+        "percentage": percentage,
+    }
+    if confirmation_token is None:
+        what = {
+            "would": records.plan(plan),
+            "validation": validation_records.validation(plan.validation),
+        }
+        return _preview(front, action, arguments, state, what)
+    front.confirmations.redeem(confirmation_token, action, arguments, state)
+    audit_arguments = {"qty": qty, "percentage": percentage, "live": False, "origin": ORIGIN}
+    done = service.execute_close(guard, app.audit_log(), plan, app.actor, arguments=audit_arguments)
+    return _done(action, records.close(done))
+
+
+# -- the registry ----------------------------------------------------------------------------
+
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(get_portfolio_snapshot, "Portfolio snapshot", "snapshot", broker=True),
+    ToolSpec(get_live_positions, "Live positions", "positions", broker=True, list_key="positions"),
+    ToolSpec(check_portfolio_risk, "Portfolio risk", "risk", broker=True),
+    ToolSpec(validate_order, "Validate an order (nothing sent)", "validate", broker=True),
+    ToolSpec(check_circuit_breaker, "Circuit breaker status", "breaker status", broker=True),
+    ToolSpec(get_reconcile_status, "Reconciliation status", "reconcile status", broker=False),
+    ToolSpec(
+        trip_circuit_breaker,
+        "Trip the circuit breaker (two steps)",
+        "breaker trip",
+        broker=True,
+        write=True,
+        idempotent=True,
+    ),
+    ToolSpec(
+        close_position,
+        "Close a position (two steps)",
+        "close",
+        broker=True,
+        write=True,
+    ),
+)
+
+
+def available(*, allow_writes: bool) -> tuple[ToolSpec, ...]:
+    """The tools a server offers: the read tools, and the write tools only when allowed."""
+    return tuple(t for t in TOOLS if allow_writes or not t.write)
