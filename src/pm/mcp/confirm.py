@@ -49,7 +49,7 @@ class Confirmations:
 
     def __init__(self, clock: Clock, ttl: timedelta = TTL) -> None:
         self._clock = clock
-        self._ttl = ttl
+        self.ttl = ttl
         self._pending: dict[str, _Pending] = {}
         self._lock = threading.Lock()
 
@@ -57,7 +57,7 @@ class Confirmations:
         """A new token for `action` with `arguments` on the account `state`; its expiry."""
         token = secrets.token_urlsafe(24)
         now = self._clock.now()
-        expires_at = now + self._ttl
+        expires_at = now + self.ttl
         with self._lock:
             self._drop_expired(now)
             self._pending[token] = _Pending(action, fingerprint(arguments), state, expires_at)

@@ -174,7 +174,7 @@ def _preview(
         **what,
         "confirmation_token": token,
         "expires_at": expires_at,
-        "expires_in_seconds": int((expires_at - front.app.clock.now()).total_seconds()),
+        "expires_in_seconds": int(front.confirmations.ttl.total_seconds()),
     }
 
 
