@@ -62,6 +62,8 @@ HEAVY = (
     "psycopg",
     "alembic",
     "pydantic_settings",
+    "mcp",  # the MCP SDK: `pm mcp` only
+    "pm.mcp",
 )
 PROBE = f"""\
 import contextlib, io, json, sys
@@ -174,6 +176,7 @@ DATABASE = {"pydantic_settings", "sqlalchemy", "rich"}  # rich: the demo banner,
 MAY_IMPORT: dict[tuple[str, ...], set[str]] = {
     ("--help",): set(),
     ("--version",): set(),
+    ("mcp", "--help"): set(),
     ("config", "show", "--json"): {"pydantic_settings"},
     ("config", "show"): {"pydantic_settings", "rich"},
     ("--demo", "snapshot", "--json"): DATABASE,

@@ -11,7 +11,7 @@ import pytest
 
 from pm import logging as pm_logging
 from tests.cli.conftest import PmRunner
-from tests.mcp.conftest import MakeTools, Tools
+from tests.mcp_tools.conftest import MakeTools, Tools
 from tests.support.clocks import FakeClock
 from tests.support.fake_alpaca import FakeAlpaca
 from tests.support.pm_cli import Outcome

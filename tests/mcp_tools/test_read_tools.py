@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from pm import logging as pm_logging
 from pm.mcp.tools import TOOLS
 from tests.cli.conftest import PmRunner
-from tests.mcp.conftest import MakeTools, exact, text
+from tests.mcp_tools.conftest import MakeTools, exact, text
 from tests.support.clocks import T0, FakeClock
 from tests.support.fake_alpaca import FakeAlpaca
 from tests.support.pm_cli import Outcome
