@@ -45,6 +45,7 @@ class Front:
                 data = fn(self, **arguments)
                 self.app.writes.run()  # the book's sync writes, before the answer
             except Exception as error:
+                self.app.writes.pending.clear()  # a failed command writes nothing after it
                 payload = error_object(error, scrub=self.app.scrub)
                 level = logging.ERROR if payload["status_code"] == 500 else logging.INFO
                 log.log(level, "tool %s failed: %s", fn.__name__, payload["message"])

@@ -255,7 +255,8 @@ def close_position(
         }
         return _preview(front, action, arguments, state, what)
     front.confirmations.redeem(confirmation_token, action, arguments, state)
-    audit_arguments = {"qty": qty, "percentage": percentage, "live": False, "origin": ORIGIN}
+    live = app.settings.is_live and app.settings.pm_broker != "demo"
+    audit_arguments = {"qty": qty, "percentage": percentage, "live": live, "origin": ORIGIN}
     done = service.execute_close(guard, app.audit_log(), plan, app.actor, arguments=audit_arguments)
     return _done(action, records.close(done))
 
