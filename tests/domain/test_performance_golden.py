@@ -35,7 +35,9 @@ from pm.domain import performance as perf
 START = date(2024, 1, 1)
 
 
-def _series(n: int, seed: int, *, flows: dict[int, Decimal] | None = None) -> list[perf.EquityPoint]:
+def _series(
+    n: int, seed: int, *, flows: dict[int, Decimal] | None = None
+) -> list[perf.EquityPoint]:
     rng = random.Random(seed)
     flows = flows or {}
     equity = Decimal("100000.00")

@@ -29,8 +29,9 @@ Definitions (the README's "pm performance" section repeats them with the formula
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,6 +51,19 @@ class EquityPoint:
     day: date
     equity: Decimal
     flow: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    """One day of the broker's portfolio history: equity at the close and that day's cash
+    activities by type (CSD, CSW, JNLC, DIV, FEE, ...), as the broker reports them."""
+
+    day: date
+    equity: Decimal
+    cashflow: Mapping[str, Decimal]
+
+    def point(self) -> EquityPoint:
+        return EquityPoint(self.day, self.equity, flows_of(self.cashflow))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +115,7 @@ def periods_per_year(holds_crypto: bool) -> int:
     return CRYPTO_PERIODS if holds_crypto else EQUITY_PERIODS
 
 
-def flows_of(cashflow: dict[str, Decimal]) -> Decimal:
+def flows_of(cashflow: Mapping[str, Decimal]) -> Decimal:
     """The external flow of a day from its per-activity-type amounts."""
     return sum((v for k, v in cashflow.items() if k in FLOW_TYPES), Decimal(0))
 
@@ -119,10 +133,7 @@ def daily_returns(points: Sequence[EquityPoint]) -> list[DailyReturn]:
     for p in points:
         if prev is None and p.equity <= 0:
             continue
-        if prev is None or prev <= 0:
-            r = 0.0
-        else:
-            r = float((p.equity - p.flow) / prev - 1)
+        r = 0.0 if prev is None or prev <= 0 else float((p.equity - p.flow) / prev - 1)
         wealth *= 1.0 + r
         peak = max(peak, wealth)
         rows.append(DailyReturn(p.day, p.equity, p.flow, r, wealth, wealth / peak - 1.0))
@@ -200,9 +211,7 @@ def drawdown(rows: Sequence[DailyReturn]) -> Drawdown:
     if worst_peak is None or worst_trough is None:
         return Drawdown(0.0, None, None, None, None, current)
     peak_wealth = next(r.wealth for r in rows if r.day == worst_peak)
-    recovery = next(
-        (r.day for r in rows if r.day > worst_trough and r.wealth >= peak_wealth), None
-    )
+    recovery = next((r.day for r in rows if r.day > worst_trough and r.wealth >= peak_wealth), None)
     end = recovery if recovery is not None else rows[-1].day
     return Drawdown(worst, worst_peak, worst_trough, recovery, (end - worst_peak).days, current)
 
@@ -295,8 +304,8 @@ def benchmark_stats(
     days = [d for d in sorted(wealth) if d in by_day and by_day[d] > 0]
     if len(days) < 2:
         return None
-    port = [wealth[b] / wealth[a] - 1.0 for a, b in zip(days, days[1:], strict=False)]
-    bench = [float(by_day[b] / by_day[a] - 1) for a, b in zip(days, days[1:], strict=False)]
+    port = [wealth[b] / wealth[a] - 1.0 for a, b in itertools.pairwise(days)]
+    bench = [float(by_day[b] / by_day[a] - 1) for a, b in itertools.pairwise(days)]
     total = float(by_day[days[-1]] / by_day[days[0]] - 1)
     beta = correlation = None
     if len(port) >= 2:
