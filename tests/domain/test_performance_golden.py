@@ -6,13 +6,16 @@ Deliberate differences, each with its reason:
   agree, which is what the test compares; on a weekday-only series pm's figure is the one a
   person means by "per year".
 - Max drawdown: pm's wealth index starts at 1 on the first equity point, the same anchor
-  empyrical uses. quantstats' `max_drawdown` on prices adds a "phantom baseline" day before
-  the first price (1 % lower or equal to it depending on version), so it can see a drawdown
-  that never happened; pm compares against quantstats on the returns' compounded prices with
-  the baseline at the first real point.
+  empyrical uses. quantstats' `max_drawdown` adds a "phantom baseline" day before the first
+  observation; before 0.0.86 it guessed that baseline from the price level (100 000 above
+  1 000, 100 above 10), a peak the account never reached, which reported a 50 % drawdown for a
+  flat $50 series. pm's baseline is the first real equity point; quantstats 0.0.86 (the lower
+  bound in pyproject) uses 1.0 for returns and the first price for prices, which the test
+  checks is the same figure.
 - Sortino: the downside deviation is over all periods (min(r - rf, 0)^2 averaged over every
-  day), as empyrical; quantstats divides by the same but (0.0.86) also over all periods, so
-  both agree; pm passes the same per-period risk-free rate to all.
+  day), as empyrical and quantstats 0.0.86 define it; the risk-free rate is turned into a
+  per-period rate (1 + R)^(1/A) - 1 and passed to empyrical as `required_return` (quantstats
+  is compared at rf = 0, as its `rf` is subtracted differently).
 - The TWR with flows: neither library knows about deposits; pm's daily returns with flows
   removed are fed to them, and the flow-adjusted returns are checked by hand.
 """
@@ -120,6 +123,7 @@ def test_max_drawdown_matches_empyrical(series: list[perf.EquityPoint]) -> None:
     prices = (1 + rets).cumprod()
     baseline = pd.concat([pd.Series([1.0], index=[pd.Timestamp(series[0].day)]), prices])
     assert dd.max_pct == pytest.approx(qs.stats.max_drawdown(baseline), rel=1e-10)
+    assert dd.max_pct == pytest.approx(qs.stats.max_drawdown(rets), rel=1e-10)  # from returns
     # the dates: the peak is the wealth maximum before the trough, the trough the minimum ratio
     wealth = pd.Series([r.wealth for r in rows], index=[r.day for r in rows])
     ratio = wealth / wealth.cummax() - 1
@@ -189,3 +193,29 @@ def test_mwr_equals_twr_without_flows() -> None:
     assert twr is not None
     assert mwr == pytest.approx(twr, rel=1e-9)
     assert math.isfinite(mwr)
+
+
+def test_trade_statistics_by_hand() -> None:
+    from datetime import UTC, datetime
+
+    from pm.domain.lots import ClosedLot
+
+    def lot(pl: int, days: int) -> ClosedLot:
+        opened = datetime(2026, 1, 5, 15, tzinfo=UTC)
+        return ClosedLot(
+            "AAPL", "long", Decimal(1), Decimal(100), Decimal(100 + pl),
+            opened, opened + timedelta(days=days), "o", "c",
+        )  # fmt: skip
+
+    stats = perf.trade_stats([lot(100, 2), lot(-50, 4), lot(30, 6), lot(0, 8)])
+    assert (stats.trades, stats.wins, stats.losses) == (4, 2, 1)
+    assert stats.win_rate == 0.5
+    assert stats.profit_factor == Decimal("2.6")  # 130 / 50
+    assert (stats.avg_win, stats.avg_loss) == (Decimal(65), Decimal(-50))
+    assert stats.expectancy == Decimal(20)  # 80 over 4 round trips
+    assert (stats.largest_win, stats.largest_loss) == (Decimal(100), Decimal(-50))
+    assert stats.avg_holding_days == 5.0
+    no_losses = perf.trade_stats([lot(10, 1)])
+    assert no_losses.profit_factor is None
+    assert no_losses.avg_loss is None
+    assert perf.trade_stats([]).win_rate is None
