@@ -131,3 +131,24 @@ def test_alpaca_down_falls_back_to_stored_snapshots(pm: PmRunner, alpaca: FakeAl
     out = pm("performance", "--json")
     assert out.code == 4  # one stored snapshot is not a series
     assert "not enough daily equity" in out.stderr
+
+
+def test_chart_draws_equity_and_drawdown(tmp_path: Path) -> None:
+    from pm.broker.demo.broker import DemoBroker
+    from pm.broker.demo.seed import DEMO_ACCOUNT_ID
+    from pm.cli.views import performance as view
+    from pm.db.engine import open_database
+    from pm.services import performance as service
+    from tests.broker.demo.fakes import FixedClock, MemoryStore, at
+
+    broker = DemoBroker(MemoryStore(), FixedClock(at(2026, 11, 25)))
+    with open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db:
+        report = service.performance(
+            broker, db.repository(), None, DEMO_ACCOUNT_ID,
+            start=date(2026, 8, 1), end=date(2026, 11, 25),
+        )  # fmt: skip
+    text = view.chart(report, 100, 30, color=False)
+    assert "Equity (2026-08-01 to 2026-11-25)" in text
+    assert "Drawdown % (flows removed)" in text
+    assert "2026-08-01" in text
+    assert len(text.splitlines()) >= 20

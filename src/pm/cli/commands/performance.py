@@ -87,7 +87,10 @@ def performance(
     app_.terminal.show(view.report(report))
     if chart:
         size = app_.terminal.out.size
-        sys.stdout.write(view.chart(report, size.width, max(20, size.height - 4)) + "\n")
+        out = app_.terminal.out
+        color = not out.no_color and out.color_system is not None
+        text = view.chart(report, size.width, max(20, size.height - 4), color=color)
+        sys.stdout.write(text + "\n")
 
 
 def load_demo_ledger(app_: AppContext, account_id: str, until: date) -> None:

@@ -86,21 +86,26 @@ def _table(r: PerformanceReport, d: dict[str, Any]) -> FitTable:
     )
 
 
-def chart(r: PerformanceReport, width: int, height: int) -> str:
+def chart(r: PerformanceReport, width: int, height: int, *, color: bool = True) -> str:
     """The equity curve above the drawdown, as text (plotext, imported only here)."""
     import plotext as plt
 
-    days = [row.day.isoformat() for row in r.rows]
+    xs = list(range(len(r.rows)))
+    step = max(1, len(xs) // 5)
+    ticks = xs[::step]
+    labels = [r.rows[i].day.isoformat() for i in ticks]
     plt.clear_figure()
-    plt.date_form("Y-m-d")
+    plt.theme("pro" if color else "clear")
     plt.subplots(2, 1)
     plt.plotsize(width, height)
-    top = plt.subplot(1, 1)
-    top.title(f"Equity of {r.account_id} ({r.start} to {r.end})")
-    top.plot(days, [float(row.equity) for row in r.rows], marker="braille")
-    bottom = plt.subplot(2, 1)
-    bottom.title("Drawdown % (flows removed)")
-    bottom.plot(days, [row.drawdown * 100 for row in r.rows], marker="braille", color="red")
+    plt.subplot(1, 1)
+    plt.title(f"Equity ({r.start} to {r.end})")
+    plt.plot(xs, [float(row.equity) for row in r.rows], marker="braille")
+    plt.xticks(ticks, labels)
+    plt.subplot(2, 1)
+    plt.title("Drawdown % (flows removed)")
+    plt.plot(xs, [row.drawdown * 100 for row in r.rows], marker="braille")
+    plt.xticks(ticks, labels)
     text: str = plt.build()
     plt.clear_figure()
     return text
