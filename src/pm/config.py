@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     pm_max_drawdown_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
     pm_risk_warn_ratio: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
     pm_risk_critical_ratio: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
+    # Annual risk-free rate for `pm performance`'s Sharpe and Sortino, as a fraction (0.04 = 4 %).
+    pm_risk_free_rate: Decimal = Field(default=Decimal(0), ge=-1, le=1)
 
     @field_validator("alpaca_base_url", "alpaca_data_url")
     @classmethod

@@ -22,6 +22,7 @@ from pm.domain.models import (
     Position,
     TradingDay,
 )
+from pm.domain.performance import HistoryPoint
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
 from pm.domain.risk import Alert, AlertLevel
@@ -75,6 +76,11 @@ class Broker(Protocol):
     def get_calendar(self, start: date, end: date) -> list[TradingDay]: ...
 
     def get_asset(self, symbol: str) -> Asset: ...
+
+    def get_portfolio_history(self, start: date, end: date) -> list[HistoryPoint]:
+        """The account's equity at each trading day's close from `start` to `end` (New York
+        dates), oldest first, with each day's cash activities by type (`pm performance`)."""
+        ...
 
 
 class AccountStore(Protocol):

@@ -133,6 +133,8 @@ class FakeAlpaca:
         self.close_all_results: list[dict[str, Any]] = payload("trading/close_all_positions_207")
         self.bars: dict[str, list[dict[str, Any]]] = payload("data/stock_bars")["bars"]
         self.bars_page_size = 10_000
+        # GET /v2/account/portfolio/history (pm performance)
+        self.portfolio_history: dict[str, Any] = payload("trading/portfolio_history_1D_cashflow")
         self.requests: list[Recorded] = []
         self._script: list[tuple[str | None, Reply]] = []
         self._always: Reply | None = None
@@ -249,6 +251,7 @@ class FakeAlpaca:
             "/v2/positions": lambda: self.positions,
             "/v2/clock": lambda: payload("trading/clock_open"),
             "/v2/calendar": lambda: payload("trading/calendar"),
+            "/v2/account/portfolio/history": lambda: self.portfolio_history,
         }
         if path in fixed:
             return Reply(200, fixed[path]())

@@ -22,6 +22,7 @@ from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import mcp as mcp_cmd
+from pm.cli.commands import performance as performance_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
@@ -98,5 +99,6 @@ app.add_typer(book_cmd.app, name="book")
 app.command("audit")(audit_cmd.audit)
 app.command("alerts")(alerts_cmd.alerts)
 app.command("doctor")(doctor_cmd.doctor)
+app.command("performance")(performance_cmd.performance)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("mcp")(mcp_cmd.mcp)

@@ -7,7 +7,7 @@ Importing this module is cheap: alpaca-py, requests and tenacity are imported wh
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -31,6 +31,7 @@ from pm.domain.models import (
     Position,
     TradingDay,
 )
+from pm.domain.performance import HistoryPoint
 from pm.ports import Clock
 
 if TYPE_CHECKING:
@@ -211,6 +212,20 @@ class AlpacaBroker:
         raw = self._get(path, not_found=f"alpaca knows no asset {symbol}")
         asset: Asset = self._parsed(f"GET /v2{path}", parse.parse_asset, raw)
         return asset
+
+    def get_portfolio_history(self, start: date, end: date) -> list[HistoryPoint]:
+        """GET /v2/account/portfolio/history, daily, with every cash flow type; `start` and
+        `end` are New York dates (sent as RFC 3339 New York midnight and end of day)."""
+        params = {
+            "timeframe": "1D",
+            "start": datetime.combine(start, time(0, 0), parse.MARKET_TZ).isoformat(),
+            "end": datetime.combine(end, time(23, 59, 59), parse.MARKET_TZ).isoformat(),
+            "cashflow_types": "ALL",
+        }
+        raw = self._get("/account/portfolio/history", params)
+        what = "GET /v2/account/portfolio/history"
+        points: list[HistoryPoint] = self._parsed(what, parse.parse_portfolio_history, raw)
+        return [p for p in points if start <= p.day <= end]
 
     # -- writes -----------------------------------------------------------------------------
 

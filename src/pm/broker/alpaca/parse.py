@@ -24,6 +24,7 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.money import parse_decimal
+from pm.domain.performance import HistoryPoint
 
 # The trading calendar's open/close times are exchange-local.
 MARKET_TZ = ZoneInfo("America/New_York")
@@ -333,3 +334,56 @@ def parse_asset(raw: object) -> Asset:
         shortable=_bool(d, "shortable", w),
         fractionable=_bool(d, "fractionable", w),
     )
+
+
+def _wire_amount(value: object, what: str) -> Decimal:
+    """A JSON number of the portfolio history as Decimal: through ``str`` when it arrives as a
+    float (a client decoding without ``parse_float=Decimal``), never ``Decimal(float)``."""
+    if isinstance(value, bool):
+        raise MalformedResponse(f"{what}: not a number: {value!r}")
+    if isinstance(value, float):
+        value = str(value)
+    try:
+        return parse_decimal(value, what)
+    except ValueError as exc:
+        raise MalformedResponse(str(exc)) from None
+
+
+def parse_portfolio_history(raw: object) -> list[HistoryPoint]:
+    """GET /v2/account/portfolio/history at timeframe 1D: one point per trading day.
+
+    `timestamp` is epoch seconds of the day's end (20:00 New York), so the New York date is the
+    trading day. Equity is a JSON number; null equity (days before the account had any) is
+    skipped. `cashflow`, present with ``cashflow_types``, maps an activity type to one amount
+    per point (0 where nothing happened).
+    """
+    d = _obj(raw, "portfolio history")
+    stamps = _list(_field(d, "timestamp", "portfolio history"), "portfolio history.timestamp")
+    equity = _list(_field(d, "equity", "portfolio history"), "portfolio history.equity")
+    if len(stamps) != len(equity):
+        raise MalformedResponse("portfolio history: timestamp and equity differ in length")
+    cashflow = d.get("cashflow") or {}
+    flows = _obj(cashflow, "portfolio history.cashflow")
+    for kind, values in flows.items():
+        if len(_list(values, f"portfolio history.cashflow.{kind}")) != len(stamps):
+            raise MalformedResponse(f"portfolio history.cashflow.{kind}: not one per point")
+    points: list[HistoryPoint] = []
+    for i, (stamp, value) in enumerate(zip(stamps, equity, strict=True)):
+        if value is None:
+            continue
+        if isinstance(stamp, bool) or not isinstance(stamp, int | Decimal):
+            raise MalformedResponse(f"portfolio history.timestamp[{i}]: not epoch seconds")
+        day = datetime.fromtimestamp(int(stamp), MARKET_TZ).date()
+        amounts = {
+            str(kind): _wire_amount(values[i], f"portfolio history.cashflow.{kind}[{i}]")
+            for kind, values in flows.items()
+            if values[i] is not None
+        }
+        points.append(
+            HistoryPoint(
+                day,
+                _wire_amount(value, f"portfolio history.equity[{i}]"),
+                {k: v for k, v in amounts.items() if v != 0},
+            )
+        )
+    return points

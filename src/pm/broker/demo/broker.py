@@ -47,6 +47,7 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.money import CENT, pct
+from pm.domain.performance import HistoryPoint
 from pm.domain.portfolio import DUST_QTY, holding_key, is_dust
 from pm.ports import Clock, DemoHolding, DemoState, DemoStore
 
@@ -126,6 +127,19 @@ class DemoBroker:
             shortable=not instrument.is_crypto,
             fractionable=True,
         )
+
+    def get_portfolio_history(self, start: date, end: date) -> list[HistoryPoint]:
+        """The demo's simulated past (`history.equity_series`), every calendar day; today's
+        point is the live account's equity (the history assumes the seed's holdings)."""
+        from pm.broker.demo.history import equity_series
+
+        today = self._today()
+        points = equity_series(DEMO_ACCOUNT_ID, start, min(end, today))
+        if points and points[-1].day == today:
+            live = self._account(self._read_state(), with_last_equity=False).equity
+            cents = live.quantize(CENT, rounding=ROUND_HALF_EVEN)
+            points[-1] = HistoryPoint(today, cents, points[-1].cashflow)
+        return points
 
     # -- orders ------------------------------------------------------------------------------
 

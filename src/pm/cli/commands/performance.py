@@ -1,0 +1,106 @@
+"""`pm performance`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pm.cli.options import CsvOpt, JsonOpt, parse_since
+
+if TYPE_CHECKING:
+    from pm.cli.context import AppContext
+
+
+def _until(text: str) -> datetime:
+    return parse_since(text)
+
+
+def performance(
+    ctx: typer.Context,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            parser=parse_since,
+            metavar="WHEN",
+            help="Start of the window: a date (2026-01-01) or an age (30d); default a year.",
+        ),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(
+            "--until", parser=_until, metavar="WHEN", help="End of the window (default today)."
+        ),
+    ] = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option("--benchmark", metavar="SYMBOL", help="Compare with this symbol (e.g. SPY)."),
+    ] = None,
+    chart: Annotated[
+        bool,
+        typer.Option("--chart", help="Draw the equity curve and the drawdown (a terminal only)."),
+    ] = False,
+) -> None:
+    """Time- and money-weighted return, risk ratios, drawdown and trade statistics.
+
+    From the broker's daily portfolio history (stored snapshots when it cannot answer) and the
+    ledger's fills; --csv prints the daily series.
+    """
+    from pm.cli.flags import speaking_flags
+    from pm.cli.views import performance as view
+    from pm.domain.errors import BadInput
+    from pm.services import performance as service
+
+    app_: AppContext = ctx.obj
+    if chart and (app_.terminal.format != "table" or not sys.stdout.isatty()):
+        raise BadInput(
+            "--chart draws on a terminal only; use --csv for the daily series to plot elsewhere"
+        )
+    today = app_.clock.now().astimezone(UTC).date()
+    with speaking_flags():
+        start, end = service.window(
+            since.date() if since is not None else None,
+            until.date() if until is not None else today,
+            today=today,
+        )
+    account_id = app_.account_id()
+    if app_.identity().simulated:
+        load_demo_ledger(app_, account_id, end)
+    report = service.performance(
+        app_.broker(),
+        app_.repo(),
+        app_.market_data() if benchmark else None,
+        account_id,
+        start=start,
+        end=end,
+        risk_free_rate=app_.settings.pm_risk_free_rate,
+        benchmark=benchmark.strip().upper() if benchmark else None,
+    )
+    if app_.terminal.format == "csv":
+        app_.terminal.show(view.series(report))
+        return
+    app_.terminal.show(view.report(report))
+    if chart:
+        size = app_.terminal.out.size
+        out = app_.terminal.out
+        color = not out.no_color and out.color_system is not None
+        text = view.chart(report, size.width, max(20, size.height - 4), color=color)
+        sys.stdout.write(text + "\n")
+
+
+def load_demo_ledger(app_: AppContext, account_id: str, until: date) -> None:
+    """Put the demo's simulated past (fills, deposits, dividends, fees) into the ledger.
+
+    Stand-in until the activities sync covers the demo broker: the integrator replaces this
+    with that sync. Idempotent (the ledger skips ids it has).
+    """
+    from pm.broker.demo.history import cash_activities, fills
+
+    ledger = app_.repo().ledger
+    ledger.add_fills(account_id, fills(account_id, until))
+    ledger.add_cash_activities(account_id, cash_activities(account_id, until))
