@@ -9,14 +9,37 @@ activities twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
 
+from pm.db.bulk import StoredForm, executemany
 from pm.db.rows import records
-from pm.db.tables import cash_activities, fills
-from pm.db.transactions import Transactions
-from pm.domain.ledger import CashActivity, Fill
+from pm.db.tables import cash_activities, fills, ledger_sync
+from pm.db.transactions import Transactions, ensure_account, upsert_insert
+from pm.domain.ledger import (
+    ActivityKind,
+    ActivityPage,
+    CashActivity,
+    Fill,
+    LedgerSync,
+    order_fill_id,
+)
+
+_FILL_COLUMNS = (
+    "account_id",
+    "fill_id",
+    "broker_order_id",
+    "symbol",
+    "side",
+    "qty",
+    "price",
+    "transaction_time",
+    "source",
+)
 
 
 class SqlLedgerStore(Transactions):
@@ -47,7 +70,12 @@ class SqlLedgerStore(Transactions):
             return records(CashActivity, conn.execute(query))
 
     def add_fills(self, account_id: str, new: Sequence[Fill]) -> int:
-        """Store the fills not stored yet (by `fill_id`) in one transaction; returns how many."""
+        """Store the fills not stored yet (by `fill_id`) in one transaction; returns how many.
+
+        A fill of pm's own order (`source` "order") whose executions the activities sync
+        already stored is stored only for the quantity they do not cover (not at all when
+        they cover it), so the order's fill is never counted twice whichever comes first.
+        """
         with self.write() as conn:
             known = set(
                 conn.scalars(
@@ -57,9 +85,21 @@ class SqlLedgerStore(Transactions):
                     )
                 )
             )
-            rows = [
-                {"account_id": account_id, **_fill_row(f)} for f in new if f.fill_id not in known
-            ]
+            fresh = [f for f in new if f.fill_id not in known]
+            covered = _activity_qty_by_order(
+                conn,
+                account_id,
+                {f.broker_order_id for f in fresh if f.source == "order" and f.broker_order_id},
+            )
+            rows = []
+            for f in fresh:
+                if f.source == "order" and f.broker_order_id in covered:
+                    left = f.qty - covered[f.broker_order_id]
+                    if left <= 0:
+                        continue
+                    rows.append({"account_id": account_id, **_fill_row(f), "qty": left})
+                    continue
+                rows.append({"account_id": account_id, **_fill_row(f)})
             if rows:
                 conn.execute(fills.insert(), rows)
         return len(rows)
@@ -83,6 +123,187 @@ class SqlLedgerStore(Transactions):
             if rows:
                 conn.execute(cash_activities.insert(), rows)
         return len(rows)
+
+    # -- the activities sync -----------------------------------------------------------------
+
+    def sync_state(self, account_id: str) -> LedgerSync | None:
+        with self.read() as conn:
+            row = conn.execute(
+                select(ledger_sync).where(ledger_sync.c.account_id == account_id)
+            ).one_or_none()
+        return None if row is None else records(LedgerSync, [row])[0]
+
+    def commit_page(
+        self, account_id: str, kind: ActivityKind, page: ActivityPage, now: datetime
+    ) -> tuple[int, int]:
+        """One transaction: the page's new fills (bulk, one executemany), its new cash
+        activities, provisional `order:<id>` fills replaced by their executions, the cursor."""
+        with self.write() as conn:
+            ensure_account(conn, account_id, now)
+            new_fills = _insert_new_fills(conn, account_id, page.fills)
+            _replace_provisional(conn, account_id, new_fills)
+            new_cash = _insert_new_cash(conn, account_id, page.cash)
+            _advance(conn, account_id, kind, page, now)
+        return len(new_fills), new_cash
+
+    def forget(self, account_id: str) -> None:
+        with self.write() as conn:
+            for table in (fills, cash_activities, ledger_sync):
+                conn.execute(delete(table).where(table.c.account_id == account_id))
+
+    def finish_sync(self, account_id: str, now: datetime) -> LedgerSync:
+        with self.write() as conn:
+            ensure_account(conn, account_id, now)
+            stmt = upsert_insert(conn)(ledger_sync).values(
+                account_id=account_id, synced_at=now, complete=True
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["account_id"], set_={"synced_at": now, "complete": True}
+                )
+            )
+            row = conn.execute(
+                select(ledger_sync).where(ledger_sync.c.account_id == account_id)
+            ).one()
+        return records(LedgerSync, [row])[0]
+
+
+def _activity_qty_by_order(
+    conn: Connection, account_id: str, order_ids: set[str]
+) -> dict[str, Decimal]:
+    """Quantity the stored FILL activities of each of `order_ids` cover."""
+    if not order_ids:
+        return {}
+    rows = conn.execute(
+        select(fills.c.broker_order_id, fills.c.qty).where(
+            fills.c.account_id == account_id,
+            fills.c.source == "activity",
+            fills.c.broker_order_id.in_(order_ids),
+        )
+    )
+    covered: dict[str, Decimal] = {}
+    for order_id, qty in rows:
+        covered[order_id] = covered.get(order_id, Decimal(0)) + qty
+    return covered
+
+
+def _insert_new_fills(conn: Connection, account_id: str, page: Sequence[Fill]) -> list[Fill]:
+    """Insert the fills of `page` not stored yet, in one executemany; returns them."""
+    if not page:
+        return []
+    known = set(
+        conn.scalars(
+            select(fills.c.fill_id).where(
+                fills.c.account_id == account_id, fills.c.fill_id.in_({f.fill_id for f in page})
+            )
+        )
+    )
+    new = [f for f in page if f.fill_id not in known]
+    if not new:
+        return []
+    form = StoredForm(conn, fills)
+    qtys = form.decimals([f.qty for f in new])
+    prices = form.decimals([f.price for f in new])
+    if form.sqlite:
+        times: list[Any] = [_sqlite_time(f.transaction_time) for f in new]
+    else:
+        times = [f.transaction_time.astimezone(UTC) for f in new]
+    rows = [
+        (account_id, f.fill_id, f.broker_order_id, f.symbol, f.side, q, p, t, f.source)
+        for f, q, p, t in zip(new, qtys, prices, times, strict=True)
+    ]
+    executemany(conn, form.insert(_FILL_COLUMNS), rows)
+    return new
+
+
+def _sqlite_time(at: datetime) -> str:
+    """What `UTCDateTime` stores on SQLite: the UTC wall time, always with microseconds."""
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime refused (use timezone-aware UTC): {at}")
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _replace_provisional(conn: Connection, account_id: str, new: Sequence[Fill]) -> None:
+    """A fill pm recorded from its own order (`order:<id>`, source "order") stands for
+    executions the broker reports later: the new FILL activities of that order take its
+    place. What they do not cover yet stays provisional (its quantity reduced), so the
+    order's total is the same before and after."""
+    executed: dict[str, Decimal] = {}
+    for f in new:
+        if f.broker_order_id:
+            executed[f.broker_order_id] = executed.get(f.broker_order_id, Decimal(0)) + f.qty
+    if not executed:
+        return
+    provisional = conn.execute(
+        select(fills.c.id, fills.c.broker_order_id, fills.c.qty).where(
+            fills.c.account_id == account_id,
+            fills.c.source == "order",
+            fills.c.fill_id.in_({order_fill_id(order_id) for order_id in executed}),
+        )
+    ).all()
+    for row_id, order_id, qty in provisional:
+        left = qty - executed.get(order_id, Decimal(0))
+        if left <= 0:
+            conn.execute(delete(fills).where(fills.c.id == row_id))
+        else:
+            conn.execute(update(fills).where(fills.c.id == row_id).values(qty=left))
+
+
+def _insert_new_cash(conn: Connection, account_id: str, page: Sequence[CashActivity]) -> int:
+    if not page:
+        return 0
+    known = set(
+        conn.scalars(
+            select(cash_activities.c.activity_id).where(
+                cash_activities.c.account_id == account_id,
+                cash_activities.c.activity_id.in_({a.activity_id for a in page}),
+            )
+        )
+    )
+    rows = [
+        {"account_id": account_id, **_activity_row(a)} for a in page if a.activity_id not in known
+    ]
+    if rows:
+        conn.execute(cash_activities.insert(), rows)
+    return len(rows)
+
+
+def _page_start(page: ActivityPage) -> datetime | None:
+    times = [f.transaction_time for f in page.fills] + [
+        datetime(a.date.year, a.date.month, a.date.day, tzinfo=UTC) for a in page.cash
+    ]
+    return min(times, default=None)
+
+
+def _advance(
+    conn: Connection, account_id: str, kind: ActivityKind, page: ActivityPage, now: datetime
+) -> None:
+    """Move the stream's cursor to the page's last id (never back) and widen `covers_from`."""
+    column = "last_fill_id" if kind == "fill" else "last_cash_id"
+    row = conn.execute(
+        select(ledger_sync.c[column], ledger_sync.c.covers_from).where(
+            ledger_sync.c.account_id == account_id
+        )
+    ).one_or_none()
+    start = _page_start(page)
+    if row is None:
+        conn.execute(
+            ledger_sync.insert().values(
+                account_id=account_id,
+                synced_at=now,
+                covers_from=start,
+                complete=False,
+                **{column: page.last_id},
+            )
+        )
+        return
+    cursor, covers_from = row
+    values: dict[str, Any] = {"synced_at": now}
+    if page.last_id is not None and (cursor is None or page.last_id > cursor):
+        values[column] = page.last_id
+    if start is not None and (covers_from is None or start < covers_from):
+        values["covers_from"] = start
+    conn.execute(update(ledger_sync).where(ledger_sync.c.account_id == account_id).values(**values))
 
 
 def _fill_row(fill: Fill) -> dict[str, object]:

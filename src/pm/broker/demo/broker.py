@@ -29,12 +29,14 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
+from pm.broker.demo.activities import History, activity_page, order_fill, seed_openings
 from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty, signed_qty
 from pm.broker.demo.market_hours import as_utc, calendar, market_clock
 from pm.broker.demo.prices import previous_close, previous_trading_day, price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_state
 from pm.broker.demo.universe import UNIVERSE, Instrument, lookup
 from pm.domain.errors import BrokerRejected, NotFound
+from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage
 from pm.domain.models import (
     Account,
     Asset,
@@ -65,9 +67,11 @@ _CODE_INVALID = 40010001
 class DemoBroker:
     """The simulated brokerage account; implements `pm.ports.Broker`."""
 
-    def __init__(self, store: DemoStore, clock: Clock) -> None:
+    def __init__(self, store: DemoStore, clock: Clock, history: History | None = None) -> None:
         self._store = store
         self._clock = clock
+        # The seeded history (trades and deposits before the demo's own orders).
+        self._history: History = history if history is not None else seed_openings
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -125,6 +129,27 @@ class DemoBroker:
             tradable=True,
             shortable=not instrument.is_crypto,
             fractionable=True,
+        )
+
+    def get_activities(
+        self,
+        kind: ActivityKind,
+        *,
+        page_token: str | None,
+        after: date | None = None,
+        page_size: int = ACTIVITY_PAGE_SIZE,
+    ) -> ActivityPage:
+        """The seeded history's activities, then a FILL activity per filled demo order."""
+        seeded_fills, seeded_cash = self._history()
+        fills = list(seeded_fills)
+        if kind == "fill":
+            epoch = datetime(1970, 1, 1, tzinfo=UTC)
+            for order in self._store.fills_since(DEMO_ACCOUNT_ID, epoch):
+                fill = order_fill(order)
+                if fill is not None:
+                    fills.append(fill)
+        return activity_page(
+            kind, fills, seeded_cash, page_token=page_token, after=after, page_size=page_size
         )
 
     # -- orders ------------------------------------------------------------------------------
