@@ -24,6 +24,7 @@ from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
+from pm.cli.commands import trades as trades_cmd
 from pm.cli.commands import validate as validate_cmd
 from pm.cli.commands import watch as watch_cmd
 from pm.cli.context import AppContext, Options
@@ -98,3 +99,4 @@ app.command("audit")(audit_cmd.audit)
 app.command("alerts")(alerts_cmd.alerts)
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(trades_cmd.app, name="trades")
