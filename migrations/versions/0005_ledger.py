@@ -94,11 +94,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "fill_id", name="uq_fills_account_id_fill_id"),
     )
     op.create_index(
-        "ix_fills_account_id_symbol_transaction_time",
-        "fills",
-        ["account_id", "symbol", "transaction_time"],
-    )
-    op.create_index(
         "ix_fills_account_id_transaction_time", "fills", ["account_id", "transaction_time"]
     )
     op.create_table(
@@ -138,7 +133,6 @@ def downgrade() -> None:
     op.drop_index("ix_cash_activities_account_id_date", table_name="cash_activities")
     op.drop_table("cash_activities")
     op.drop_index("ix_fills_account_id_transaction_time", table_name="fills")
-    op.drop_index("ix_fills_account_id_symbol_transaction_time", table_name="fills")
     op.drop_table("fills")
     op.drop_index("ix_orders_account_id_created_at", table_name="orders")
     op.drop_index("ix_orders_account_id_status", table_name="orders")

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, delete, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from pm.db.bulk import StoredForm, executemany
@@ -46,17 +46,50 @@ class SqlLedgerStore(Transactions):
     def fills(
         self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[Fill]:
-        query = (
-            select(fills)
-            .where(fills.c.account_id == account_id)
-            .order_by(fills.c.transaction_time, fills.c.fill_id)
-        )
-        if symbol is not None:
-            query = query.where(fills.c.symbol == symbol)
-        if since is not None:
-            query = query.where(fills.c.transaction_time >= since)
         with self.read() as conn:
-            return records(Fill, conn.execute(query))
+            sqlite = conn.dialect.name == "sqlite"
+            # On SQLite the stored text is converted here, once, not by the column types
+            # row by row (lots of a busy account read 100,000 fills).
+            raw = [type_coerce(c, Text()) if sqlite else c for c in (fills.c.qty, fills.c.price)]
+            when = (
+                type_coerce(fills.c.transaction_time, Text())
+                if sqlite
+                else fills.c.transaction_time
+            )
+            query = (
+                select(
+                    fills.c.fill_id,
+                    fills.c.symbol,
+                    fills.c.side,
+                    *raw,
+                    when,
+                    fills.c.source,
+                    fills.c.broker_order_id,
+                )
+                .where(fills.c.account_id == account_id)
+                .order_by(fills.c.transaction_time, fills.c.fill_id)
+            )
+            if symbol is not None:
+                query = query.where(fills.c.symbol == symbol)
+            if since is not None:
+                query = query.where(fills.c.transaction_time >= since)
+            rows = conn.execute(query).tuples().all()
+        if sqlite:
+            utc = UTC
+            return [
+                Fill(
+                    f,
+                    s,
+                    d,
+                    Decimal(q),
+                    Decimal(p),
+                    datetime.fromisoformat(t).replace(tzinfo=utc),
+                    o,
+                    b,
+                )
+                for f, s, d, q, p, t, o, b in rows
+            ]
+        return [Fill(*row) for row in rows]
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
         query = (
@@ -191,10 +224,14 @@ def _insert_new_fills(conn: Connection, account_id: str, page: Sequence[Fill]) -
     """Insert the fills of `page` not stored yet, in one executemany; returns them."""
     if not page:
         return []
+    ids = [f.fill_id for f in page]
+    # one range over the unique index (a page's ids are close together), not 100 parameters
     known = set(
         conn.scalars(
             select(fills.c.fill_id).where(
-                fills.c.account_id == account_id, fills.c.fill_id.in_({f.fill_id for f in page})
+                fills.c.account_id == account_id,
+                fills.c.fill_id >= min(ids),
+                fills.c.fill_id <= max(ids),
             )
         )
     )
@@ -234,14 +271,20 @@ def _replace_provisional(conn: Connection, account_id: str, new: Sequence[Fill])
             executed[f.broker_order_id] = executed.get(f.broker_order_id, Decimal(0)) + f.qty
     if not executed:
         return
+    # Provisional rows are few (pm's own fills not yet seen as activities): read them all,
+    # through the unique index's range of `order:` ids.
+    prefix = order_fill_id("")
     provisional = conn.execute(
         select(fills.c.id, fills.c.broker_order_id, fills.c.qty).where(
             fills.c.account_id == account_id,
+            fills.c.fill_id >= prefix,
+            fills.c.fill_id < prefix[:-1] + chr(ord(prefix[-1]) + 1),
             fills.c.source == "order",
-            fills.c.fill_id.in_({order_fill_id(order_id) for order_id in executed}),
         )
     ).all()
     for row_id, order_id, qty in provisional:
+        if order_id not in executed:
+            continue
         left = qty - executed.get(order_id, Decimal(0))
         if left <= 0:
             conn.execute(delete(fills).where(fills.c.id == row_id))

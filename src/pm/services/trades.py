@@ -1,8 +1,10 @@
 """`pm trades`: the activities sync, the fills it stored, FIFO lots and realized P/L.
 
 The sync reads the broker's activities oldest first (``direction=asc``) from the stored
-cursor, one page at a time, and commits each page together with the cursor: an interrupted
-sync resumes after the last committed page, and running it twice stores nothing twice. Two
+cursor, one page at a time, and commits the pages together with the cursor (every
+`COMMIT_ROWS` activities, at the end, and before a failed page's error goes on): an
+interrupted sync resumes after the last page it read, and running it twice stores nothing
+twice. A process killed outright loses at most the uncommitted pages, read again next time. Two
 streams: FILL activities (cursor `last_fill_id`), and every non-trade activity (deposits,
 withdrawals, journals, dividends, fees, ...). A non-trade activity's id starts with its date
 (a fee is usually created the day after its trade date), so the cash stream starts a week
@@ -19,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from pm.domain.errors import CredentialsError, PmError
-from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, Fill, LedgerSync
+from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, Fill, LedgerSync
 from pm.domain.lots import ClosedLot, Lots, OpenLot, match_fifo
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Repository
@@ -28,6 +30,9 @@ log = get_logger("pm.trades")
 
 #: How far before its cursor the cash stream starts again (fees are dated before they exist).
 CASH_REWIND = timedelta(days=7)
+#: Pages read are committed (with the cursor after them) once they hold this many
+#: activities, at the end of the stream, and before a failure of the next page propagates.
+COMMIT_ROWS = 5000
 #: A sync stops after this many pages of one stream (a broker that never ends its pages).
 MAX_PAGES = 100_000
 
@@ -93,18 +98,43 @@ def _stream(
     page_size: int,
 ) -> tuple[int, int, int]:
     new_fills = new_cash = pages = 0
-    while pages < MAX_PAGES:
-        page = broker.get_activities(kind, page_token=token, after=after, page_size=page_size)
-        pages += 1
-        if page.count == 0 or page.last_id is None:
-            break
-        f, c = repo.ledger.commit_page(account_id, kind, page, clock.now())
-        new_fills += f
-        new_cash += c
-        if page.count < page_size or (token is not None and page.last_id <= token):
-            break  # the last page (or a broker that does not move on: stop, do not spin)
-        token = page.last_id
+    pending: list[ActivityPage] = []
+
+    def commit() -> None:
+        nonlocal new_fills, new_cash
+        if pending:
+            f, c = repo.ledger.commit_page(account_id, kind, joined(pending), clock.now())
+            new_fills += f
+            new_cash += c
+            pending.clear()
+
+    try:
+        while pages < MAX_PAGES:
+            page = broker.get_activities(kind, page_token=token, after=after, page_size=page_size)
+            pages += 1
+            if page.count == 0 or page.last_id is None:
+                break
+            pending.append(page)
+            if sum(p.count for p in pending) >= COMMIT_ROWS:
+                commit()
+            if page.count < page_size or (token is not None and page.last_id <= token):
+                break  # the last page (or a broker that does not move on: stop, do not spin)
+            token = page.last_id
+    finally:  # what was read is stored, with its cursor, even when the next page failed
+        commit()
     return new_fills, new_cash, pages
+
+
+def joined(pages: list[ActivityPage]) -> ActivityPage:
+    """Consecutive pages as one (committed in one transaction)."""
+    if len(pages) == 1:
+        return pages[0]
+    return ActivityPage(
+        tuple(f for p in pages for f in p.fills),
+        tuple(a for p in pages for a in p.cash),
+        pages[-1].last_id,
+        sum(p.count for p in pages),
+    )
 
 
 def _id_date(activity_id: str | None) -> date | None:
