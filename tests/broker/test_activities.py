@@ -26,8 +26,9 @@ ACCOUNT = "2f6e8a41-7c3b-4c0e-9a57-3f1d2b7e9c10"
 
 
 def test_first_sync_from_the_cassette(broker: AlpacaBroker, tmp_path: Path) -> None:
-    with open_database(f"sqlite:///{tmp_path}/pm.db") as db, replay.use_cassette(
-        "activities_sync.yaml"
+    with (
+        open_database(f"sqlite:///{tmp_path}/pm.db") as db,
+        replay.use_cassette("activities_sync.yaml"),
     ):
         repo = db.repository()
         result = trades.sync(broker, repo, ACCOUNT, UtcClock(), page_size=5)
@@ -72,7 +73,8 @@ def broker() -> Any:
 
 def test_reference_pages_parse() -> None:
     page = parse_activities(payload("trading/activities_fill_page2"))
-    assert page.count == 4 and page.cash == ()
+    assert page.count == 4
+    assert page.cash == ()
     assert page.last_id == page.fills[-1].fill_id
     short = page.fills[0]
     assert (short.symbol, short.side, short.qty, short.source) == (

@@ -22,7 +22,8 @@ def _aapl_price(pm: PmRunner) -> Decimal:
 
 def test_demo_close_realizes_pl_to_the_cent_in_the_snapshot(pm: PmRunner) -> None:
     before = pm("--demo", "snapshot", "--json").json()
-    assert before["realized_pl"] == 0 and before["realized_pl_available"] is True
+    assert before["realized_pl"] == 0
+    assert before["realized_pl_available"] is True
     price = _aapl_price(pm)
     closed = pm("--demo", "close", "AAPL", "--qty", "5", "--yes")
     assert closed.code == 0, closed.stderr
@@ -38,17 +39,19 @@ def test_demo_close_realizes_pl_to_the_cent_in_the_snapshot(pm: PmRunner) -> Non
 def test_demo_trades_and_lots(pm: PmRunner) -> None:
     assert pm("--demo", "close", "AAPL", "--qty", "5", "--yes").code == 0
     fills = pm("--demo", "trades", "--symbol", "aapl", "--json").json()
-    assert [list(f) for f in fills][0] == list(FILL_COLUMNS)
+    assert next(list(f) for f in fills) == list(FILL_COLUMNS)
     assert [(f["side"], f["qty"]) for f in fills] == [("buy", 27), ("sell", 5)]
     csv = pm("--demo", "trades", "lots", "--closed", "--csv")
     assert csv.code == 0, csv.stderr
     header, row, *rest = csv.stdout.strip().splitlines()
-    assert header.split(",") == list(LOT_COLUMNS) and rest == []
+    assert header.split(",") == list(LOT_COLUMNS)
+    assert rest == []
     assert row.startswith("AAPL,closed,long,5,198.40,")
     open_lots = pm("--demo", "trades", "lots", "--open", "--symbol", "AAPL", "--json").json()
     assert [(lot["qty"], lot["status"]) for lot in open_lots] == [(22, "open")]
     both = pm("--demo", "trades", "lots", "--open", "--closed")
-    assert both.code == 2 and "--open or --closed" in both.stderr
+    assert both.code == 2
+    assert "--open or --closed" in both.stderr
 
 
 def test_demo_reset_forgets_the_ledger(pm: PmRunner) -> None:
@@ -82,5 +85,6 @@ def test_reconcile_syncs_and_a_sync_failure_only_warns(pm: PmRunner, alpaca: Fak
     assert out.json()["status"] == "completed"
     assert "trade ledger not synced" in out.stderr
     ok = pm("reconcile", "--force", "--json")
-    assert ok.code == 0 and "trade ledger" not in ok.stderr
+    assert ok.code == 0
+    assert "trade ledger" not in ok.stderr
     assert len(pm("trades", "--json").json()) == 9

@@ -107,7 +107,7 @@ def wire_fills(trips: list[Any]) -> tuple[list[dict[str, Any]], Decimal]:
                         "side": chosen,
                         "symbol": symbol,
                         "order_id": f"o{n}",
-                    }  # fmt: skip
+                    }
                 )
                 cash += qty * price * (1 if chosen in ("sell", "sell_short") else -1)
     return items, cash
@@ -128,7 +128,8 @@ def test_realized_pl_is_the_cash_of_closed_round_trips(
     clock = FakeClock(T0)
     done = trades.sync(broker, repo, account, clock, page_size=page_size)  # type: ignore[arg-type]
     again = trades.sync(broker, repo, account, clock, page_size=page_size)  # type: ignore[arg-type]
-    assert done.new_fills == len(items) and again.new_fills == 0
+    assert done.new_fills == len(items)
+    assert again.new_fills == 0
     lots = match_fifo(repo.ledger.fills(account))
     assert lots.open == ()
     assert lots.realized_pl == cash

@@ -73,10 +73,12 @@ def test_an_interrupted_page_resumes_where_it_stopped(
     kept = repo.ledger.fills(ACCOUNT)
     assert len(kept) == 4  # page 1 committed with its cursor
     state = repo.ledger.sync_state(ACCOUNT)
-    assert state is not None and not state.complete
+    assert state is not None
+    assert not state.complete
     assert state.last_fill_id == max(f.fill_id for f in kept)
     resumed = trades.sync(broker, repo, ACCOUNT, UtcClock(), page_size=4)
-    assert resumed.new_fills == 5 and resumed.state.complete
+    assert resumed.new_fills == 5
+    assert resumed.state.complete
     assert _activity_requests(srv)[2]["page_token"] == [state.last_fill_id]
     assert len(repo.ledger.fills(ACCOUNT)) == 9
 
@@ -164,11 +166,13 @@ def test_bulk_inserted_fills_read_back_exactly(repo: SqlRepository) -> None:
     assert repo.ledger.fills(ACCOUNT) == fills
     assert repo.ledger.fills(ACCOUNT, since=fills[3].transaction_time) == fills[3:]
     state = repo.ledger.sync_state(ACCOUNT)
-    assert state is not None and state.last_fill_id == fills[-1].fill_id
+    assert state is not None
+    assert state.last_fill_id == fills[-1].fill_id
     # a page of older ids never moves the cursor back
     repo.ledger.commit_page(ACCOUNT, "fill", _page(fills[0]), datetime.now(UTC))
     again = repo.ledger.sync_state(ACCOUNT)
-    assert again is not None and again.last_fill_id == fills[-1].fill_id
+    assert again is not None
+    assert again.last_fill_id == fills[-1].fill_id
 
 
 def _wire(fill_id: str, **changes: Any) -> dict[str, Any]:

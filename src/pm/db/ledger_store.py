@@ -75,18 +75,9 @@ class SqlLedgerStore(Transactions):
                 query = query.where(fills.c.transaction_time >= since)
             rows = conn.execute(query).tuples().all()
         if sqlite:
-            utc = UTC
+            at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
             return [
-                Fill(
-                    f,
-                    s,
-                    d,
-                    Decimal(q),
-                    Decimal(p),
-                    datetime.fromisoformat(t).replace(tzinfo=utc),
-                    o,
-                    b,
-                )
+                Fill(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
                 for f, s, d, q, p, t, o, b in rows
             ]
         return [Fill(*row) for row in rows]
@@ -255,6 +246,8 @@ def _insert_new_fills(conn: Connection, account_id: str, page: Sequence[Fill]) -
 
 def _sqlite_time(at: datetime) -> str:
     """What `UTCDateTime` stores on SQLite: the UTC wall time, always with microseconds."""
+    if at.tzinfo is UTC:  # what the broker adapters give: no conversion needed
+        return at.isoformat(" ", "microseconds")[:26]
     if at.tzinfo is None:
         raise ValueError(f"naive datetime refused (use timezone-aware UTC): {at}")
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
