@@ -124,6 +124,9 @@ def upgrade() -> None:
         ts("synced_at"),
         ts("covers_from", nullable=True),
         sa.Column("complete", sa.Boolean(), nullable=False),
+        money("realized_pl", nullable=True),
+        sa.Column("realized_fills", sa.Integer(), nullable=True),
+        sa.Column("realized_last_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("account_id", name="pk_ledger_sync"),
     )
 

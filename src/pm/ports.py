@@ -409,6 +409,10 @@ class LedgerStore(Protocol):
         `order:<id>` fill. Returns (new fills, new cash activities)."""
         ...
 
+    def realized_pl(self, account_id: str) -> Decimal:
+        """Realized P/L over the account's closed FIFO lots (cached until the fills change)."""
+        ...
+
     def forget(self, account_id: str) -> None:
         """Delete the account's fills, cash activities and sync state (the demo's reset)."""
         ...

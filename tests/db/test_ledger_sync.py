@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from pm.broker.alpaca import AlpacaBroker
 from pm.db.repository import SqlRepository
+from pm.db.tables import ledger_sync
 from pm.domain.errors import BrokerUnavailable
 from pm.domain.ledger import ActivityPage, Fill, order_fill_id
 from pm.domain.lots import match_fifo
@@ -206,3 +208,28 @@ def test_crypto_symbol_forms_are_one_symbol(
     assert [lot.symbol for lot in lots.open] == ["BTCUSD"]
     assert lots.open[0].qty == Decimal("0.0075")
     assert lots.realized_pl == Decimal("0.005") * (Decimal("97850") - Decimal("94210.5"))
+
+
+def test_realized_pl_is_cached_until_the_fills_change(
+    broker: AlpacaBroker, repo: SqlRepository
+) -> None:
+    trades.sync(broker, repo, ACCOUNT, UtcClock())
+    assert repo.ledger.realized_pl(ACCOUNT) == Decimal("38.6975")
+    with repo.ledger.engine.connect() as conn:
+        cached = conn.execute(select(ledger_sync.c.realized_pl, ledger_sync.c.realized_fills)).one()
+    assert tuple(cached) == (Decimal("38.6975"), 9)
+    assert trades.realized(repo, ACCOUNT).pl == Decimal("38.6975")
+    # pm's own sell of the remaining BTC: the cache is stale, realized P/L moves at once
+    sell = Fill(
+        order_fill_id("btc-close"),
+        "BTCUSD",
+        "sell",
+        Decimal("0.0075"),
+        Decimal("100000"),
+        datetime(2024, 11, 26, tzinfo=UTC),
+        "order",
+        "btc-close",
+    )
+    repo.ledger.add_fills(ACCOUNT, [sell])
+    gain = Decimal("0.0075") * (Decimal("100000") - Decimal("94210.5"))
+    assert trades.realized(repo, ACCOUNT).pl == Decimal("38.6975") + gain

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Text, delete, select, type_coerce, update
+from sqlalchemy import Text, delete, func, select, type_coerce, update
 from sqlalchemy.engine import Connection
 
 from pm.db.bulk import StoredForm, executemany
@@ -28,6 +28,7 @@ from pm.domain.ledger import (
     LedgerSync,
     order_fill_id,
 )
+from pm.domain.lots import match_fifo
 
 _FILL_COLUMNS = (
     "account_id",
@@ -169,6 +170,34 @@ class SqlLedgerStore(Transactions):
             new_cash = _insert_new_cash(conn, account_id, page.cash)
             _advance(conn, account_id, kind, page, now)
         return len(new_fills), new_cash
+
+    def realized_pl(self, account_id: str) -> Decimal:
+        """The realized P/L of the account's FIFO lots: from the cache in `ledger_sync` while
+        the fills are those it was computed from, else computed and cached."""
+        fingerprint = (
+            select(func.count(), func.max(fills.c.id))
+            .select_from(fills)
+            .where(fills.c.account_id == account_id)
+        )
+        cached = select(
+            ledger_sync.c.realized_pl,
+            ledger_sync.c.realized_fills,
+            ledger_sync.c.realized_last_id,
+        ).where(ledger_sync.c.account_id == account_id)
+        with self.read() as conn:
+            count, last_id = conn.execute(fingerprint).one()
+            row = conn.execute(cached).one_or_none()
+        if row is not None and row[0] is not None and (row[1], row[2]) == (count, last_id):
+            pl: Decimal = row[0]
+            return pl
+        pl = match_fifo(self.fills(account_id)).realized_pl
+        with self.write() as conn:
+            conn.execute(
+                update(ledger_sync)
+                .where(ledger_sync.c.account_id == account_id)
+                .values(realized_pl=pl, realized_fills=count, realized_last_id=last_id)
+            )
+        return pl
 
     def forget(self, account_id: str) -> None:
         with self.write() as conn:

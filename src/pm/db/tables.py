@@ -430,4 +430,10 @@ ledger_sync = Table(
     _time("synced_at"),
     _time("covers_from", nullable=True),
     Column("complete", Boolean, nullable=False),
+    # The realized P/L of the FIFO lots as last computed, and which fills it was computed
+    # from (their count and highest row id: every write of fills inserts a row), so a
+    # snapshot recomputes it only after the fills changed.
+    _money("realized_pl", nullable=True),
+    Column("realized_fills", Integer, nullable=True),
+    Column("realized_last_id", Integer, nullable=True),
 )

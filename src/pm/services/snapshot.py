@@ -47,7 +47,7 @@ def take(
                 raise
             return _last_stored(repo, clock, error, stored_account)
     if broker.simulated:  # the demo's activities are local: keep its ledger current
-        trades.sync_warning(broker, repo, account.account_id, clock)
+        trades.sync_warning(broker, repo, account.account_id, clock, touch=False)
     realized = trades.realized(repo, account.account_id)
     snapshot = build_snapshot(
         account,

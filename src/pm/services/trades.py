@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from pm.domain.errors import CredentialsError, PmError
 from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, Fill, LedgerSync
-from pm.domain.lots import ClosedLot, Lots, OpenLot, match_fifo
+from pm.domain.lots import ClosedLot, OpenLot, match_fifo
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Repository
 
@@ -54,10 +54,12 @@ def sync(
     clock: Clock,
     *,
     page_size: int = ACTIVITY_PAGE_SIZE,
+    touch: bool = True,
 ) -> SyncResult:
-    """Store the broker's activities not stored yet (see the module doc); one transaction a
-    page. A broker failure part-way leaves the pages already read stored and the cursor
-    after them."""
+    """Store the broker's activities not stored yet (see the module doc). A broker failure
+    part-way leaves the pages already read stored and the cursor after them. Without
+    `touch`, a sync that found nothing new on a complete ledger writes nothing (not even
+    `synced_at`): what a read-only command (the demo's snapshot) wants."""
     state = repo.ledger.sync_state(account_id)
     fills, _, fill_pages = _stream(
         broker,
@@ -81,6 +83,8 @@ def sync(
         after=cash_after - CASH_REWIND if cash_after else None,
         page_size=page_size,
     )
+    if not touch and state is not None and state.complete and fills == cash == 0:
+        return SyncResult(0, 0, fill_pages + cash_pages, state)
     done = repo.ledger.finish_sync(account_id, clock.now())
     log.info("activities synced", account_id=account_id, fills=fills, cash=cash)
     return SyncResult(fills, cash, fill_pages + cash_pages, done)
@@ -148,12 +152,12 @@ def _id_date(activity_id: str | None) -> date | None:
 
 
 def sync_warning(
-    broker: Broker, repo: Repository, account_id: str, clock: Clock
+    broker: Broker, repo: Repository, account_id: str, clock: Clock, *, touch: bool = True
 ) -> tuple[SyncResult | None, str | None]:
     """The sync for callers it must not fail (each `pm reconcile`): the result, or None and
     a one-line warning. Bad credentials still raise."""
     try:
-        return sync(broker, repo, account_id, clock), None
+        return sync(broker, repo, account_id, clock, touch=touch), None
     except CredentialsError:
         raise
     except PmError as error:
@@ -218,5 +222,4 @@ def realized(repo: Repository, account_id: str) -> Realized:
     state = repo.ledger.sync_state(account_id)
     if state is None or not state.complete:
         return Realized(repo.book.realized_pl(account_id), None, False)
-    matched: Lots = match_fifo(repo.ledger.fills(account_id))
-    return Realized(matched.realized_pl, state.covers_from, True)
+    return Realized(repo.ledger.realized_pl(account_id), state.covers_from, True)

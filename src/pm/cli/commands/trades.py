@@ -23,7 +23,9 @@ def _local_sync(app_: AppContext, account_id: str) -> None:
     if app_.identity().simulated:
         from pm.services import trades as service
 
-        _, warning = service.sync_warning(app_.broker(), app_.repo(), account_id, app_.clock)
+        _, warning = service.sync_warning(
+            app_.broker(), app_.repo(), account_id, app_.clock, touch=False
+        )
         if warning:
             app_.terminal.warn(warning)
 
