@@ -5,6 +5,7 @@ orders replaced by their executions, nothing stored from a malformed page."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -233,3 +234,23 @@ def test_realized_pl_is_cached_until_the_fills_change(
     repo.ledger.add_fills(ACCOUNT, [sell])
     gain = Decimal("0.0075") * (Decimal("100000") - Decimal("94210.5"))
     assert trades.realized(repo, ACCOUNT).pl == Decimal("38.6975") + gain
+
+
+def test_two_syncs_at_once_store_each_fill_once(repo: SqlRepository, srv: FakeAlpaca) -> None:
+    srv.latency_s = 0.02  # so that the two syncs' pages interleave
+    brokers = [
+        AlpacaBroker(
+            api_key="k", secret_key="s", base_url=srv.base_url, clock=UtcClock(), max_attempts=1
+        )
+        for _ in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(lambda b: trades.sync(b, repo, ACCOUNT, UtcClock(), page_size=2), brokers)
+        )
+    for b in brokers:
+        b.close()
+    assert sum(r.new_fills for r in results) == 9
+    assert sum(r.new_cash for r in results) == 6
+    assert len(repo.ledger.fills(ACCOUNT)) == 9
+    assert len(repo.ledger.cash_activities(ACCOUNT)) == 6

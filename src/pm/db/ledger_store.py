@@ -165,6 +165,7 @@ class SqlLedgerStore(Transactions):
         activities, provisional `order:<id>` fills replaced by their executions, the cursor."""
         with self.write() as conn:
             ensure_account(conn, account_id, now)
+            _lock_sync(conn, account_id, now)
             new_fills = _insert_new_fills(conn, account_id, page.fills)
             _replace_provisional(conn, account_id, new_fills)
             new_cash = _insert_new_cash(conn, account_id, page.cash)
@@ -219,6 +220,21 @@ class SqlLedgerStore(Transactions):
                 select(ledger_sync).where(ledger_sync.c.account_id == account_id)
             ).one()
         return records(LedgerSync, [row])[0]
+
+
+def _lock_sync(conn: Connection, account_id: str, now: datetime) -> None:
+    """Create the account's `ledger_sync` row if needed and lock it for this transaction, so
+    two syncs of one account (a watch and a reconcile) store a page one after the other and
+    the second finds the first's fills (SQLite: the write transaction already does this)."""
+    stmt = upsert_insert(conn)(ledger_sync).values(
+        account_id=account_id, synced_at=now, complete=False
+    )
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=["account_id"]))
+    conn.execute(
+        select(ledger_sync.c.account_id)
+        .where(ledger_sync.c.account_id == account_id)
+        .with_for_update()
+    ).one()
 
 
 def _activity_qty_by_order(
@@ -345,24 +361,12 @@ def _advance(
 ) -> None:
     """Move the stream's cursor to the page's last id (never back) and widen `covers_from`."""
     column = "last_fill_id" if kind == "fill" else "last_cash_id"
-    row = conn.execute(
+    cursor, covers_from = conn.execute(
         select(ledger_sync.c[column], ledger_sync.c.covers_from).where(
             ledger_sync.c.account_id == account_id
         )
-    ).one_or_none()
+    ).one()
     start = _page_start(page)
-    if row is None:
-        conn.execute(
-            ledger_sync.insert().values(
-                account_id=account_id,
-                synced_at=now,
-                covers_from=start,
-                complete=False,
-                **{column: page.last_id},
-            )
-        )
-        return
-    cursor, covers_from = row
     values: dict[str, Any] = {"synced_at": now}
     if page.last_id is not None and (cursor is None or page.last_id > cursor):
         values[column] = page.last_id
