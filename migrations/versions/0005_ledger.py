@@ -94,11 +94,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "fill_id", name="uq_fills_account_id_fill_id"),
     )
     op.create_index(
-        "ix_fills_account_id_symbol_transaction_time",
-        "fills",
-        ["account_id", "symbol", "transaction_time"],
-    )
-    op.create_index(
         "ix_fills_account_id_transaction_time", "fills", ["account_id", "transaction_time"]
     )
     op.create_table(
@@ -129,6 +124,9 @@ def upgrade() -> None:
         ts("synced_at"),
         ts("covers_from", nullable=True),
         sa.Column("complete", sa.Boolean(), nullable=False),
+        money("realized_pl", nullable=True),
+        sa.Column("realized_fills", sa.Integer(), nullable=True),
+        sa.Column("realized_last_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("account_id", name="pk_ledger_sync"),
     )
 
@@ -138,7 +136,6 @@ def downgrade() -> None:
     op.drop_index("ix_cash_activities_account_id_date", table_name="cash_activities")
     op.drop_table("cash_activities")
     op.drop_index("ix_fills_account_id_transaction_time", table_name="fills")
-    op.drop_index("ix_fills_account_id_symbol_transaction_time", table_name="fills")
     op.drop_table("fills")
     op.drop_index("ix_orders_account_id_created_at", table_name="orders")
     op.drop_index("ix_orders_account_id_status", table_name="orders")

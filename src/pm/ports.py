@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from pm.domain.book import BookChanges, BookEntry, NewBookEntry
 from pm.domain.breaker import BreakerStatus
-from pm.domain.ledger import CashActivity, Fill
+from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill, LedgerSync
 from pm.domain.models import (
     Account,
     Asset,
@@ -80,6 +80,17 @@ class Broker(Protocol):
     def get_portfolio_history(self, start: date, end: date) -> list[HistoryPoint]:
         """The account's equity at each trading day's close from `start` to `end` (New York
         dates), oldest first, with each day's cash activities by type (`pm performance`)."""
+
+    def get_activities(
+        self,
+        kind: ActivityKind,
+        *,
+        page_token: str | None,
+        after: date | None = None,
+        page_size: int = 100,
+    ) -> ActivityPage:
+        """One page of account activities, oldest first, just after `page_token` (an activity
+        id): FILL activities (`kind` "fill") or every non-trade activity ("cash")."""
         ...
 
 
@@ -389,6 +400,31 @@ class LedgerStore(Protocol):
 
     def add_cash_activities(self, account_id: str, new: Sequence[CashActivity]) -> int:
         """Store the activities not stored yet (by `activity_id`); returns how many were new."""
+        ...
+
+    def sync_state(self, account_id: str) -> LedgerSync | None:
+        """How far the activities sync got; None before the first page was stored."""
+        ...
+
+    def commit_page(
+        self, account_id: str, kind: ActivityKind, page: ActivityPage, now: datetime
+    ) -> tuple[int, int]:
+        """Store a page's new fills and cash activities and advance the stream's cursor, in
+        ONE transaction; FILL activities of an order pm recorded itself replace its provisional
+        `order:<id>` fill. Returns (new fills, new cash activities)."""
+        ...
+
+    def realized_pl(self, account_id: str) -> Decimal:
+        """Realized P/L over the account's closed FIFO lots (cached until the fills change)."""
+        ...
+
+    def forget(self, account_id: str) -> None:
+        """Delete the account's fills, cash activities and sync state (the demo's reset)."""
+        ...
+
+    def finish_sync(self, account_id: str, now: datetime) -> LedgerSync:
+        """Mark the account's ledger caught up: complete once a sync reached the newest
+        activity of both streams from the start."""
         ...
 
 

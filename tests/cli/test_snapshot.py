@@ -24,6 +24,7 @@ SNAPSHOT_FIELDS = {
     "unrealized_pl",
     "realized_pl",
     "realized_pl_available",
+    "realized_pl_from",
     "total_pl",
     "positions_count",
     "long_count",

@@ -40,10 +40,16 @@ def test_once_runs_one_cycle_and_writes_ndjson(pm: PmRunner, alpaca: FakeAlpaca)
         "started",
         "cycle_started",
         "job",
+        "job",
         "cycle_finished",
         "stopped",
     ]
-    job = lines[2]
+    job, trades = lines[2], lines[3]
+    assert (trades["job"], trades["status"], trades["detail"]["new_fills"]) == (
+        "trades",
+        "completed",
+        9,
+    )
     assert (job["job"], job["status"], job["run"]["trigger"], job["run"]["added"]) == (
         "reconcile",
         "completed",

@@ -27,6 +27,9 @@ between start and end, `srv.bars_page_size` bars a page with a next_page_token.
 GET /v2/stocks/trades/latest?symbols=A,B serves `srv.latest_trades` ({symbol: last price}).
 DELETE /v2/positions answers 207 with `srv.close_all_results` (set it to
 payload("trading/close_all_positions_207_partial_failure") for a partial failure).
+GET /v2/account/activities pages `srv.activities` (wire dicts; the reference's fills and
+non-trade activities by default) as Alpaca does: activity_types or category filter,
+direction (desc by default), page_token (the last id of the previous page), page_size, after.
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ class FakeAlpaca:
         self.bars_page_size = 10_000
         # GET /v2/account/portfolio/history (pm performance)
         self.portfolio_history: dict[str, Any] = payload("trading/portfolio_history_1D_cashflow")
+        self.activities: list[dict[str, Any]] = reference_activities()
         self.requests: list[Recorded] = []
         self._script: list[tuple[str | None, Reply]] = []
         self._always: Reply | None = None
@@ -279,6 +283,8 @@ class FakeAlpaca:
                 if sym in self.latest_trades
             }  # fmt: skip
             return Reply(200, {"trades": trades})
+        if path == "/v2/account/activities":
+            return Reply(200, activities_page(self.activities, query))
         if path == "/v2/orders:by_client_order_id":
             cid = query.get("client_order_id", [""])[0]
             if cid in self.orders:
@@ -320,6 +326,44 @@ class FakeAlpaca:
         )
         self.orders[cid] = order
         return Reply(200, order)
+
+
+def reference_activities() -> list[dict[str, Any]]:
+    """The reference's fills (both pages) and non-trade activities, newest first."""
+    items = (
+        payload("trading/activities_fill_page1")
+        + payload("trading/activities_fill_page2")
+        + payload("trading/activities_non_trade")
+    )
+    return sorted(items, key=lambda a: a["id"], reverse=True)
+
+
+def activities_page(items: list[dict[str, Any]], query: dict[str, list[str]]) -> list[Any]:
+    """GET /v2/account/activities over `items`, paged by id as Alpaca pages them."""
+    types = query.get("activity_types", [""])[0].split(",")
+    category = query.get("category", [""])[0]
+    chosen = [
+        a
+        for a in items
+        if (types == [""] or a.get("activity_type") in types)
+        and (category != "trade_activity" or a.get("activity_type") == "FILL")
+        and (category != "non_trade_activity" or a.get("activity_type") != "FILL")
+    ]
+    after = query.get("after", [""])[0]
+    if after:
+        chosen = [
+            a
+            for a in chosen
+            if str(a.get("created_at") or a.get("transaction_time") or a.get("date"))[:10]
+            >= after[:10]
+        ]
+    ascending = query.get("direction", ["desc"])[0] == "asc"
+    chosen.sort(key=lambda a: a["id"], reverse=not ascending)
+    token = query.get("page_token", [""])[0]
+    if token:
+        chosen = [a for a in chosen if (a["id"] > token if ascending else a["id"] < token)]
+    size = int(query.get("page_size", ["100"])[0])
+    return chosen[:size]
 
 
 _NO_ROUTE = Reply(404, {"code": 40400000, "message": "endpoint not found"})

@@ -26,6 +26,7 @@ from pm.cli.commands import performance as performance_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
+from pm.cli.commands import trades as trades_cmd
 from pm.cli.commands import validate as validate_cmd
 from pm.cli.commands import watch as watch_cmd
 from pm.cli.context import AppContext, Options
@@ -102,3 +103,4 @@ app.command("doctor")(doctor_cmd.doctor)
 app.command("performance")(performance_cmd.performance)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("mcp")(mcp_cmd.mcp)
+app.add_typer(trades_cmd.app, name="trades")

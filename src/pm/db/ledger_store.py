@@ -9,31 +9,79 @@ activities twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, delete, func, select, type_coerce, update
+from sqlalchemy.engine import Connection
 
+from pm.db.bulk import StoredForm, executemany
 from pm.db.rows import records
-from pm.db.tables import cash_activities, fills
-from pm.db.transactions import Transactions
-from pm.domain.ledger import CashActivity, Fill
+from pm.db.tables import cash_activities, fills, ledger_sync
+from pm.db.transactions import Transactions, ensure_account, upsert_insert
+from pm.domain.ledger import (
+    ActivityKind,
+    ActivityPage,
+    CashActivity,
+    Fill,
+    LedgerSync,
+    order_fill_id,
+)
+from pm.domain.lots import match_fifo
+
+_FILL_COLUMNS = (
+    "account_id",
+    "fill_id",
+    "broker_order_id",
+    "symbol",
+    "side",
+    "qty",
+    "price",
+    "transaction_time",
+    "source",
+)
 
 
 class SqlLedgerStore(Transactions):
     def fills(
         self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[Fill]:
-        query = (
-            select(fills)
-            .where(fills.c.account_id == account_id)
-            .order_by(fills.c.transaction_time, fills.c.fill_id)
-        )
-        if symbol is not None:
-            query = query.where(fills.c.symbol == symbol)
-        if since is not None:
-            query = query.where(fills.c.transaction_time >= since)
         with self.read() as conn:
-            return records(Fill, conn.execute(query))
+            sqlite = conn.dialect.name == "sqlite"
+            # On SQLite the stored text is converted here, once, not by the column types
+            # row by row (lots of a busy account read 100,000 fills).
+            raw = [type_coerce(c, Text()) if sqlite else c for c in (fills.c.qty, fills.c.price)]
+            when = (
+                type_coerce(fills.c.transaction_time, Text())
+                if sqlite
+                else fills.c.transaction_time
+            )
+            query = (
+                select(
+                    fills.c.fill_id,
+                    fills.c.symbol,
+                    fills.c.side,
+                    *raw,
+                    when,
+                    fills.c.source,
+                    fills.c.broker_order_id,
+                )
+                .where(fills.c.account_id == account_id)
+                .order_by(fills.c.transaction_time, fills.c.fill_id)
+            )
+            if symbol is not None:
+                query = query.where(fills.c.symbol == symbol)
+            if since is not None:
+                query = query.where(fills.c.transaction_time >= since)
+            rows = conn.execute(query).tuples().all()
+        if sqlite:
+            at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
+            return [
+                Fill(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
+                for f, s, d, q, p, t, o, b in rows
+            ]
+        return [Fill(*row) for row in rows]
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
         query = (
@@ -47,7 +95,12 @@ class SqlLedgerStore(Transactions):
             return records(CashActivity, conn.execute(query))
 
     def add_fills(self, account_id: str, new: Sequence[Fill]) -> int:
-        """Store the fills not stored yet (by `fill_id`) in one transaction; returns how many."""
+        """Store the fills not stored yet (by `fill_id`) in one transaction; returns how many.
+
+        A fill of pm's own order (`source` "order") whose executions the activities sync
+        already stored is stored only for the quantity they do not cover (not at all when
+        they cover it), so the order's fill is never counted twice whichever comes first.
+        """
         with self.write() as conn:
             known = set(
                 conn.scalars(
@@ -57,9 +110,21 @@ class SqlLedgerStore(Transactions):
                     )
                 )
             )
-            rows = [
-                {"account_id": account_id, **_fill_row(f)} for f in new if f.fill_id not in known
-            ]
+            fresh = [f for f in new if f.fill_id not in known]
+            covered = _activity_qty_by_order(
+                conn,
+                account_id,
+                {f.broker_order_id for f in fresh if f.source == "order" and f.broker_order_id},
+            )
+            rows = []
+            for f in fresh:
+                if f.source == "order" and f.broker_order_id in covered:
+                    left = f.qty - covered[f.broker_order_id]
+                    if left <= 0:
+                        continue
+                    rows.append({"account_id": account_id, **_fill_row(f), "qty": left})
+                    continue
+                rows.append({"account_id": account_id, **_fill_row(f)})
             if rows:
                 conn.execute(fills.insert(), rows)
         return len(rows)
@@ -83,6 +148,231 @@ class SqlLedgerStore(Transactions):
             if rows:
                 conn.execute(cash_activities.insert(), rows)
         return len(rows)
+
+    # -- the activities sync -----------------------------------------------------------------
+
+    def sync_state(self, account_id: str) -> LedgerSync | None:
+        with self.read() as conn:
+            row = conn.execute(
+                select(ledger_sync).where(ledger_sync.c.account_id == account_id)
+            ).one_or_none()
+        return None if row is None else records(LedgerSync, [row])[0]
+
+    def commit_page(
+        self, account_id: str, kind: ActivityKind, page: ActivityPage, now: datetime
+    ) -> tuple[int, int]:
+        """One transaction: the page's new fills (bulk, one executemany), its new cash
+        activities, provisional `order:<id>` fills replaced by their executions, the cursor."""
+        with self.write() as conn:
+            ensure_account(conn, account_id, now)
+            _lock_sync(conn, account_id, now)
+            new_fills = _insert_new_fills(conn, account_id, page.fills)
+            _replace_provisional(conn, account_id, new_fills)
+            new_cash = _insert_new_cash(conn, account_id, page.cash)
+            _advance(conn, account_id, kind, page, now)
+        return len(new_fills), new_cash
+
+    def realized_pl(self, account_id: str) -> Decimal:
+        """The realized P/L of the account's FIFO lots: from the cache in `ledger_sync` while
+        the fills are those it was computed from, else computed and cached."""
+        fingerprint = (
+            select(func.count(), func.max(fills.c.id))
+            .select_from(fills)
+            .where(fills.c.account_id == account_id)
+        )
+        cached = select(
+            ledger_sync.c.realized_pl,
+            ledger_sync.c.realized_fills,
+            ledger_sync.c.realized_last_id,
+        ).where(ledger_sync.c.account_id == account_id)
+        with self.read() as conn:
+            count, last_id = conn.execute(fingerprint).one()
+            row = conn.execute(cached).one_or_none()
+        if row is not None and row[0] is not None and (row[1], row[2]) == (count, last_id):
+            pl: Decimal = row[0]
+            return pl
+        pl = match_fifo(self.fills(account_id)).realized_pl
+        with self.write() as conn:
+            conn.execute(
+                update(ledger_sync)
+                .where(ledger_sync.c.account_id == account_id)
+                .values(realized_pl=pl, realized_fills=count, realized_last_id=last_id)
+            )
+        return pl
+
+    def forget(self, account_id: str) -> None:
+        with self.write() as conn:
+            for table in (fills, cash_activities, ledger_sync):
+                conn.execute(delete(table).where(table.c.account_id == account_id))
+
+    def finish_sync(self, account_id: str, now: datetime) -> LedgerSync:
+        with self.write() as conn:
+            ensure_account(conn, account_id, now)
+            stmt = upsert_insert(conn)(ledger_sync).values(
+                account_id=account_id, synced_at=now, complete=True
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["account_id"], set_={"synced_at": now, "complete": True}
+                )
+            )
+            row = conn.execute(
+                select(ledger_sync).where(ledger_sync.c.account_id == account_id)
+            ).one()
+        return records(LedgerSync, [row])[0]
+
+
+def _lock_sync(conn: Connection, account_id: str, now: datetime) -> None:
+    """Create the account's `ledger_sync` row if needed and lock it for this transaction, so
+    two syncs of one account (a watch and a reconcile) store a page one after the other and
+    the second finds the first's fills (SQLite: the write transaction already does this)."""
+    stmt = upsert_insert(conn)(ledger_sync).values(
+        account_id=account_id, synced_at=now, complete=False
+    )
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=["account_id"]))
+    conn.execute(
+        select(ledger_sync.c.account_id)
+        .where(ledger_sync.c.account_id == account_id)
+        .with_for_update()
+    ).one()
+
+
+def _activity_qty_by_order(
+    conn: Connection, account_id: str, order_ids: set[str]
+) -> dict[str, Decimal]:
+    """Quantity the stored FILL activities of each of `order_ids` cover."""
+    if not order_ids:
+        return {}
+    rows = conn.execute(
+        select(fills.c.broker_order_id, fills.c.qty).where(
+            fills.c.account_id == account_id,
+            fills.c.source == "activity",
+            fills.c.broker_order_id.in_(order_ids),
+        )
+    )
+    covered: dict[str, Decimal] = {}
+    for order_id, qty in rows:
+        covered[order_id] = covered.get(order_id, Decimal(0)) + qty
+    return covered
+
+
+def _insert_new_fills(conn: Connection, account_id: str, page: Sequence[Fill]) -> list[Fill]:
+    """Insert the fills of `page` not stored yet, in one executemany; returns them."""
+    if not page:
+        return []
+    ids = [f.fill_id for f in page]
+    # one range over the unique index (a page's ids are close together), not 100 parameters
+    known = set(
+        conn.scalars(
+            select(fills.c.fill_id).where(
+                fills.c.account_id == account_id,
+                fills.c.fill_id >= min(ids),
+                fills.c.fill_id <= max(ids),
+            )
+        )
+    )
+    new = [f for f in page if f.fill_id not in known]
+    if not new:
+        return []
+    form = StoredForm(conn, fills)
+    qtys = form.decimals([f.qty for f in new])
+    prices = form.decimals([f.price for f in new])
+    if form.sqlite:
+        times: list[Any] = [_sqlite_time(f.transaction_time) for f in new]
+    else:
+        times = [f.transaction_time.astimezone(UTC) for f in new]
+    rows = [
+        (account_id, f.fill_id, f.broker_order_id, f.symbol, f.side, q, p, t, f.source)
+        for f, q, p, t in zip(new, qtys, prices, times, strict=True)
+    ]
+    executemany(conn, form.insert(_FILL_COLUMNS), rows)
+    return new
+
+
+def _sqlite_time(at: datetime) -> str:
+    """What `UTCDateTime` stores on SQLite: the UTC wall time, always with microseconds."""
+    if at.tzinfo is UTC:  # what the broker adapters give: no conversion needed
+        return at.isoformat(" ", "microseconds")[:26]
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime refused (use timezone-aware UTC): {at}")
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _replace_provisional(conn: Connection, account_id: str, new: Sequence[Fill]) -> None:
+    """A fill pm recorded from its own order (`order:<id>`, source "order") stands for
+    executions the broker reports later: the new FILL activities of that order take its
+    place. What they do not cover yet stays provisional (its quantity reduced), so the
+    order's total is the same before and after."""
+    executed: dict[str, Decimal] = {}
+    for f in new:
+        if f.broker_order_id:
+            executed[f.broker_order_id] = executed.get(f.broker_order_id, Decimal(0)) + f.qty
+    if not executed:
+        return
+    # Provisional rows are few (pm's own fills not yet seen as activities): read them all,
+    # through the unique index's range of `order:` ids.
+    prefix = order_fill_id("")
+    provisional = conn.execute(
+        select(fills.c.id, fills.c.broker_order_id, fills.c.qty).where(
+            fills.c.account_id == account_id,
+            fills.c.fill_id >= prefix,
+            fills.c.fill_id < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+            fills.c.source == "order",
+        )
+    ).all()
+    for row_id, order_id, qty in provisional:
+        if order_id not in executed:
+            continue
+        left = qty - executed.get(order_id, Decimal(0))
+        if left <= 0:
+            conn.execute(delete(fills).where(fills.c.id == row_id))
+        else:
+            conn.execute(update(fills).where(fills.c.id == row_id).values(qty=left))
+
+
+def _insert_new_cash(conn: Connection, account_id: str, page: Sequence[CashActivity]) -> int:
+    if not page:
+        return 0
+    known = set(
+        conn.scalars(
+            select(cash_activities.c.activity_id).where(
+                cash_activities.c.account_id == account_id,
+                cash_activities.c.activity_id.in_({a.activity_id for a in page}),
+            )
+        )
+    )
+    rows = [
+        {"account_id": account_id, **_activity_row(a)} for a in page if a.activity_id not in known
+    ]
+    if rows:
+        conn.execute(cash_activities.insert(), rows)
+    return len(rows)
+
+
+def _page_start(page: ActivityPage) -> datetime | None:
+    times = [f.transaction_time for f in page.fills] + [
+        datetime(a.date.year, a.date.month, a.date.day, tzinfo=UTC) for a in page.cash
+    ]
+    return min(times, default=None)
+
+
+def _advance(
+    conn: Connection, account_id: str, kind: ActivityKind, page: ActivityPage, now: datetime
+) -> None:
+    """Move the stream's cursor to the page's last id (never back) and widen `covers_from`."""
+    column = "last_fill_id" if kind == "fill" else "last_cash_id"
+    cursor, covers_from = conn.execute(
+        select(ledger_sync.c[column], ledger_sync.c.covers_from).where(
+            ledger_sync.c.account_id == account_id
+        )
+    ).one()
+    start = _page_start(page)
+    values: dict[str, Any] = {"synced_at": now}
+    if page.last_id is not None and (cursor is None or page.last_id > cursor):
+        values[column] = page.last_id
+    if start is not None and (covers_from is None or start < covers_from):
+        values["covers_from"] = start
+    conn.execute(update(ledger_sync).where(ledger_sync.c.account_id == account_id).values(**values))
 
 
 def _fill_row(fill: Fill) -> dict[str, object]:

@@ -392,9 +392,8 @@ fills = Table(
     _time("transaction_time"),
     _text("source", 16),
     UniqueConstraint("account_id", "fill_id"),
-    Index(
-        "ix_fills_account_id_symbol_transaction_time", "account_id", "symbol", "transaction_time"
-    ),
+    # Lots read all of an account's fills in time order; one symbol's (`pm trades --symbol`)
+    # are filtered from the same index: a second index would slow every bulk insert.
     Index("ix_fills_account_id_transaction_time", "account_id", "transaction_time"),
 )
 
@@ -431,4 +430,10 @@ ledger_sync = Table(
     _time("synced_at"),
     _time("covers_from", nullable=True),
     Column("complete", Boolean, nullable=False),
+    # The realized P/L of the FIFO lots as last computed, and which fills it was computed
+    # from (their count and highest row id: every write of fills inserts a row), so a
+    # snapshot recomputes it only after the fills changed.
+    _money("realized_pl", nullable=True),
+    Column("realized_fills", Integer, nullable=True),
+    Column("realized_last_id", Integer, nullable=True),
 )

@@ -47,3 +47,45 @@ class CashActivity:
     per_share_amount: Decimal | None = None
     description: str | None = None
     status: str | None = None
+
+
+#: The two streams of the activities sync: FILL activities, and every non-trade activity.
+ActivityKind = Literal["fill", "cash"]
+
+#: Alpaca's largest page of activities (also its default).
+ACTIVITY_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPage:
+    """One page of `GET /v2/account/activities`, oldest first (``direction=asc``).
+
+    `last_id` is the id of the page's last item (the next request's ``page_token``), None on
+    an empty page; `count` is how many items the page held (a page shorter than the page size
+    is the last one).
+    """
+
+    fills: tuple[Fill, ...]
+    cash: tuple[CashActivity, ...]
+    last_id: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSync:
+    """How far the activities sync got (`ledger_sync`): the newest activity id stored of each
+    stream, when it last ran, from when the ledger covers the account and whether it holds
+    the account's whole history (the first sync imports everything from the start)."""
+
+    account_id: str
+    last_fill_id: str | None
+    last_cash_id: str | None
+    synced_at: datetime
+    covers_from: datetime | None
+    complete: bool
+
+
+def order_fill_id(broker_order_id: str) -> str:
+    """The `fill_id` of a fill recorded from pm's own order (provisional until the broker's
+    FILL activities of that order replace it)."""
+    return f"order:{broker_order_id}"

@@ -50,6 +50,9 @@ class Snapshot:
     timestamp: datetime
     source: Source
     positions: tuple[Position, ...]
+    #: The oldest activity of the trade ledger realized P/L is computed from (None: not from
+    #: the ledger, or the ledger is empty).
+    realized_pl_from: datetime | None = None
 
 
 def build_snapshot(
@@ -58,6 +61,7 @@ def build_snapshot(
     *,
     realized_pl: Decimal | None,
     source: Source,
+    realized_pl_from: datetime | None = None,
 ) -> Snapshot:
     """Compute the snapshot; `realized_pl` None means no trade history exists yet (shown as 0)."""
     held = tuple(drop_dust(positions))
@@ -85,4 +89,5 @@ def build_snapshot(
         timestamp=source.fetched_at,
         source=source,
         positions=held,
+        realized_pl_from=realized_pl_from,
     )

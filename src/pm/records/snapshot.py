@@ -40,6 +40,7 @@ def snapshot(s: Snapshot, age: timedelta | None = None) -> dict[str, Any]:
         "unrealized_pl": s.unrealized_pl,
         "realized_pl": s.realized_pl,
         "realized_pl_available": s.realized_pl_available,
+        "realized_pl_from": s.realized_pl_from,
         "total_pl": s.total_pl,
         "positions_count": s.positions_count,
         "long_count": s.long_count,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from pm.domain.models import Account, Actor
-from pm.ports import AuditLog, Clock
+from pm.ports import AuditLog, Clock, LedgerStore
 from pm.services.audited import audited
 
 
@@ -17,12 +17,20 @@ class ResettableAccount(Protocol):
 
 
 def reset(
-    demo: ResettableAccount, account_id: str, audit: AuditLog, clock: Clock, actor: Actor
+    demo: ResettableAccount,
+    account_id: str,
+    audit: AuditLog,
+    clock: Clock,
+    actor: Actor,
+    ledger: LedgerStore | None = None,
 ) -> Account:
-    """Reset the account; the audit row is written first and finished whatever happens."""
+    """Reset the account; the audit row is written first and finished whatever happens.
+    The trade ledger of the account is forgotten too (its fills were of the old orders)."""
     with audited(
         audit, clock, actor, account_id=account_id, action="demo-reset", arguments={}
     ) as entry:
         account = demo.reset()
+        if ledger is not None:
+            ledger.forget(account_id)
         entry.details = {"equity": account.equity, "cash": account.cash}
     return account

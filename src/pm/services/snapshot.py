@@ -9,6 +9,7 @@ from datetime import timedelta
 from pm.domain.errors import BrokerUnavailable, NotFound
 from pm.domain.portfolio import Snapshot, build_snapshot
 from pm.ports import Broker, Clock, Repository, WriteBehind
+from pm.services import trades
 from pm.services.live import account_and_positions, source_of
 
 
@@ -45,11 +46,15 @@ def take(
             if not allow_stale:
                 raise
             return _last_stored(repo, clock, error, stored_account)
+    if broker.simulated:  # the demo's activities are local: keep its ledger current
+        trades.sync_warning(broker, repo, account.account_id, clock, touch=False)
+    realized = trades.realized(repo, account.account_id)
     snapshot = build_snapshot(
         account,
         positions,
-        realized_pl=repo.book.realized_pl(account.account_id),
+        realized_pl=realized.pl,
         source=source_of(broker, clock),
+        realized_pl_from=realized.since,
     )
 
     def store() -> None:

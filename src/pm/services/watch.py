@@ -301,3 +301,17 @@ def reconcile_job(
         return JobOutcome(result.run.status, detail=result.run)
 
     return Job("reconcile", interval, run)
+
+
+def trades_job(broker: Broker, repo: Repository, clock: Clock, *, interval: timedelta) -> Job:
+    """The activities sync (`pm trades sync`) as a watch job named ``trades``."""
+    from pm.services import trades as trades_service
+
+    def run(account_id: str) -> JobOutcome:
+        result = trades_service.sync(broker, repo, account_id, clock)
+        return JobOutcome(
+            "completed",
+            detail={"new_fills": result.new_fills, "new_cash_activities": result.new_cash},
+        )
+
+    return Job("trades", interval, run)

@@ -21,6 +21,7 @@ from pm.domain.errors import (
     CredentialsError,
     NotFound,
 )
+from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage
 from pm.domain.models import (
     Account,
     Asset,
@@ -226,6 +227,33 @@ class AlpacaBroker:
         what = "GET /v2/account/portfolio/history"
         points: list[HistoryPoint] = self._parsed(what, parse.parse_portfolio_history, raw)
         return [p for p in points if start <= p.day <= end]
+
+    def get_activities(
+        self,
+        kind: ActivityKind,
+        *,
+        page_token: str | None,
+        after: date | None = None,
+        page_size: int = ACTIVITY_PAGE_SIZE,
+    ) -> ActivityPage:
+        """One page of account activities, oldest first, starting just after `page_token`
+        (the id of the last activity already stored): FILL activities, or every non-trade
+        activity (``category=non_trade_activity``). `after` (a date) limits the page to
+        activities created after it."""
+        from pm.broker.alpaca.activities import parse_activities
+
+        params: dict[str, Any] = {"direction": "asc", "page_size": page_size}
+        if kind == "fill":
+            params["activity_types"] = "FILL"
+        else:
+            params["category"] = "non_trade_activity"
+        if page_token is not None:
+            params["page_token"] = page_token
+        if after is not None:
+            params["after"] = after.isoformat()
+        raw = self._get("/account/activities", params)
+        page: ActivityPage = self._parsed("GET /v2/account/activities", parse_activities, raw)
+        return page
 
     # -- writes -----------------------------------------------------------------------------
 

@@ -29,12 +29,14 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
+from pm.broker.demo.activities import History, activity_page, order_fill
 from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty, signed_qty
 from pm.broker.demo.market_hours import as_utc, calendar, market_clock
 from pm.broker.demo.prices import previous_close, previous_trading_day, price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, DEMO_ACCOUNT_NUMBER, DEMO_IDENTITY, seed_state
 from pm.broker.demo.universe import UNIVERSE, Instrument, lookup
 from pm.domain.errors import BrokerRejected, NotFound
+from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, CashActivity, Fill
 from pm.domain.models import (
     Account,
     Asset,
@@ -66,9 +68,11 @@ _CODE_INVALID = 40010001
 class DemoBroker:
     """The simulated brokerage account; implements `pm.ports.Broker`."""
 
-    def __init__(self, store: DemoStore, clock: Clock) -> None:
+    def __init__(self, store: DemoStore, clock: Clock, history: History | None = None) -> None:
         self._store = store
         self._clock = clock
+        # The seeded history (trades and deposits before the demo's own orders).
+        self._history: History = history if history is not None else self._simulated_past
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -128,6 +132,14 @@ class DemoBroker:
             fractionable=True,
         )
 
+    def _simulated_past(self) -> tuple[list[Fill], list[CashActivity]]:
+        """The demo's history up to today: the fills that built the seed, round trips,
+        deposits, dividends and fees (`pm.broker.demo.history`)."""
+        from pm.broker.demo.history import cash_activities, fills
+
+        today = self._today()
+        return fills(DEMO_ACCOUNT_ID, today), cash_activities(DEMO_ACCOUNT_ID, today)
+
     def get_portfolio_history(self, start: date, end: date) -> list[HistoryPoint]:
         """The demo's simulated past (`history.equity_series`), every calendar day; today's
         point is the live account's equity (the history assumes the seed's holdings)."""
@@ -140,6 +152,27 @@ class DemoBroker:
             cents = live.quantize(CENT, rounding=ROUND_HALF_EVEN)
             points[-1] = HistoryPoint(today, cents, points[-1].cashflow)
         return points
+
+    def get_activities(
+        self,
+        kind: ActivityKind,
+        *,
+        page_token: str | None,
+        after: date | None = None,
+        page_size: int = ACTIVITY_PAGE_SIZE,
+    ) -> ActivityPage:
+        """The seeded history's activities, then a FILL activity per filled demo order."""
+        seeded_fills, seeded_cash = self._history()
+        fills = list(seeded_fills)
+        if kind == "fill":
+            epoch = datetime(1970, 1, 1, tzinfo=UTC)
+            for order in self._store.fills_since(DEMO_ACCOUNT_ID, epoch):
+                fill = order_fill(order)
+                if fill is not None:
+                    fills.append(fill)
+        return activity_page(
+            kind, fills, seeded_cash, page_token=page_token, after=after, page_size=page_size
+        )
 
     # -- orders ------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
+from pm.broker.demo.activities import cash_activity_id, fill_activity_id
 from pm.broker.demo.market_hours import NEW_YORK
 from pm.broker.demo.prices import price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, SEED_CASH, SEED_HOLDINGS
@@ -86,20 +87,10 @@ def _trading_day(instrument: Instrument, day: date) -> date:
     return day if instrument.is_crypto else _weekday_on_or_after(day)
 
 
-def fill_id(at: datetime, key: str) -> str:
-    local = at.astimezone(NEW_YORK)
-    stamp = local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}"
-    return f"{stamp}::{uuid.uuid5(_IDS, key)}"
-
-
-def activity_id(day: date, key: str) -> str:
-    return f"{day:%Y%m%d}000000000::{uuid.uuid5(_IDS, key)}"
-
-
 def _fill(symbol: str, side: OrderSide, qty: Decimal, price: Decimal, at: datetime) -> Fill:
     key = f"fill|{symbol}|{side}|{at.isoformat()}"
     return Fill(
-        fill_id=fill_id(at, key),
+        fill_id=fill_activity_id(at, key),
         symbol=symbol,
         side=side,
         qty=qty,
@@ -127,7 +118,7 @@ def _cash(day: date, kind: str, amount: Decimal, **extra: object) -> CashActivit
     descriptions = {"CSD": "ACH deposit", "CSW": "ACH withdrawal", "DIV": "cash dividend",
                     "FEE": "regulatory fee"}  # fmt: skip
     return CashActivity(
-        activity_id=activity_id(day, key),
+        activity_id=cash_activity_id(day, key),
         activity_type=kind,
         date=day,
         net_amount=amount,

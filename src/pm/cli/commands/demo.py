@@ -27,6 +27,11 @@ def reset(ctx: typer.Context, yes: YesOpt = False, json_: JsonOpt = False) -> No
         what="demo reset",
     )
     account = service.reset(
-        app_.demo_broker(), DEMO_ACCOUNT_ID, app_.audit_log(), app_.clock, app_.actor
+        app_.demo_broker(),
+        DEMO_ACCOUNT_ID,
+        app_.audit_log(),
+        app_.clock,
+        app_.actor,
+        ledger=app_.repo().ledger,
     )
     app_.terminal.show(view.reset(account))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -51,6 +51,7 @@ def performance(
     From the broker's daily portfolio history (stored snapshots when it cannot answer) and the
     ledger's fills; --csv prints the daily series.
     """
+    from pm.cli.commands.trades import local_sync
     from pm.cli.flags import speaking_flags
     from pm.cli.views import performance as view
     from pm.domain.errors import BadInput
@@ -69,8 +70,7 @@ def performance(
             today=today,
         )
     account_id = app_.account_id()
-    if app_.identity().simulated:
-        load_demo_ledger(app_, account_id, end)
+    local_sync(app_, account_id)
     report = service.performance(
         app_.broker(),
         app_.repo(),
@@ -91,16 +91,3 @@ def performance(
         color = not out.no_color and out.color_system is not None
         text = view.chart(report, size.width, max(20, size.height - 4), color=color)
         sys.stdout.write(text + "\n")
-
-
-def load_demo_ledger(app_: AppContext, account_id: str, until: date) -> None:
-    """Put the demo's simulated past (fills, deposits, dividends, fees) into the ledger.
-
-    Stand-in until the activities sync covers the demo broker: the integrator replaces this
-    with that sync. Idempotent (the ledger skips ids it has).
-    """
-    from pm.broker.demo.history import cash_activities, fills
-
-    ledger = app_.repo().ledger
-    ledger.add_fills(account_id, fills(account_id, until))
-    ledger.add_cash_activities(account_id, cash_activities(account_id, until))

@@ -64,6 +64,14 @@ def reconcile(
     app_.terminal.show(view.result(result))
     if result.failure is not None:
         raise result.failure
+    if result.run.status == "completed":  # then the trade ledger; its failure only warns
+        from pm.services import trades as trades_service
+
+        _, warning = trades_service.sync_warning(
+            broker, app_.repo(), result.run.account_id, app_.clock
+        )
+        if warning:
+            app_.terminal.warn(warning)
 
 
 @app.command("status")

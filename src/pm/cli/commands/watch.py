@@ -33,13 +33,14 @@ def watch(
 
     from pm.cli.graceful import stop_on_signals
     from pm.cli.views.watch import WatchView
-    from pm.services.watch import JobRegistry, Watcher, reconcile_job
+    from pm.services.watch import JobRegistry, Watcher, reconcile_job, trades_job
 
     app_ = ctx.obj
     every = timedelta(seconds=interval or app_.settings.pm_reconcile_interval)
     broker, repo, clock = app_.broker(), app_.repo(), app_.clock
     jobs = JobRegistry()
     jobs.register(reconcile_job(broker, repo, app_.reconcile_store(), clock, interval=every))
+    jobs.register(trades_job(broker, repo, clock, interval=every))
     # Later: jobs.register(rebalance_job(...)), risk alerts, exit rules.
     watcher = Watcher(
         jobs=jobs,

@@ -33,6 +33,8 @@ def _panel(s: Snapshot) -> RenderableType:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(justify="right", no_wrap=True)
     realized_note = "" if s.realized_pl_available else "  [dim](no trade history yet)[/]"
+    if s.realized_pl_from is not None:
+        realized_note = f"  [dim](since {s.realized_pl_from.date().isoformat()})[/]"
     rows = [
         ("Equity", money(s.equity)),
         ("Last equity", money(s.last_equity)),
