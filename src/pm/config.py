@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     pm_max_drawdown_pct: Decimal = Field(default=Decimal(5), gt=0, le=100)
     pm_risk_warn_ratio: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
     pm_risk_critical_ratio: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
+    pm_rebalance_cash_buffer_pct: Decimal = Field(default=Decimal("0.25"), ge=0, le=100)
+    pm_rebalance_min_trade_pct: Decimal = Field(default=Decimal("0.1"), ge=0, le=100)
 
     @field_validator("alpaca_base_url", "alpaca_data_url")
     @classmethod

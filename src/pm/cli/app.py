@@ -22,6 +22,7 @@ from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import policy as policy_cmd
+from pm.cli.commands import rebalance as rebalance_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
@@ -100,3 +101,4 @@ app.command("alerts")(alerts_cmd.alerts)
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(rebalance_cmd.app, name="rebalance")
