@@ -310,12 +310,20 @@ class _Planner:
     def sector(self, symbol: str) -> str:
         return self.v.sectors.get(symbol, "Unknown")
 
-    def _too_small(self, symbol: str, side: OrderSide, qty: Decimal, price: Decimal) -> bool:
-        """Below the minimum trade or the pair's minimum: skipped (and said)."""
+    def _too_small(
+        self,
+        symbol: str,
+        side: OrderSide,
+        qty: Decimal,
+        price: Decimal,
+        why: Reason = "below_min_trade",
+    ) -> bool:
+        """Below the minimum trade or the pair's minimum: skipped (and said), `why` being
+        what made it small (a limit, the cash) when the drift itself was not."""
         value = qty * price
         if qty <= 0 or value < self.min_trade:
             detail = f"{value.quantize(CENT)} < {self.min_trade}"
-            self.skipped.append(Skipped(symbol, side, "below_min_trade", detail))
+            self.skipped.append(Skipped(symbol, side, why, detail))
             return True
         tr = self.trade(symbol)
         if tr.is_crypto and tr.min_order_size is not None and qty < tr.min_order_size:
@@ -439,11 +447,14 @@ class _Planner:
         reason: Reason = t.capped_by or "underweight_add"
         for why, limit in self._room(symbol).items():
             if limit < amount:
-                amount, reason = limit, why
+                if amount - limit > CENT:  # not the cent kept below a hard limit
+                    reason = why
+                amount = limit
         qty = _round(max(amount, ZERO) / price, tr.step, up=False)
         if tr.step == WHOLE and qty * price < amount and reason == "underweight_add":
             reason = "rounded_whole_shares"
-        if self._too_small(symbol, "buy", qty, price):
+        small = "below_min_trade" if deficit < self.min_trade else reason
+        if self._too_small(symbol, "buy", qty, price, small):
             return None
         value = qty * price
         self.available -= value
