@@ -10,16 +10,26 @@ from pm.cli.views.table import Col, FitTable
 from pm.records import rebalance as records
 from pm.services.rebalance import RebalancePlan
 
+SHORT_REASONS = {
+    "overweight_trim": "trim",
+    "underweight_add": "add",
+    "exit_not_in_targets": "exit",
+    "capped_by_position_limit": "pos cap",
+    "capped_by_sector_limit": "sector cap",
+    "cash_limited": "cash",
+    "rounded_whole_shares": "whole",
+}
+
 COLUMNS = (
     Col("#", 5, right=True),
     Col("Symbol"),
     Col("Side"),
-    Col("Current %", 3, right=True),
+    Col("Now %", 3, right=True),
     Col("Target %", 2, right=True),
-    Col("Drift %", 4, right=True),
+    Col("Drift", 4, right=True),
     Col("Qty", right=True),
     Col("Est. value", right=True),
-    Col("Reason", 1),
+    Col("Reason", 1, short=lambda r: SHORT_REASONS.get(r, r)),
 )
 
 
