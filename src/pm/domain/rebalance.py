@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from typing import Literal
 
+from pm.domain.book import SYMBOL_PATTERN
 from pm.domain.models import OrderSide
 from pm.domain.money import CENT, round_pct
 
@@ -488,3 +489,136 @@ def _drift(
         target = targets[symbol].target_pct if symbol in targets else ZERO
         total += abs(weight - target)
     return round_pct(total)
+
+
+# -- a plan read back (`pm rebalance run --plan FILE|-`) ---------------------------------------
+
+ORDER_TYPES = ("market", "limit")
+TIMES_IN_FORCE = ("day", "gtc", "opg", "cls", "ioc", "fok")
+REASONS: tuple[str, ...] = (
+    "overweight_trim",
+    "underweight_add",
+    "exit_not_in_targets",
+    "capped_by_position_limit",
+    "capped_by_sector_limit",
+    "cash_limited",
+    "below_min_trade",
+    "rounded_whole_shares",
+    "market_closed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPosition:
+    """A position as a plan saw it (``based_on.positions``)."""
+
+    symbol: str
+    qty: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOrder:
+    """An intent as a plan document states it (possibly edited by hand or by a program)."""
+
+    seq: int
+    symbol: str
+    side: OrderSide
+    qty: Decimal | None
+    notional: Decimal | None
+    order_type: str = "market"
+    time_in_force: str = "day"
+    limit_price: Decimal | None = None
+    reason: str = "underweight_add"
+    target_pct: Decimal | None = None
+    current_pct: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDocument:
+    """A plan read back: what it was based on, and its intents."""
+
+    plan_id: str | None
+    account_id: str
+    policy_name: str | None
+    trigger: str
+    equity: Decimal
+    cash: Decimal
+    positions: tuple[PlanPosition, ...]
+    intents: tuple[PlannedOrder, ...]
+    edited: bool = False  # its plan_id does not match its content (changed after it was made)
+
+
+def document_problems(doc: PlanDocument) -> list[str]:
+    """Why `doc` is not a plan pm can run (empty when it is): every problem at once."""
+    problems: list[str] = []
+    if doc.trigger not in TRIGGERS:
+        problems.append(f"trigger {doc.trigger!r} is not one of {', '.join(TRIGGERS)}")
+    seqs = [i.seq for i in doc.intents]
+    if len(set(seqs)) != len(seqs):
+        problems.append("intent seq numbers repeat")
+    held = {p.symbol: p.qty for p in doc.positions}
+    sold: dict[str, Decimal] = {}
+    for i in doc.intents:
+        problems.extend(_intent_problems(i))
+        if i.side == "sell" and i.qty is not None:
+            sold[i.symbol] = sold.get(i.symbol, ZERO) + i.qty
+    for symbol, qty in sorted(sold.items()):
+        if qty > held.get(symbol, ZERO):
+            problems.append(
+                f"sells of {symbol} total {qty}, more than the {held.get(symbol, ZERO)} held "
+                "(a rebalance never opens a short)"
+            )
+    return problems
+
+
+def _intent_problems(i: PlannedOrder) -> list[str]:
+    where = f"intent {i.seq} ({i.symbol})"
+    problems: list[str] = []
+    if not SYMBOL_PATTERN.match(i.symbol):
+        problems.append(f"{where}: not a symbol")
+    if (i.qty is None) == (i.notional is None):
+        problems.append(f"{where}: give exactly one of qty and notional")
+    elif (i.qty if i.qty is not None else i.notional or ZERO) <= 0:
+        problems.append(f"{where}: qty or notional must be > 0")
+    if i.side not in ("buy", "sell"):
+        problems.append(f"{where}: side must be buy or sell")
+    if i.order_type not in ORDER_TYPES:
+        problems.append(f"{where}: order_type must be market or limit")
+    elif (i.order_type == "limit") != (i.limit_price is not None):
+        problems.append(f"{where}: a limit order needs a limit_price, a market order none")
+    if i.limit_price is not None and i.limit_price <= 0:
+        problems.append(f"{where}: limit_price must be > 0")
+    if i.time_in_force not in TIMES_IN_FORCE:
+        problems.append(f"{where}: time_in_force {i.time_in_force!r} is not known")
+    if i.reason not in REASONS:
+        problems.append(f"{where}: reason {i.reason!r} is not a reason code")
+    if i.side == "sell" and i.notional is not None:
+        problems.append(f"{where}: a sell gives a qty (a notional sell could go short)")
+    return problems
+
+
+def stale_reasons(
+    doc: PlanDocument, live: Sequence[PlanPosition], max_price_move_pct: Decimal
+) -> list[str]:
+    """How the live positions differ from what the plan was based on: quantities must be
+    equal, prices within `max_price_move_pct` of the plan's (empty when the plan is fresh)."""
+    reasons: list[str] = []
+    planned = {p.symbol: p for p in doc.positions}
+    now = {p.symbol: p for p in live}
+    for symbol in sorted(set(planned) | set(now)):
+        was, is_ = planned.get(symbol), now.get(symbol)
+        if was is None or is_ is None:
+            state = "is new" if was is None else "is gone"
+            reasons.append(f"{symbol} {state} since the plan")
+            continue
+        if was.qty != is_.qty:
+            reasons.append(f"{symbol} qty {was.qty} -> {is_.qty}")
+        if was.price > 0:
+            move = abs(is_.price - was.price) / was.price * HUNDRED
+            if move > max_price_move_pct:
+                reasons.append(
+                    f"{symbol} price {was.price} -> {is_.price} "
+                    f"({round_pct(move).normalize():f} % > {max_price_move_pct.normalize():f} %)"
+                )
+    return reasons

@@ -17,23 +17,29 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from pm.domain.errors import NotFound, PmError
+from pm.domain.errors import BadInput, CheckFailed, NotFound, PmError
 from pm.domain.models import Account, MarketClock, Position, Source
+from pm.domain.money import CENT
 from pm.domain.policy import Policy
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.rebalance import (
     Holding,
+    Intent,
     Plan,
+    PlanDocument,
     PlanInput,
     PlanLimits,
+    PlannedOrder,
+    PlanPosition,
     Tradability,
     Trigger,
     plan,
+    stale_reasons,
 )
 from pm.domain.timestamps import iso
 from pm.ports import PolicyStore
 from pm.services.live import source_of
-from pm.services.validate import Fetched, Guard, ProposedOrder, validate_all
+from pm.services.validate import Fetched, Guard, ProposedOrder, require_all, validate_all
 
 T = TypeVar("T")
 ASSET_WORKERS = 8
@@ -219,3 +225,114 @@ def _gate(
         for r in checked
         if not r.approved
     }
+
+
+# -- a plan read back: checked again in full before anything could be sent ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPlan:
+    """A plan document that passed every check against the live account (a dry run)."""
+
+    document: PlanDocument
+    account: Account
+    positions: tuple[Position, ...]
+    intents: tuple[Intent, ...]  # the document's intents, valued at the live prices
+    cash_buffer: Decimal
+    source: Source
+    warnings: tuple[str, ...]
+
+    @property
+    def sells(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.side == "sell")
+
+    @property
+    def buys(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.side == "buy")
+
+
+def check_plan(
+    guard: Guard,
+    doc: PlanDocument,
+    *,
+    max_price_move_pct: Decimal,
+    settings: PlanSettings,
+) -> CheckedPlan:
+    """Check a plan read from a file or stdin against the live account, in full: the account
+    it was made for, its `based_on` (quantities equal, prices within `max_price_move_pct`;
+    else `CheckFailed` "plan is stale", exit 1), the cash its buys need, and every intent
+    through the pre-trade gate as one batch (a refusal is `CheckFailed`)."""
+    broker = guard.broker
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pm-check") as pool:
+        account_f = pool.submit(broker.get_account)
+        positions_f = pool.submit(broker.get_positions)
+        account, positions = account_f.result(), drop_dust(positions_f.result())
+    if doc.account_id != account.account_id:
+        raise CheckFailed(
+            f"plan is stale: it was made for account {doc.account_id}, not {account.account_id}"
+        )
+    live = [PlanPosition(holding_key(p.symbol), p.qty, p.current_price) for p in positions]
+    stale = stale_reasons(doc, live, max_price_move_pct)
+    if stale:
+        raise CheckFailed("plan is stale: " + "; ".join(stale) + ". Make a new plan.")
+    prices = {p.symbol: p.price for p in live}
+    missing = sorted({i.symbol for i in doc.intents if i.symbol not in prices})
+    with ThreadPoolExecutor(max_workers=ASSET_WORKERS, thread_name_prefix="pm-check") as pool:
+        found = pool.map(lambda s: _latest(guard, s), missing)
+        for symbol, price in zip(missing, found, strict=True):
+            if price is None:
+                raise BadInput(f"no price for {symbol}: the plan cannot be checked")
+            prices[symbol] = price
+    intents = tuple(_valued(i, prices[i.symbol]) for i in doc.intents)
+    sold = sum((i.est_value for i in intents if i.side == "sell"), Decimal(0))
+    bought = sum((i.est_value for i in intents if i.side == "buy"), Decimal(0))
+    buffer = (max(account.equity, Decimal(0)) * settings.cash_buffer_pct / 100).quantize(CENT)
+    available = account.cash + sold - buffer
+    if bought > available:
+        raise CheckFailed(
+            f"the plan's buys need {bought.quantize(CENT)} but the cash after its sells minus "
+            f"the buffer is {available.quantize(CENT)}"
+        )
+    orders = [
+        ProposedOrder(
+            o.symbol,
+            o.side,
+            qty=o.qty,
+            notional=o.notional,
+            price=o.limit_price or prices[o.symbol],
+        )
+        for o in doc.intents
+    ]
+    if orders:
+        require_all(guard, orders, fetched=Fetched(account, positions))
+    return CheckedPlan(
+        document=doc,
+        account=account,
+        positions=tuple(positions),
+        intents=tuple(sorted(intents, key=lambda i: (i.side == "buy", i.seq))),
+        cash_buffer=buffer,
+        source=source_of(broker, guard.clock),
+        warnings=(
+            ("the plan was edited after it was made (its plan_id does not match its content)",)
+            if doc.edited
+            else ()
+        ),
+    )
+
+
+def _valued(o: PlannedOrder, price: Decimal) -> Intent:
+    """A document's intent at the live price (a notional order: its amount)."""
+    value = o.notional if o.notional is not None else (o.qty or Decimal(0)) * price
+    qty = o.qty if o.qty is not None else value / price
+    return Intent(
+        seq=o.seq,
+        symbol=o.symbol,
+        side=o.side,
+        qty=qty,
+        est_price=price,
+        est_value=value,
+        reason=o.reason,  # type: ignore[arg-type]  # a known code (document_problems)
+        target_pct=o.target_pct or Decimal(0),
+        current_pct=o.current_pct or Decimal(0),
+        is_crypto=o.time_in_force == "gtc",
+    )

@@ -8,7 +8,7 @@ from pm.cli.terminal import Shown
 from pm.cli.views.common import money, quantity, source_line
 from pm.cli.views.table import Col, FitTable
 from pm.records import rebalance as records
-from pm.services.rebalance import RebalancePlan
+from pm.services.rebalance import CheckedPlan, RebalancePlan
 
 SHORT_REASONS = {
     "overweight_trim": "trim",
@@ -73,4 +73,41 @@ def _table(p: RebalancePlan) -> FitTable:
     ]
     if not rows:
         notes.insert(0, "nothing to trade: the account is within its targets")
+    return FitTable(COLUMNS, rows, notes=notes)
+
+
+def checked(c: CheckedPlan) -> Shown:
+    return Shown(
+        records.checked(c),
+        lambda: _checked_table(c),
+        note="dry run: the plan passed every check; nothing was sent",
+        warnings=c.warnings,
+    )
+
+
+def _checked_table(c: CheckedPlan) -> FitTable:
+    rows = [
+        (
+            str(i.seq),
+            i.symbol,
+            i.side,
+            _pct(i.current_pct),
+            _pct(i.target_pct),
+            f"{i.current_pct - i.target_pct:+.2f}",
+            quantity(i.qty),
+            money(i.est_value),
+            i.reason,
+        )
+        for i in c.intents
+    ]
+    sold = sum((i.est_value for i in c.sells), Decimal(0))
+    bought = sum((i.est_value for i in c.buys), Decimal(0))
+    name = c.document.policy_name or "(unnamed)"
+    notes = [
+        f"plan {c.document.plan_id or '(no id)'} of policy {name}: {len(c.sells)} sells "
+        f"{money(sold)}, {len(c.buys)} buys {money(bought)} at live prices",
+        f"cash {money(c.account.cash)} -> {money(c.account.cash + sold - bought)} "
+        f"(buffer {money(c.cash_buffer)})",
+        source_line(c.source),
+    ]
     return FitTable(COLUMNS, rows, notes=notes)
