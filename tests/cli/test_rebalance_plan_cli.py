@@ -112,3 +112,18 @@ def test_a_bad_trigger_is_bad_input(pm: PmRunner) -> None:
     result = pm("--demo", "rebalance", "plan", "--trigger", "sometimes")
     assert result.code == 2
     assert "--trigger" in result.stderr
+
+
+def test_orders_the_gate_would_refuse_are_left_out_and_said(pm: PmRunner) -> None:
+    pm("--demo", "policy", "create", "core", "--target", "MSFT=5", "--cash-pct", "95")
+    pm("--demo", "policy", "activate", "core")
+    assert pm("--demo", "breaker", "trip", "--reason", "news").code == 0
+    result = pm("--demo", "rebalance", "plan", "--json")
+    assert result.code == 0, result.stderr
+    doc = result.json()
+    assert doc["intents"]
+    assert all(i["side"] == "sell" for i in doc["intents"])  # reducing orders still pass
+    assert any(
+        w.startswith("MSFT: no order (refused by the pre-trade gate: circuit breaker HALTED")
+        for w in doc["warnings"]
+    )

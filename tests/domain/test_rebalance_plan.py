@@ -13,11 +13,16 @@ from pm.domain.limits import RiskLimits
 from pm.domain.rebalance import (
     Holding,
     Plan,
+    PlanDocument,
     PlanInput,
     PlanLimits,
+    PlannedOrder,
+    PlanPosition,
     Tradability,
+    document_problems,
     effective_targets,
     plan,
+    stale_reasons,
 )
 from pm.domain.validation import ValidationInput, decide
 
@@ -316,3 +321,56 @@ def test_blocked_symbols_get_no_order() -> None:
     p = plan(v)
     assert p.intents == ()
     assert any("AAA: no order (refused" in w for w in p.warnings)
+
+
+def _doc(**kw: object) -> PlanDocument:
+    fields: dict[str, object] = {
+        "plan_id": "x",
+        "account_id": "a",
+        "policy_name": "core",
+        "trigger": "manual",
+        "equity": D(1000),
+        "cash": D(100),
+        "positions": (PlanPosition("AAA", D(10), D(100)),),
+        "intents": (PlannedOrder(1, "AAA", "sell", D(2), None),),
+    }
+    fields.update(kw)
+    return PlanDocument(**fields)  # type: ignore[arg-type]
+
+
+def test_a_plan_document_is_checked_in_full() -> None:
+    assert document_problems(_doc()) == []
+    bad = _doc(
+        trigger="hourly",
+        intents=(
+            PlannedOrder(1, "AAA", "sell", D(11), None),
+            PlannedOrder(1, "1X", "buy", None, None, order_type="stop", reason="whim"),
+            PlannedOrder(3, "BBB", "sell", None, D(50), time_in_force="week"),
+            PlannedOrder(4, "BBB", "buy", D(1), None, order_type="limit"),
+        ),
+    )
+    problems = document_problems(bad)
+    for said in (
+        "trigger 'hourly'",
+        "seq numbers repeat",
+        "sells of AAA total 11, more than the 10 held",
+        "intent 1 (1X): not a symbol",
+        "exactly one of qty and notional",
+        "order_type must be market or limit",
+        "reason 'whim' is not a reason code",
+        "a notional sell could go short",
+        "time_in_force 'week'",
+        "a limit order needs a limit_price",
+    ):
+        assert any(said in p for p in problems), (said, problems)
+
+
+def test_staleness() -> None:
+    doc = _doc()
+    assert stale_reasons(doc, [PlanPosition("AAA", D(10), D(102))], D(2)) == []
+    moved = stale_reasons(doc, [PlanPosition("AAA", D(10), D("102.01"))], D(2))
+    assert moved == ["AAA price 100 -> 102.01 (2.01 % > 2 %)"]
+    assert stale_reasons(doc, [PlanPosition("AAA", D(9), D(100))], D(2)) == ["AAA qty 10 -> 9"]
+    assert stale_reasons(doc, [], D(2)) == ["AAA is gone since the plan"]
+    extra = [PlanPosition("AAA", D(10), D(100)), PlanPosition("ZZZ", D(1), D(1))]
+    assert stale_reasons(doc, extra, D(2)) == ["ZZZ is new since the plan"]
