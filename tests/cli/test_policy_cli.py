@@ -130,3 +130,13 @@ def test_edit_replaces_targets_and_checks_in_full(pm: PmRunner) -> None:
     assert nothing.code == 2
     missing = pm("--demo", "policy", "edit", "zz", "--frequency", "weekly")
     assert missing.code == 4
+
+
+def test_a_bad_name_is_said_with_the_other_errors_and_a_taken_one_refused(pm: PmRunner) -> None:
+    bad = pm("--demo", "policy", "create", "core!", "--frequency", "hourly", "--json")
+    assert bad.code == 2
+    assert len(bad.error()["problems"]) == 2
+    assert pm("--demo", "policy", "create", "core").code == 0
+    taken = pm("--demo", "policy", "create", "core")
+    assert taken.code == 2
+    assert "already exists" in taken.stderr

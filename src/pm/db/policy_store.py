@@ -22,7 +22,7 @@ from pm.db.tables import accounts
 from pm.db.tables import allocation_policies as policies_t
 from pm.db.tables import allocation_targets as targets_t
 from pm.db.transactions import Transactions, ensure_account
-from pm.domain.errors import BadInput, NotFound
+from pm.domain.errors import BadInput, DatabaseError, NotFound
 from pm.domain.policy import Policy, PolicySpec, Target
 
 
@@ -87,9 +87,7 @@ class SqlPolicyStore(Transactions):
                 ).scalar_one()
                 self._put_targets(conn, new_id, spec.targets)
                 return self._get(conn, account_id, spec.name)
-        except BadInput:
-            raise
-        except Exception as exc:  # a unique name taken meanwhile
+        except DatabaseError as exc:  # a unique name taken (meanwhile)
             if _is_integrity(exc):
                 raise BadInput(f"a policy named {spec.name!r} already exists") from None
             raise
@@ -107,7 +105,7 @@ class SqlPolicyStore(Transactions):
                     conn.execute(delete(targets_t).where(targets_t.c.policy_id == current.id))
                     self._put_targets(conn, current.id, spec.targets)
                 return self._get(conn, account_id, spec.name)
-        except Exception as exc:
+        except DatabaseError as exc:
             if _is_integrity(exc):
                 raise BadInput(f"a policy named {spec.name!r} already exists") from None
             raise

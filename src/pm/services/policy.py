@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from pm.domain.errors import BadInput
 from pm.domain.models import Actor
-from pm.domain.policy import Policy, PolicyInput, PolicyInvalid, PolicySpec, build_spec, check_spec
+from pm.domain.policy import Policy, PolicyInput, PolicySpec, build_spec
 from pm.ports import Clock, PolicyStore
 
 
@@ -31,11 +31,7 @@ def create(
     *,
     actor: Actor,
 ) -> Policy:
-    name = name.strip()
-    problems = check_spec(PolicySpec(name=name))
-    if problems:
-        raise PolicyInvalid(problems)
-    spec = build_spec(given, PolicySpec(name=name))
+    spec = build_spec(given, PolicySpec(name=name.strip()))  # the name is checked with the rest
     return store.create(account_id, spec, str(actor), clock.now())
 
 
