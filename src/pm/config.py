@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     pm_risk_critical_ratio: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
     # Annual risk-free rate for `pm performance`'s Sharpe and Sortino, as a fraction (0.04 = 4 %).
     pm_risk_free_rate: Decimal = Field(default=Decimal(0), ge=-1, le=1)
+    pm_rebalance_cash_buffer_pct: Decimal = Field(default=Decimal("0.25"), ge=0, le=100)
+    pm_rebalance_min_trade_pct: Decimal = Field(default=Decimal("0.1"), ge=0, le=100)
 
     @field_validator("alpaca_base_url", "alpaca_data_url")
     @classmethod

@@ -23,6 +23,7 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.performance import HistoryPoint
+from pm.domain.policy import Policy, PolicySpec
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
 from pm.domain.risk import Alert, AlertLevel
@@ -428,6 +429,30 @@ class LedgerStore(Protocol):
         ...
 
 
+class PolicyStore(Protocol):
+    """Allocation policies of an account, by name (`NotFound` for a name not stored)."""
+
+    def policies(self, account_id: str) -> list[Policy]: ...
+
+    def get(self, account_id: str, name: str) -> Policy: ...
+
+    def active(self, account_id: str) -> Policy | None: ...
+
+    def create(self, account_id: str, spec: PolicySpec, who: str, now: datetime) -> Policy:
+        """Store a new, inactive policy (`BadInput` if the name is taken)."""
+        ...
+
+    def update(self, account_id: str, name: str, spec: PolicySpec, now: datetime) -> Policy: ...
+
+    def activate(self, account_id: str, name: str, now: datetime) -> Policy:
+        """Make `name` the account's only active policy, in one transaction."""
+        ...
+
+    def deactivate(self, account_id: str, name: str, now: datetime) -> Policy: ...
+
+    def remove(self, account_id: str, name: str) -> Policy: ...
+
+
 class Repository(Protocol):
     """The local database: one store per concern, each store's methods one transaction."""
 
@@ -457,6 +482,9 @@ class Repository(Protocol):
 
     @property
     def ledger(self) -> LedgerStore: ...
+
+    @property
+    def policies(self) -> PolicyStore: ...
 
 
 # -- the demo broker's own state, kept in the local database through this port ----------------

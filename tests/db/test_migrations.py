@@ -26,6 +26,7 @@ TABLES = {
     "positions",
     "allocation_policies",
     "rebalance_runs",
+    "allocation_targets",
     "portfolio_snapshots",
     "demo_accounts",
     "demo_holdings",

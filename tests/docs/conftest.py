@@ -20,7 +20,8 @@ def _ok(*args: str, codes: tuple[int, ...] = (0,)) -> None:
 @pytest.fixture(scope="session")
 def demo_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file where the demo account has a snapshot, reconciliations with a conflict,
-    a close (an audit row and an order) and a risk run (alerts): every list has rows."""
+    a close (an audit row and an order), a risk run (alerts) and an active policy: every list has
+    rows."""
     home = tmp_path_factory.mktemp("demo-history")
     with isolated_env(home):
         _ok("snapshot")
@@ -31,6 +32,8 @@ def demo_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _ok("reconcile", "--force")
         _ok("close", stock["symbol"], "--qty", "1", "--yes")
         _ok("risk", codes=(0, 1))
+        _ok("policy", "create", "core", "--target", "AAPL=5", "--cash-pct", "95")
+        _ok("policy", "activate", "core")
     return home / "pm.db"
 
 

@@ -23,6 +23,8 @@ from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import mcp as mcp_cmd
 from pm.cli.commands import performance as performance_cmd
+from pm.cli.commands import policy as policy_cmd
+from pm.cli.commands import rebalance as rebalance_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
@@ -104,3 +106,5 @@ app.command("performance")(performance_cmd.performance)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("mcp")(mcp_cmd.mcp)
 app.add_typer(trades_cmd.app, name="trades")
+app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(rebalance_cmd.app, name="rebalance")

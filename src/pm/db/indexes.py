@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Index, text
 
-from pm.db.tables import metadata, positions
+from pm.db.tables import allocation_policies, metadata, positions
 
 OPEN_ROW = text("closed_at IS NULL")
 
@@ -24,4 +24,15 @@ open_position_per_symbol = Index(
     postgresql_where=OPEN_ROW,
 )
 
-__all__ = ["metadata", "open_position_per_symbol"]
+ACTIVE_POLICY = text("is_active")
+
+#: At most one active allocation policy per account.
+one_active_policy_per_account = Index(
+    "uq_allocation_policies_active_account_id",
+    allocation_policies.c.account_id,
+    unique=True,
+    sqlite_where=ACTIVE_POLICY,
+    postgresql_where=ACTIVE_POLICY,
+)
+
+__all__ = ["metadata", "one_active_policy_per_account", "open_position_per_symbol"]

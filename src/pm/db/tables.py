@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from pm.db.types import DecimalType, UTCDateTime
@@ -134,33 +136,68 @@ def position_column(field: str) -> str:
     return POSITION_COLUMN_OF.get(field, field)
 
 
-#: A target allocation (seed table; rebalancing uses it later).
+#: An allocation policy (the seed's columns, plus ``account_id`` and ``cash_weight_pct``): its
+#: limits, and target weights in `allocation_targets`. At most one active policy per account
+#: (the partial unique index in `pm.db.indexes`); names are unique per account.
 allocation_policies = Table(
     "allocation_policies",
     metadata,
     _id(),
-    _account_id(index=True),
+    _account_id(),
     _text("name", 100),
-    Column("targets", JSON(), nullable=False),
-    _money("drift_threshold_pct"),
-    Column("active", Boolean, nullable=False),
+    _text("description", nullable=True),
+    Column("is_active", Boolean, nullable=False, server_default=false()),
+    Column("max_position_weight_pct", DecimalType(), nullable=False, server_default="8"),
+    Column("max_sector_weight_pct", DecimalType(), nullable=False, server_default="25"),
+    Column("min_liquidity_tier", String(8), nullable=False, server_default="B"),
+    Column("profit_taking_threshold_pct", DecimalType(), nullable=False, server_default="20"),
+    Column("overweight_threshold_pct", DecimalType(), nullable=False, server_default="50"),
+    Column("rotation_top_n", Integer, nullable=False, server_default="10"),
+    Column("rebalance_frequency", String(16), nullable=False, server_default="daily"),
+    _text("created_by", 255, nullable=True),
     _time("created_at"),
     _time("updated_at"),
+    _money("cash_weight_pct", nullable=True),
     UniqueConstraint("account_id", "name"),
+    CheckConstraint(
+        "rebalance_frequency IN ('daily', 'weekly', 'monthly')", name="rebalance_frequency"
+    ),
 )
 
-#: One rebalance plan or execution (seed table; rebalancing uses it later).
+#: A policy's target weight of one symbol, in percent of equity.
+allocation_targets = Table(
+    "allocation_targets",
+    metadata,
+    Column(
+        "policy_id",
+        Integer,
+        ForeignKey("allocation_policies.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("symbol", String(32), primary_key=True),
+    _money("weight_pct"),
+)
+
+#: One rebalance (the seed's columns plus ``account_id``): the account it started from
+#: (``input_snapshot``), the plan (``order_intents``), what was sent (``executed_orders``).
 rebalance_runs = Table(
     "rebalance_runs",
     metadata,
     _id(),
-    _account_id(index=True),
+    _account_id(),
     Column("policy_id", Integer, ForeignKey("allocation_policies.id", ondelete="SET NULL")),
-    _text("trigger", 32),
-    _text("status", 32),
+    _text("trace_id", 64),
+    _text("status", 16),
+    _text("trigger_type", 16),
+    Column("input_snapshot", JSON(), nullable=False),
+    Column("order_intents", JSON(), nullable=False),
+    Column("executed_orders", JSON(), nullable=True),
+    _text("rationale", nullable=True),
     _time("started_at"),
-    _time("finished_at", nullable=True),
-    Column("details", JSON(), nullable=True),
+    _time("completed_at", nullable=True),
+    CheckConstraint("status IN ('pending', 'running', 'completed', 'failed')", name="status"),
+    CheckConstraint("trigger_type IN ('manual', 'scheduled', 'threshold')", name="trigger_type"),
+    Index("ix_rebalance_runs_account_id_started_at", "account_id", "started_at"),
 )
 
 #: A portfolio snapshot; ``composition`` holds the positions with decimals as strings.

@@ -116,6 +116,9 @@ class Asset:
     tradable: bool
     shortable: bool
     fractionable: bool
+    # crypto pairs only (None for equities): the smallest order, and the quantity step
+    min_order_size: Decimal | None = None
+    min_trade_increment: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

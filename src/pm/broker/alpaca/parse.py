@@ -333,6 +333,8 @@ def parse_asset(raw: object) -> Asset:
         tradable=_bool(d, "tradable", w),
         shortable=_bool(d, "shortable", w),
         fractionable=_bool(d, "fractionable", w),
+        min_order_size=_opt_dec(d, "min_order_size", w),
+        min_trade_increment=_opt_dec(d, "min_trade_increment", w),
     )
 
 

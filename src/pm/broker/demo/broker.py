@@ -56,6 +56,9 @@ from pm.ports import Clock, DemoHolding, DemoState, DemoStore
 __all__ = ["DEMO_ACCOUNT_ID", "MARGIN_MULTIPLIER", "DemoBroker"]
 
 MARGIN_MULTIPLIER = Decimal(2)
+#: The crypto pairs' smallest order and quantity step (Alpaca's real pairs have such limits too).
+DEMO_CRYPTO_MIN_ORDER = Decimal("0.0001")
+DEMO_CRYPTO_INCREMENT = Decimal("0.000000001")
 
 _ORDER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pm.invalid/demo/orders")
 
@@ -130,6 +133,8 @@ class DemoBroker:
             tradable=True,
             shortable=not instrument.is_crypto,
             fractionable=True,
+            min_order_size=DEMO_CRYPTO_MIN_ORDER if instrument.is_crypto else None,
+            min_trade_increment=DEMO_CRYPTO_INCREMENT if instrument.is_crypto else None,
         )
 
     def _simulated_past(self) -> tuple[list[Fill], list[CashActivity]]:

@@ -1,0 +1,144 @@
+"""`pm rebalance plan`: order intents that bring the account to its allocation policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pm.cli.options import JsonOpt
+
+app = typer.Typer(no_args_is_help=True, help="Rebalance the account to an allocation policy.")
+
+PolicyOpt = Annotated[
+    str | None,
+    typer.Option("--policy", metavar="NAME", help="The policy (default: the active one)."),
+]
+TriggerOpt = Annotated[
+    str,
+    typer.Option(
+        "--trigger",
+        metavar="manual|threshold",
+        help="threshold: only trim positions beyond target x (1 + overweight %).",
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Also write the plan as JSON to FILE."),
+]
+
+
+@app.command("plan")
+def plan(
+    ctx: typer.Context,
+    policy: PolicyOpt = None,
+    trigger: TriggerOpt = "manual",
+    out: OutOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Plan the orders (sells first, then buys) live against the account; sends nothing."""
+    from pm.cli.flags import speaking_flags
+    from pm.cli.guard import build_guard
+    from pm.cli.views import rebalance as view
+    from pm.domain.errors import BadInput
+    from pm.services import rebalance as service
+
+    app_ = ctx.obj
+    chosen = trigger.strip().lower()
+    if chosen not in ("manual", "threshold"):
+        raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
+    settings = app_.settings
+    guard = build_guard(app_)
+    with speaking_flags():
+        made = service.make_plan(
+            guard,
+            app_.repo().policies,
+            app_.account_id(),
+            policy_name=policy,
+            trigger=chosen,  # type: ignore[arg-type]
+            settings=service.PlanSettings(
+                cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
+                min_trade_pct=settings.pm_rebalance_min_trade_pct,
+            ),
+        )
+    shown = view.plan(made)
+    if out is not None:
+        from pm.cli.output import json_text
+
+        try:
+            out.write_text(json_text(shown.data) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"{out}: cannot write the plan ({exc.__class__.__name__})") from None
+    app_.terminal.show(shown)
+
+
+PlanFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--plan",
+        metavar="FILE|-",
+        help="A plan from `rebalance plan --json` (edited or not); - reads stdin.",
+    ),
+]
+MaxMoveOpt = Annotated[
+    str,
+    typer.Option(
+        "--max-price-move-pct",
+        metavar="PCT",
+        help="A plan is stale when a price moved more than this since it was made (default 2).",
+    ),
+]
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    policy: PolicyOpt = None,
+    plan_file: PlanFileOpt = None,
+    max_price_move_pct: MaxMoveOpt = "2",
+    json_: JsonOpt = False,
+) -> None:
+    """A dry run: the plan of a policy, or a plan read back (checked again in full: stale
+    exits 1, invalid 2, refused by the gate 1). Sends nothing."""
+    import sys
+
+    from pm.cli.flags import speaking_flags
+    from pm.cli.guard import build_guard
+    from pm.cli.options import decimal_arg, read_text_file
+    from pm.cli.views import rebalance as view
+    from pm.domain.errors import BadInput
+    from pm.records.rebalance import read_plan
+    from pm.services import rebalance as service
+
+    app_ = ctx.obj
+    if policy is not None and plan_file is not None:
+        raise BadInput("give --policy or --plan, not both")
+    max_move = decimal_arg(max_price_move_pct, "--max-price-move-pct")
+    if max_move is None or max_move < 0:
+        raise BadInput("--max-price-move-pct must be >= 0")
+    settings = app_.settings
+    plan_settings = service.PlanSettings(
+        cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
+        min_trade_pct=settings.pm_rebalance_min_trade_pct,
+    )
+    if plan_file is None:
+        guard = build_guard(app_)
+        with speaking_flags():
+            made = service.make_plan(
+                guard,
+                app_.repo().policies,
+                app_.account_id(),
+                policy_name=policy,
+                trigger="manual",
+                settings=plan_settings,
+            )
+        shown = view.plan(made)
+        app_.terminal.show(shown)
+        return
+    text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
+    document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
+    checked = service.check_plan(
+        build_guard(app_), document, max_price_move_pct=max_move, settings=plan_settings
+    )
+    app_.terminal.show(view.checked(checked))

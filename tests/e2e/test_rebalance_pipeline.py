@@ -1,0 +1,56 @@
+"""The rebalance pipeline through the installed `pm` and a real shell with jq:
+`pm rebalance plan --json | jq ... | pm rebalance run --plan -` (the dry run, checked in full)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_installed_entry_point import env, pm_script, run  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="needs jq")
+def test_plan_jq_run_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # noqa: F811
+    pm = str(pm_script)
+    for args in (
+        [
+            "policy",
+            "create",
+            "core",
+            "--target",
+            "AAPL=5",
+            "--target",
+            "MSFT=5",
+            "--cash-pct",
+            "90",
+        ],
+        ["policy", "activate", "core"],
+    ):
+        done = run([pm_script, "--demo", *args], env)
+        assert done.returncode == 0, done.stderr
+    pipeline = (
+        f"{pm} --demo rebalance plan --json"
+        " | jq '.intents |= map(select(.symbol != \"AMZN\"))'"
+        f" | {pm} --demo rebalance run --plan - --json"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    checked = json.loads(done.stdout)
+    symbols = {i["symbol"] for i in checked["intents"]}
+    assert "AMZN" not in symbols
+    assert "AMT" in symbols  # the other exits are still there
+    assert checked["status"] == "checked"
+    assert any("edited" in w for w in checked["warnings"])
