@@ -41,6 +41,7 @@ TABLES = {
     "fills",
     "cash_activities",
     "ledger_sync",
+    "macro_observations",
 }
 
 

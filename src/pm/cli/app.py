@@ -22,6 +22,7 @@ from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import reconcile as reconcile_cmd
+from pm.cli.commands import regime as regime_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
 from pm.cli.commands import validate as validate_cmd
@@ -98,3 +99,4 @@ app.command("audit")(audit_cmd.audit)
 app.command("alerts")(alerts_cmd.alerts)
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(demo_cmd.app, name="demo")
+app.command("regime")(regime_cmd.regime)
