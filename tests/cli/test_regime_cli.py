@@ -59,18 +59,21 @@ def test_demo_regime_offline_and_deterministic(pm: PmRunner) -> None:
     assert set(data) == FIELDS
     assert data["source"] == "demo"
     assert data["regime"] in {"bullish", "bearish", "sideways", "volatile"}
-    assert data["vix"] is not None and data["vix_date"] is not None
+    assert data["vix"] is not None
+    assert data["vix_date"] is not None
     assert data["cached"] is False
     second = pm("--demo", "regime", "--json").json()
     assert second["cached"] is True  # within PM_REGIME_TTL: from the cache
-    assert second["vix"] == data["vix"] and second["regime"] == data["regime"]
+    assert second["vix"] == data["vix"]
+    assert second["regime"] == data["regime"]
 
 
 def test_no_key_is_unknown_with_a_hint_and_exit_0(pm: PmRunner) -> None:
     result = pm("regime", "--json")
     assert result.code == 0, result.stderr
     data = result.json()
-    assert data["regime"] == "unknown" and data["multiplier"] == Decimal("1.0")
+    assert data["regime"] == "unknown"
+    assert data["multiplier"] == Decimal("1.0")
     assert data["vix"] is None
     assert "FRED_API_KEY" in result.stderr
 
@@ -105,7 +108,8 @@ def test_emergency_stop_trips_the_breaker(pm: PmRunner, fred: FakeFred, alpaca: 
     result = pm("regime", "--json")
     assert result.code == 0, result.stderr
     data = result.json()
-    assert data["emergency_stop"] is True and data["breaker_tripped"] is True
+    assert data["emergency_stop"] is True
+    assert data["breaker_tripped"] is True
     status = pm("breaker", "status", "--json")
     assert status.code == 1
     assert status.json()["reason"] == "automatic: VIX 36.20 > 35"
@@ -130,4 +134,5 @@ def test_watch_runs_the_regime_job(pm: PmRunner) -> None:
     result = pm("--demo", "watch", "--once", "--json")
     assert result.code == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if '"job": "regime"' in line]
-    assert len(lines) == 1 and '"regime": {"regime": ' in lines[0]
+    assert len(lines) == 1
+    assert '"regime": {"regime": ' in lines[0]

@@ -62,7 +62,8 @@ def test_a_cache_hit_makes_no_request(fred: FakeFred, repo: SqlRepository) -> No
     clock.advance(TTL - timedelta(seconds=1))
     again = assess(fred, repo, clock)
     assert fred.count() == 4
-    assert again.cached and not again.stale
+    assert again.cached
+    assert not again.stale
     assert again.call.regime == "bullish"
     clock.advance(timedelta(seconds=2))  # past the TTL: asked again
     assess(fred, repo, clock)
@@ -77,7 +78,8 @@ def test_fred_down_uses_the_cache_marked_stale_with_its_age(
     clock.advance(timedelta(hours=2))
     fred.fail_with(503)
     report = assess(fred, repo, clock)
-    assert report.stale and not report.cached
+    assert report.stale
+    assert not report.cached
     assert report.age == timedelta(hours=2)
     assert report.call.regime == "bullish"  # the last known values, never invented ones
     assert any("503" in w for w in report.warnings)
@@ -87,8 +89,10 @@ def test_fred_down_uses_the_cache_marked_stale_with_its_age(
 def test_fred_down_without_a_cache_is_unknown(fred: FakeFred, repo: SqlRepository) -> None:
     fred.fail_with(500)
     report = assess(fred, repo, FakeClock(T0))
-    assert report.call.regime == "unknown" and report.call.multiplier == Decimal("1.0")
-    assert report.inputs.vix is None and report.fetched_at is None
+    assert report.call.regime == "unknown"
+    assert report.call.multiplier == Decimal("1.0")
+    assert report.inputs.vix is None
+    assert report.fetched_at is None
     assert fred.count() == POLICY.max_attempts  # the outage stops the other series
 
 
@@ -111,7 +115,9 @@ def test_an_unknown_series_does_not_stop_the_others(fred: FakeFred, repo: SqlRep
 
 def test_no_key_is_unknown_with_a_hint(repo: SqlRepository) -> None:
     report = service.assess(None, repo.macro, FakeClock(T0), ttl=TTL, emergency_limit=LIMIT)
-    assert report.call.regime == "unknown" and report.hint and "FRED_API_KEY" in report.hint
+    assert report.call.regime == "unknown"
+    assert report.hint
+    assert "FRED_API_KEY" in report.hint
 
 
 def test_vix_above_the_limit_trips_the_breaker_once(fred: FakeFred, repo: SqlRepository) -> None:
@@ -123,7 +129,8 @@ def test_vix_above_the_limit_trips_the_breaker_once(fred: FakeFred, repo: SqlRep
     tripped = service.emergency(report, repo.breakers, clock, lambda: "acct-1", actor=ACTOR)
     assert tripped.breaker_tripped_now
     state = repo.breakers.get("acct-1")
-    assert state is not None and state.halted
+    assert state is not None
+    assert state.halted
     assert state.reason == "automatic: VIX 36.20 > 35"
     again = service.emergency(report, repo.breakers, clock, lambda: "acct-1", actor=ACTOR)
     assert not again.breaker_tripped_now  # already HALTED: the first trip stays
@@ -135,7 +142,8 @@ def test_no_trip_at_the_limit(fred: FakeFred, repo: SqlRepository) -> None:
     report = service.emergency(
         assess(fred, repo, clock), repo.breakers, clock, lambda: "acct-1", actor=ACTOR
     )
-    assert not report.emergency_stop and not report.breaker_tripped_now
+    assert not report.emergency_stop
+    assert not report.breaker_tripped_now
     assert repo.breakers.get("acct-1") is None
 
 

@@ -36,16 +36,19 @@ def test_missing_values_are_skipped_and_values_are_decimal(fred: FakeFred) -> No
         date(2024, 11, 27),
         date(2024, 11, 29),  # 11-28 was "."
     ]
-    assert found[-1].value == Decimal("12.77") and found[-1].date == date(2024, 12, 6)
+    assert found[-1].value == Decimal("12.77")
+    assert found[-1].date == date(2024, 12, 6)
     assert len(found) == 9
     sent = fred.requests[-1]
-    assert sent["series_id"] == "VIXCLS" and sent["file_type"] == "json"
+    assert sent["series_id"] == "VIXCLS"
+    assert sent["file_type"] == "json"
     assert sent["sort_order"] == "desc"
 
 
 def test_parse_the_reference_payload() -> None:
     found = parse_observations("UNRATE", reference("series_observations_UNRATE"))
-    assert found[-1].value == Decimal("4.2") and found[-1].date == date(2024, 11, 1)
+    assert found[-1].value == Decimal("4.2")
+    assert found[-1].date == date(2024, 11, 1)
 
 
 def test_a_reply_without_observations_is_unavailable() -> None:
