@@ -21,6 +21,7 @@ from pm.cli.commands import db as db_cmd
 from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
+from pm.cli.commands import market as market_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import regime as regime_cmd
 from pm.cli.commands import risk as risk_cmd
@@ -100,3 +101,4 @@ app.command("alerts")(alerts_cmd.alerts)
 app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("regime")(regime_cmd.regime)
+app.command("market")(market_cmd.market)
