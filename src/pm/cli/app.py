@@ -26,6 +26,7 @@ from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import regime as regime_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
+from pm.cli.commands import size as size_cmd
 from pm.cli.commands import validate as validate_cmd
 from pm.cli.commands import watch as watch_cmd
 from pm.cli.context import AppContext, Options
@@ -102,3 +103,4 @@ app.command("doctor")(doctor_cmd.doctor)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("regime")(regime_cmd.regime)
 app.command("market")(market_cmd.market)
+app.command("size")(size_cmd.size)
