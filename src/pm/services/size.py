@@ -85,8 +85,9 @@ def suggest(
     broker = guard.broker
     account = broker.get_account()
     positions = broker.get_positions()
+    stats_from: StatsFrom = "given"
     if given is not None:
-        stats, stats_from = given, "given"
+        stats = given
     else:
         stats, stats_from = trade_stats(ledger, account.account_id, None if all_trades else symbol)
     position = held(positions, symbol)
