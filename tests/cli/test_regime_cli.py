@@ -136,3 +136,10 @@ def test_watch_runs_the_regime_job(pm: PmRunner) -> None:
     lines = [line for line in result.stdout.splitlines() if '"job": "regime"' in line]
     assert len(lines) == 1
     assert '"regime": {"regime": ' in lines[0]
+
+
+def test_the_key_never_reaches_debug_logs(pm: PmRunner, fred: FakeFred) -> None:
+    result = pm("--debug", "regime", "--json")
+    assert result.code == 0, result.stderr
+    assert "/fred/series/observations" in result.stderr  # urllib3 logged the request ...
+    assert fred.key not in result.stdout + result.stderr  # ... with the key scrubbed

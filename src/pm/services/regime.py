@@ -13,7 +13,7 @@ pre-trade validation (through `cached_emergency`, which reads only the cache) ca
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -152,8 +152,6 @@ def emergency(
     HALTED stays as it was tripped first). A missing account is said, not raised."""
     if report.emergency_reason is None:
         return report
-    from dataclasses import replace
-
     try:
         tripped = trip(store, clock, account_id(), report.emergency_reason, actor=actor)
     except PmError as error:
