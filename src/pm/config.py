@@ -25,6 +25,7 @@ from pm.domain.limits import RiskLimits
 PAPER_URL = "https://paper-api.alpaca.markets"
 LIVE_HOST = "api.alpaca.markets"
 DATA_URL = "https://data.alpaca.markets"
+FRED_URL = "https://api.stlouisfed.org"
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 MAX_RECONCILE_INTERVAL_S = 7 * 86400
@@ -73,6 +74,13 @@ class Settings(BaseSettings):
     pm_risk_free_rate: Decimal = Field(default=Decimal(0), ge=-1, le=1)
     pm_rebalance_cash_buffer_pct: Decimal = Field(default=Decimal("0.25"), ge=0, le=100)
     pm_rebalance_min_trade_pct: Decimal = Field(default=Decimal("0.1"), ge=0, le=100)
+    # FRED for `pm regime`: its endpoint (tests and proxies point elsewhere), the cache's TTL in
+    # seconds, and the VIX above which the circuit breaker trips by itself (emergency stop).
+    fred_api_url: str = FRED_URL
+    pm_regime_ttl: int = Field(default=300, ge=0, le=MAX_RECONCILE_INTERVAL_S)
+    pm_emergency_vix: Decimal = Field(default=Decimal(35), gt=0, le=1000)
+    # `pm size`: the fraction of full Kelly to bet.
+    pm_kelly_fraction: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
 
     @field_validator("alpaca_base_url", "alpaca_data_url")
     @classmethod
@@ -90,6 +98,19 @@ class Settings(BaseSettings):
         if value.endswith("/v2"):
             raise ValueError("must not end in /v2 (pm appends the API version itself)")
         return value
+
+    @field_validator("fred_api_url")
+    @classmethod
+    def _fred_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or not urlsplit(value).hostname:
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("pm_regime_ttl", mode="before")
+    @classmethod
+    def _ttl(cls, value: Any) -> Any:
+        return parse_duration_s(value) if isinstance(value, str) else value
 
     @field_validator("pm_reconcile_interval", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ from pm.domain.performance import HistoryPoint
 from pm.domain.policy import Policy, PolicySpec
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
+from pm.domain.regime import Observation
 from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
 
@@ -486,6 +487,9 @@ class Repository(Protocol):
     @property
     def policies(self) -> PolicyStore: ...
 
+    @property
+    def macro(self) -> MacroCache: ...
+
 
 # -- the demo broker's own state, kept in the local database through this port ----------------
 
@@ -569,3 +573,40 @@ class Adapters(Protocol):
 
     @property
     def latest_prices(self) -> LatestPrices: ...
+
+
+# -- macro data for the market regime (`pm regime`, issue 11) --------------------------------
+
+
+class MacroSource(Protocol):
+    """Macro series (FRED, or the demo's own). Raises `BrokerUnavailable` when the source is
+    down, `CredentialsError` when it refuses the key, `BrokerRejected` for other refusals."""
+
+    @property
+    def name(self) -> str:
+        """ "fred" or "demo": the cache keeps each source's values apart."""
+        ...
+
+    def observations(self, series_id: str) -> list[Observation]:
+        """The series' recent observations, oldest first, missing values skipped."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CachedObservation:
+    """A cached observation and when it was fetched."""
+
+    observation: Observation
+    fetched_at: datetime
+
+
+class MacroCache(Protocol):
+    """Observations of macro series with their fetch time (`macro_observations`)."""
+
+    def save(self, source: str, observations: Sequence[Observation], fetched_at: datetime) -> None:
+        """Store (or refresh) the observations, all fetched at `fetched_at`; one transaction."""
+        ...
+
+    def latest(self, source: str, series_ids: Sequence[str]) -> dict[str, CachedObservation]:
+        """The newest cached observation of each series that has one."""
+        ...

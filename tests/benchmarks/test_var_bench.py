@@ -48,7 +48,11 @@ def decimal_var(returns: list[list[Decimal]], values: list[Decimal]) -> dict[str
     for level, z, name in ((0.95, Decimal("1.6449"), "95"), (0.99, Decimal("2.3263"), "99")):
         k = tail_size(days, level)
         out[f"var_{name}"] = losses[k - 1]
-        out[f"cvar_{name}"] = sum(losses[:k], Decimal(0)) / k
+        # expected shortfall with the boundary loss weighted by the fractional tail mass
+        mass = Decimal(days) * (1 - Decimal(repr(level)))
+        whole = int(mass)
+        tail = sum(losses[:whole], Decimal(0)) + (mass - whole) * losses[whole]
+        out[f"cvar_{name}"] = tail / mass if mass > 1 else losses[0]
         out[f"pvar_{name}"] = z * sigma
     return out
 

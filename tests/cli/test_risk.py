@@ -190,3 +190,22 @@ def test_limits_come_from_settings(
 
 def test_bad_method_is_usage_error(pm: PmRunner) -> None:
     assert pm("--demo", "risk", "--var-method", "monte-carlo").code == 2
+
+
+def test_demo_var_is_on_the_equity_calendar(pm: PmRunner) -> None:
+    # The demo holds equities and BTCUSD: returns are taken on trading days only (about 261 a
+    # year), never on the weekends where the equities would show zero returns.
+    report = pm("--demo", "risk", "--json").json()
+    assert report["var_method"] == "historical"
+    assert 250 <= report["var_days"] <= 262
+
+
+def test_bars_are_checked(pm: PmRunner, data: FakeAlpaca) -> None:
+    short = daily_bars(100.0, days=60, seed=3)
+    short[-5]["c"] = float(short[-6]["c"]) * 2  # a one-day jump of +100 %
+    data.bars["TSLA"] = short
+    out = pm("risk", "--json")
+    first = short[0]["t"][:10]  # type: ignore[index]
+    assert f"TSLA: price history only from {first}" in out.stderr
+    assert "a possible split or data error" in out.stderr
+    assert out.json()["var_method"] == "historical"

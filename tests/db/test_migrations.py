@@ -42,6 +42,7 @@ TABLES = {
     "fills",
     "cash_activities",
     "ledger_sync",
+    "macro_observations",
 }
 
 

@@ -64,8 +64,11 @@ def _second_method(returns: list[list[float]], values: list[float], level: float
     k = 1
     while k < days * (1 - level) - 1e-9:
         k += 1
-    tail = losses[:k]
-    return tail[-1], sum(tail) / k
+    # expected shortfall: whole losses, then the boundary one by the fractional tail mass
+    mass = D(days) * (1 - D(repr(level)))
+    whole = int(mass)
+    total = sum(losses[:whole], D(0)) + (mass - whole) * losses[whole] if mass > 1 else None
+    return losses[k - 1], total / mass if total is not None else losses[0]
 
 
 def test_historical_matches_an_independent_computation() -> None:
@@ -163,3 +166,52 @@ def test_var99_at_least_var95_and_cvar_at_least_var(
         assert result.cvar_99 is not None
         assert result.cvar_95 >= result.var_95
         assert result.cvar_99 >= result.var_99
+
+
+def test_cvar_weights_the_boundary_loss_by_the_fractional_tail() -> None:
+    # 30 days, 95 %: tail mass 1.5 -> CVaR = (L1 + 0.5 L2) / 1.5; VaR = L2 (k = 2).
+    # losses 90 and 60 (positions worth 1000: returns -9 %, -6 %), the rest gains.
+    returns = [0.01] * 28 + [-0.09, -0.06]
+    result = historical_var(portfolio_pnl(np.array([returns]), np.array([1000.0])))
+    assert result.var_95 == D("60.00")
+    assert result.cvar_95 == D("80.00")  # (90 + 30) / 1.5; the mean of the 2 worst says 75
+    assert result.var_99 == D("90.00")
+    assert result.cvar_99 == D("90.00")  # mass 0.3 < 1: the worst loss
+
+
+def test_calendar_keeps_weekends_out_of_combined_returns() -> None:
+    # Equity closes on weekdays, crypto on every day; on the equity calendar the crypto
+    # weekend move lands on Monday and there are no weekend columns at all.
+    days = [date(2024, 11, 1) + timedelta(days=n) for n in range(10)]  # Fri 1 .. Sun 10
+    weekdays = [d for d in days if d.weekday() < 5]
+    stock = [(d, D(100 + i)) for i, d in enumerate(weekdays)]
+    coin = [(d, D(1000 + 10 * i)) for i, d in enumerate(days)]
+    both = align_returns({"AAPL": stock, "BTCUSD": coin}, calendar={"AAPL"})
+    assert both.days == tuple(weekdays[1:])
+    assert all(d.weekday() < 5 for d in both.days)
+    row = both.symbols.index("BTCUSD")
+    # Fri 11-01 (1000) -> Mon 11-04 (1030): the weekend's move in Monday's return
+    assert both.returns[row][0] == pytest.approx(1030 / 1000 - 1)
+    alone = align_returns({"BTCUSD": coin}, calendar=None)
+    assert len(alone.days) == 9  # crypto alone: every day
+
+
+def test_check_bars() -> None:
+    from pm.domain.var import check_bars
+
+    start, end = date(2024, 1, 1), date(2024, 3, 31)
+    closes = {
+        "OLD": [(date(2023, 12, 29), D(10)), (date(2024, 1, 2), D(10)), (date(2024, 1, 3), D(11))],
+        "NEW": [(date(2024, 3, 1), D(50)), (date(2024, 3, 4), D(51))],
+        "SPLIT": [(date(2024, 1, 2), D(400)), (date(2024, 1, 3), D(100))],
+        "FUTURE": [(date(2024, 1, 2), D(5)), (date(2024, 4, 2), D(5))],
+    }
+    checked = check_bars(closes, start, end)
+    assert [d for d, _ in checked.closes["OLD"]] == [date(2024, 1, 2), date(2024, 1, 3)]
+    assert checked.closes["FUTURE"] == [(date(2024, 1, 2), D(5))]
+    text = " | ".join(checked.warnings)
+    assert "OLD: dropped 1 bar(s)" in text
+    assert "FUTURE: dropped 1 bar(s)" in text
+    assert "NEW: price history only from 2024-03-01" in text
+    assert "SPLIT: -75.0 % on 2024-01-03: a possible split or data error" in text
+    assert "OLD: +10.0 %" not in text

@@ -21,13 +21,16 @@ from pm.cli.commands import db as db_cmd
 from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
+from pm.cli.commands import market as market_cmd
 from pm.cli.commands import mcp as mcp_cmd
 from pm.cli.commands import performance as performance_cmd
 from pm.cli.commands import policy as policy_cmd
 from pm.cli.commands import rebalance as rebalance_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
+from pm.cli.commands import regime as regime_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
+from pm.cli.commands import size as size_cmd
 from pm.cli.commands import trades as trades_cmd
 from pm.cli.commands import validate as validate_cmd
 from pm.cli.commands import watch as watch_cmd
@@ -108,3 +111,6 @@ app.command("mcp")(mcp_cmd.mcp)
 app.add_typer(trades_cmd.app, name="trades")
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(rebalance_cmd.app, name="rebalance")
+app.command("regime")(regime_cmd.regime)
+app.command("market")(market_cmd.market)
+app.command("size")(size_cmd.size)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         DemoStore,
         JobStore,
         LatestPrices,
+        MacroSource,
         MarketData,
         ReconcileStore,
         Repository,
@@ -228,6 +229,28 @@ class AppContext:
 
     def audit_log(self) -> AuditLog:
         return self.repo().audit
+
+    def macro_source(self) -> MacroSource | None:
+        """Macro series for `pm regime`: the demo's with --demo, FRED with FRED_API_KEY,
+        else None (the regime is then unknown)."""
+        settings = self.settings
+        if settings.pm_broker == "demo":
+            from pm.broker.demo.macro import DemoMacro
+
+            return DemoMacro(self.clock)
+        if settings.fred_api_key is None:
+            return None
+        from pm.broker.fred.client import FredClient, FredPolicy
+
+        return FredClient(
+            settings.fred_api_key.get_secret_value(),
+            base_url=settings.fred_api_url,
+            policy=FredPolicy(deadline_s=settings.pm_timeout),
+        )
+
+    def macro_source_name(self) -> str:
+        """Which cached macro values belong to this command: "demo" or "fred"."""
+        return "demo" if self.settings.pm_broker == "demo" else "fred"
 
     def finish(self) -> None:
         """Flush the data already printed, then run the deferred writes."""

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 def build_guard(app_: AppContext) -> Guard:
     """Validation for this command: limits from settings, the account's breaker, sectors."""
+    from pm.cli.regime_job import regime_check
     from pm.services.sectors import SectorResolver
     from pm.services.validate import Guard
 
@@ -24,4 +25,5 @@ def build_guard(app_: AppContext) -> Guard:
         actor=app_.actor,
         prices=app_.latest_prices(),
         peak_equity=repo.snapshots.peak_equity,
+        regime_check=regime_check(app_),
     )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pm.db.demo_store import SqlDemoStore
     from pm.db.job_store import SqlJobStore
     from pm.db.ledger_store import SqlLedgerStore
+    from pm.db.macro_store import SqlMacroCache
     from pm.db.policy_store import SqlPolicyStore
     from pm.db.reconcile_store import SqlReconcileStore
     from pm.db.risk_store import SqlRiskStore
@@ -91,6 +92,13 @@ class SqlRepository:
         from pm.db.policy_store import SqlPolicyStore
 
         return SqlPolicyStore(self.engine)
+
+    @cached_property
+    def macro(self) -> SqlMacroCache:
+        """The macro cache of `pm regime` (`macro_observations`)."""
+        from pm.db.macro_store import SqlMacroCache
+
+        return SqlMacroCache(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:

@@ -474,3 +474,17 @@ ledger_sync = Table(
     Column("realized_fills", Integer, nullable=True),
     Column("realized_last_id", Integer, nullable=True),
 )
+
+#: The macro series `pm regime` reads (FRED's VIXCLS, T10Y2Y, T10Y3M, UNRATE, or the demo's),
+#: one row per observation, with when it was last fetched: a row fetched within
+#: ``PM_REGIME_TTL`` is used without asking the source again. ``source`` keeps FRED's values
+#: apart from the demo's.
+macro_observations = Table(
+    "macro_observations",
+    metadata,
+    Column("source", String(16), primary_key=True),
+    Column("series_id", String(32), primary_key=True),
+    Column("obs_date", Date, primary_key=True),
+    _money("value"),
+    _time("fetched_at"),
+)

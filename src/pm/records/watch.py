@@ -6,6 +6,8 @@ from typing import Any
 
 from pm.domain.reconcile import RunRecord
 from pm.records.reconcile import run
+from pm.records.regime import report as regime_report
+from pm.services.regime import RegimeReport
 from pm.services.watch import WatchEvent
 
 
@@ -15,6 +17,8 @@ def event(e: WatchEvent) -> dict[str, Any]:
     detail = data.pop("detail", None)
     if isinstance(detail, RunRecord):
         data["run"] = run(detail)
+    elif isinstance(detail, RegimeReport):
+        data["regime"] = regime_report(detail)
     elif detail is not None:
         data["detail"] = detail
     return {"event": e.event, "at": e.at, **data}

@@ -22,6 +22,7 @@ from pm.domain.var import (
     VarMethod,
     VarResult,
     align_returns,
+    check_bars,
     flat_var,
     historical_var,
     parametric_var,
@@ -145,7 +146,11 @@ def _value_at_risk(
         bars = market_data().daily_closes(symbols, end - timedelta(days=HISTORY_DAYS), end)
     except (BrokerUnavailable, CredentialsError, BrokerRejected, NotFound) as error:
         return fallback(f"market data: {error.message}")
-    history = align_returns(bars.closes)
+    start = end - timedelta(days=HISTORY_DAYS)
+    checked = check_bars(bars.closes, start, end)
+    warnings.extend(checked.warnings)
+    equities = {holding_key(p.symbol) for p in held if p.asset_class != "crypto"}
+    history = align_returns(checked.closes, calendar=equities or None)
     if len(history.days) < MIN_RETURN_DAYS:
         return fallback(
             f"{len(history.days)} days of price history, need at least {MIN_RETURN_DAYS}"

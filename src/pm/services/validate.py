@@ -79,6 +79,8 @@ class Guard:
     prices: LatestPrices | None = None
     # With it, the account's risk level is assessed too, and CRITICAL trips the breaker.
     peak_equity: PeakEquityFn | None = None
+    # With it, the cached market regime: "VIX 36.20 > 35" trips the breaker (emergency stop).
+    regime_check: Callable[[], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +255,13 @@ def _breaker_after(
         risk_level=level,
         actor=guard.actor,
     )
+    if not change.status.halted and guard.regime_check is not None:
+        reason = guard.regime_check()
+        if reason is not None:
+            after = guard.breakers.trip(
+                account.account_id, f"automatic: {reason}", str(guard.actor), guard.clock.now()
+            )
+            return after, after.halted, level
     return change.status, change.changed, level
 
 

@@ -315,3 +315,23 @@ def trades_job(broker: Broker, repo: Repository, clock: Clock, *, interval: time
         )
 
     return Job("trades", interval, run)
+
+
+def regime_job(
+    assess: Callable[[], Any],
+    trip: Callable[[Any, str], Any],
+    *,
+    interval: timedelta,
+) -> Job:
+    """The market regime as a watch job (``regime``): `assess()` reads FRED (or the cache),
+    `trip(report, account_id)` trips the breaker when VIX is above the emergency limit.
+
+    Built by the CLI from `pm.services.regime` (`assess` and `emergency`); the detail is the
+    report, whose ``breaker_tripped_now`` says whether this run halted trading.
+    """
+
+    def run(account_id: str) -> JobOutcome:
+        report = trip(assess(), account_id)
+        return JobOutcome("completed", detail=report)
+
+    return Job("regime", interval, run)

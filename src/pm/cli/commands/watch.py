@@ -42,6 +42,11 @@ def watch(
     jobs.register(reconcile_job(broker, repo, app_.reconcile_store(), clock, interval=every))
     jobs.register(trades_job(broker, repo, clock, interval=every))
     # Later: jobs.register(rebalance_job(...)), risk alerts, exit rules.
+    from pm.cli.regime_job import build_regime_job
+
+    regime_job = build_regime_job(app_)
+    if regime_job is not None:
+        jobs.register(regime_job)
     watcher = Watcher(
         jobs=jobs,
         store=app_.job_store(),

@@ -10,6 +10,7 @@ from pm.cli.views.common import when
 from pm.cli.views.reconcile import summary
 from pm.domain.reconcile import RunRecord
 from pm.records import watch as records
+from pm.services.regime import RegimeReport
 from pm.services.watch import WatchEvent
 
 #: Events that stay on screen; the others rewrite the status line in place.
@@ -42,6 +43,11 @@ class WatchView:
         if event.event == "job":
             detail = d.get("detail")
             text = summary(detail) if isinstance(detail, RunRecord) else d["status"]
+            if isinstance(detail, RegimeReport):
+                stop = (
+                    f", EMERGENCY STOP: {detail.emergency_reason}" if detail.emergency_stop else ""
+                )
+                text = f"{detail.call.regime} (x{detail.call.multiplier}){stop}"
             return f"{at} cycle {d['cycle']}: {d['job']} {text}"
         if event.event == "outage":
             retry = d.get("retry_in_s")

@@ -1,0 +1,1 @@
+"""FRED (Federal Reserve Economic Data): the macro series of `pm regime`."""

@@ -1,0 +1,86 @@
+"""`pm size SYMBOL`: a position size by fractional Kelly and the market regime."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pm.cli.options import JsonOpt, decimal_arg
+
+
+def size(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Argument(help="The symbol to size.")],
+    win_rate: Annotated[
+        str | None, typer.Option("--win-rate", help="Share of winning trades, 0 to 1.")
+    ] = None,
+    avg_win: Annotated[
+        str | None, typer.Option("--avg-win", help="Average win (a positive amount).")
+    ] = None,
+    avg_loss: Annotated[
+        str | None, typer.Option("--avg-loss", help="Average loss (a positive amount).")
+    ] = None,
+    fraction: Annotated[
+        str | None, typer.Option("--fraction", help="Share of full Kelly [PM_KELLY_FRACTION].")
+    ] = None,
+    all_trades: Annotated[
+        bool,
+        typer.Option("--all-trades", help="Use every closed trade of the account, not SYMBOL's."),
+    ] = False,
+    price: Annotated[str | None, typer.Option("--price", help="Price to assume.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Kelly x fraction x regime multiplier, capped by the position limit and buying power.
+
+    Without --win-rate/--avg-win/--avg-loss the ledger's closed trades are used. The suggested
+    buy is checked by the pre-trade gate and the verdict shown; nothing is sent.
+    """
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from pm.cli.commands.trades import local_sync
+    from pm.cli.flags import speaking_flags
+    from pm.cli.guard import build_guard
+    from pm.cli.views import size as view
+    from pm.domain.errors import BadInput
+    from pm.domain.sizing import TradeStats
+    from pm.services import regime as regime_service
+    from pm.services import size as service
+
+    app_ = ctx.obj
+    settings = app_.settings
+    with speaking_flags():
+        given = [decimal_arg(v, f) for v, f in ((win_rate, "--win-rate"), (avg_win, "--avg-win"))]
+        loss = decimal_arg(avg_loss, "--avg-loss")
+        explicit = [*given, loss]
+        if any(v is not None for v in explicit) and any(v is None for v in explicit):
+            raise BadInput("give all of `win_rate`, `avg_win` and `avg_loss`, or none")
+        stats = None
+        if given[0] is not None and given[1] is not None and loss is not None:
+            stats = TradeStats(win_rate=given[0], avg_win=given[1], avg_loss=loss, trades=None)
+        else:
+            local_sync(app_, app_.account_id())
+        kelly_fraction = decimal_arg(fraction, "--fraction")
+        if kelly_fraction is None:
+            kelly_fraction = settings.pm_kelly_fraction
+        elif not Decimal(0) < kelly_fraction <= 1:
+            raise BadInput(f"`fraction` must be above 0 and at most 1, got {kelly_fraction}")
+        regime = regime_service.assess(
+            app_.macro_source(),
+            app_.repo().macro,
+            app_.clock,
+            ttl=timedelta(seconds=settings.pm_regime_ttl),
+            emergency_limit=settings.pm_emergency_vix,
+        )
+        report = service.suggest(
+            build_guard(app_),
+            app_.repo().ledger,
+            regime,
+            symbol,
+            given=stats,
+            all_trades=all_trades,
+            fraction=kelly_fraction,
+            price=decimal_arg(price, "--price"),
+        )
+    app_.terminal.show(view.report(report))

@@ -1,0 +1,47 @@
+"""Kelly sizing (`pm size`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pm.records.common import pct, source
+from pm.services.size import SizeReport
+
+_PLACES = Decimal("0.0001")
+_CENTS = Decimal("0.01")
+
+
+def report(r: SizeReport) -> dict[str, Any]:
+    s, z, g = r.stats, r.sizing, r.gate
+    gate: dict[str, Any] = (
+        {"approved": g.approved, "reasons": list(g.decision.reasons)}
+        if g is not None
+        else {"approved": None, "reasons": ["no order: the suggested size is 0"]}
+    )
+    return {
+        "account_id": r.account_id,
+        "symbol": r.symbol,
+        "win_rate": s.win_rate.quantize(_PLACES),
+        "avg_win": s.avg_win.quantize(_CENTS),
+        "avg_loss": s.avg_loss.quantize(_CENTS),
+        "trades_used": s.trades,
+        "stats_from": r.stats_from,
+        "raw_kelly": z.raw_kelly.quantize(_PLACES),
+        "fraction": z.fraction,
+        "regime": r.regime.call.regime,
+        "regime_multiplier": z.multiplier,
+        "kelly_pct": pct(z.kelly_pct),
+        "suggested_pct": pct(z.suggested_pct),
+        "capped_by": z.capped_by,
+        "suggested_value": z.suggested_value.quantize(_CENTS),
+        "equity": r.equity,
+        "buying_power": r.buying_power,
+        "price": r.price,
+        "price_source": r.price_source,
+        "fractionable": r.fractionable,
+        "suggested_qty": r.qty,
+        "reasons": list(z.reasons),
+        "gate": gate,
+        "source": source(r.source),
+    }

@@ -1,0 +1,78 @@
+"""`pm market`: is the market open, when does it next open and close, and today's session.
+
+From the broker's clock and calendar (Alpaca's `/v2/clock` and `/v2/calendar`, or the demo's
+own hours), so `pm market`, validation and the rebalancer agree on one answer. "Today" is the
+exchange's date (America/New_York) at the broker's timestamp. A session that closes before
+16:00 New York time is an early close (the day after Thanksgiving, Christmas Eve, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pm.domain.models import Source, TradingDay
+from pm.ports import Broker, Clock
+from pm.services.live import source_of
+
+MARKET_TZ = ZoneInfo("America/New_York")
+REGULAR_CLOSE = time(16, 0)
+#: How far ahead to look for the next session (long enough for any run of holidays).
+LOOKAHEAD = timedelta(days=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One trading day's regular session (UTC times) and whether it closes early."""
+
+    date: date
+    open: datetime
+    close: datetime
+    early_close: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarketStatus:
+    is_open: bool
+    timestamp: datetime
+    next_open: datetime
+    next_close: datetime
+    session: Session | None  # today's session; None on a weekend or holiday
+    next_session: Session | None  # the first session after today's
+    source: Source
+
+
+def session_of(day: TradingDay) -> Session:
+    local_close = day.close.astimezone(MARKET_TZ).time()
+    return Session(day.date, day.open, day.close, early_close=local_close < REGULAR_CLOSE)
+
+
+def market_date(moment: datetime) -> date:
+    """The exchange's calendar date at `moment`."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(MARKET_TZ).date()
+
+
+def status(broker: Broker, clock: Clock) -> MarketStatus:
+    """The broker's clock, and the calendar from today for today's and the next session."""
+    now = broker.get_clock()
+    today = market_date(now.timestamp)
+    days = sorted(broker.get_calendar(today, today + LOOKAHEAD), key=lambda d: d.date)
+    session = next((session_of(d) for d in days if d.date == today), None)
+    following = next((session_of(d) for d in days if d.date > today), None)
+    return MarketStatus(
+        is_open=now.is_open,
+        timestamp=now.timestamp,
+        next_open=now.next_open,
+        next_close=now.next_close,
+        session=session,
+        next_session=following,
+        source=source_of(broker, clock),
+    )
+
+
+def is_open(broker: Broker) -> bool:
+    """Whether the market is open now (one clock request), for validation and rebalancing."""
+    return broker.get_clock().is_open
