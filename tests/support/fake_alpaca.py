@@ -10,6 +10,7 @@
         srv.script(Reply(429, headers={"Retry-After": "1"}), path="/v2/account")
         srv.script(Reply.malformed())         # 200 with a body that is not JSON
         srv.script(Reply.hang(5))             # hold the request 5 s, then answer normally
+        srv.script(Reply.drip(0.25))          # answer normally, one body byte every 0.25 s
         srv.fail_with(503)                    # every request (until `fail_with(None)`)
         srv.positions = many_positions(10_000)  # wire dicts served by GET /v2/positions
         srv.requests                          # [Recorded(method, path, query, body, at)]
@@ -88,6 +89,7 @@ class Reply:
     body: Any = None  # dict/list (sent as JSON), str/bytes (sent as is), None (default)
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # extra wait before answering (on top of latency_s)
+    drip_s: float = 0.0  # send the body one byte every `drip_s` seconds (a trickling answer)
 
     @classmethod
     def malformed(cls, status: int = 200, body: bytes = b"<html>upstream error</html>") -> Reply:
@@ -97,6 +99,11 @@ class Reply:
     def hang(cls, seconds: float) -> Reply:
         """Say nothing for `seconds` (past the client's timeout), then answer normally."""
         return cls(200, None, {}, seconds)
+
+    @classmethod
+    def drip(cls, seconds: float, status: int = 200, body: Any = None) -> Reply:
+        """Answer (normally, or with `body`) one byte of body every `seconds`."""
+        return cls(status, body, {}, 0.0, seconds)
 
     @classmethod
     def of(cls, item: int | Reply) -> Reply:
@@ -222,7 +229,11 @@ class FakeAlpaca:
         reply = self._next_scripted(path)
         if reply is None or (reply.status == 200 and reply.body is None):
             routed = self._route(method, path, query, body)
-            reply = routed if reply is None else replace(routed, delay_s=reply.delay_s)
+            reply = (
+                routed
+                if reply is None
+                else replace(routed, delay_s=reply.delay_s, drip_s=reply.drip_s)
+            )
         return reply
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
@@ -364,7 +375,16 @@ def _make_handler(fake: FakeAlpaca) -> Callable[..., BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             try:
-                self.wfile.write(data)
+                if reply.drip_s:
+                    self.wfile.flush()
+                    for i in range(len(data)):
+                        if fake._stopping.wait(reply.drip_s):
+                            break
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                    self.close_connection = True
+                else:
+                    self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
                 self.close_connection = True
 
