@@ -18,7 +18,7 @@
         srv.stop()                            # afterwards: connection refused on that port
 
 Routes (payloads from ./alpaca_reference, copied from shared/alpaca-reference):
-GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock,
+GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock (`srv.clock`),
 /v2/calendar, /v2/assets/{symbol}, /v2/orders:by_client_order_id; POST /v2/orders (remembers
 the order by client_order_id; a repeat gives Alpaca's 422 40010001); DELETE /v2/positions/{s}
 and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
@@ -136,6 +136,7 @@ class FakeAlpaca:
         self.orders: dict[str, dict[str, Any]] = {}
         # market data: last trade price per stock symbol (GET /v2/stocks/trades/latest)
         self.latest_trades: dict[str, float] = {"AAPL": 190.5, "MSFT": 420.0}
+        self.clock: dict[str, Any] = payload("trading/clock_open")  # GET /v2/clock
         # what DELETE /v2/positions answers (207, one status per symbol)
         self.close_all_results: list[dict[str, Any]] = payload("trading/close_all_positions_207")
         self.bars: dict[str, list[dict[str, Any]]] = payload("data/stock_bars")["bars"]
@@ -258,7 +259,7 @@ class FakeAlpaca:
         fixed: dict[str, Callable[[], Any]] = {
             "/v2/account": lambda: self.account,
             "/v2/positions": lambda: self.positions,
-            "/v2/clock": lambda: payload("trading/clock_open"),
+            "/v2/clock": lambda: self.clock,
             "/v2/calendar": lambda: payload("trading/calendar"),
         }
         if path in fixed:

@@ -24,4 +24,5 @@ def build_guard(app_: AppContext) -> Guard:
         actor=app_.actor,
         prices=app_.latest_prices(),
         peak_equity=repo.snapshots.peak_equity,
+        ledger=repo.ledger,
     )

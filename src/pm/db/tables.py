@@ -117,9 +117,7 @@ positions = Table(
 #: The stored fields of a `Position` (those without a default: the ones added later, such as
 #: `qty_available`, describe the broker's moment and are not stored), and those that hold
 #: Decimals.
-POSITION_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(Position) if f.default is MISSING
-)
+POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position) if f.default is MISSING)
 DECIMAL_POSITION_FIELDS = frozenset(
     f.name for f in fields(Position) if f.type in ("Decimal", Decimal)
 )

@@ -195,7 +195,9 @@ def decide(v: ValidationInput) -> ValidationDecision:
     else:
         if v.equity <= 0:
             reject("no_equity", f"equity is {_text(v.equity)}: no position can be sized against it")
-        position_ok = v.equity > 0 and not _over(abs(exact_value), v.equity, limits.max_position_pct)
+        position_ok = v.equity > 0 and not _over(
+            abs(exact_value), v.equity, limits.max_position_pct
+        )
         if not position_ok and v.equity > 0:
             reject(
                 "position_limit",

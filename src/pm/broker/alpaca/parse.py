@@ -315,7 +315,12 @@ def _position_fast(d: Any) -> Position | None:
             avail = Decimal(available)
         except InvalidOperation:
             return None
-        if not avail.is_finite() or not (-limit < avail < limit) or (avail < 0 and side == "long") or avail > 0 > qty:
+        if (
+            not avail.is_finite()
+            or not (-limit < avail < limit)
+            or (avail < 0 and side == "long")
+            or avail > 0 > qty
+        ):
             return None
     asset_class = _ASSET_CLASSES.get(asset_class, asset_class)  # one string for 100k rows
     return Position(
