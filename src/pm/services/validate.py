@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal, TypeVar
@@ -74,6 +74,9 @@ class Fetched:
 
     account: Account
     positions: Sequence[Position]
+    # The orders will go out after the account's open orders are canceled (close-all), so
+    # nothing stays held for them: all of each position is available.
+    cancels_open_orders: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,10 @@ def validate_all(
             account_f = pool.submit(guard.broker.get_account)
             positions_f = pool.submit(guard.broker.get_positions)
         else:
-            account_f, positions_f = _done(fetched.account), _done(list(fetched.positions))
+            held_positions = list(fetched.positions)
+            if fetched.cancels_open_orders:
+                held_positions = [replace(p, qty_available=None) for p in held_positions]
+            account_f, positions_f = _done(fetched.account), _done(held_positions)
         needs_clock = any(o.type == "market" and not is_crypto(o.symbol) for o in orders)
         clock_f = pool.submit(_market_clock, guard.broker) if needs_clock else _done(None)
         symbols = [order.symbol for order in orders]
