@@ -210,7 +210,7 @@ def test_no_pdt_refusal_otherwise(change: dict[str, object]) -> None:
     assert decide(replace(PDT, **change)).approved  # type: ignore[arg-type]
 
 
-# -- minimums and market hours ----------------------------------------------------------------------
+# -- minimums and market hours ------------------------------------------------------------
 
 
 def test_a_notional_under_a_dollar_is_refused() -> None:
