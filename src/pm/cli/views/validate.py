@@ -90,8 +90,11 @@ def _broker_detail(result: ValidationResult) -> str:
     if codes:
         return ", ".join(codes)
     parts = []
-    if result.qty_available is not None:
-        parts.append(f"{quantity(abs(result.qty_available))} available")
+    takes = (result.current_qty > 0) == (result.order.side == "sell")
+    if result.qty_available is not None and result.current_qty != 0 and takes:
+        parts.append(
+            f"{quantity(abs(result.qty_available))} of {quantity(abs(result.current_qty))} available"
+        )
     if result.market_open is not None:
         parts.append("market open" if result.market_open else "market closed: queued")
     return "; ".join(parts) if parts else "account can trade"
