@@ -92,9 +92,8 @@ def _broker_detail(result: ValidationResult) -> str:
     parts = []
     takes = (result.current_qty > 0) == (result.order.side == "sell")
     if result.qty_available is not None and result.current_qty != 0 and takes:
-        parts.append(
-            f"{quantity(abs(result.qty_available))} of {quantity(abs(result.current_qty))} available"
-        )
+        available, held = abs(result.qty_available), abs(result.current_qty)
+        parts.append(f"{quantity(available)} of {quantity(held)} available")
     if result.market_open is not None:
         parts.append("market open" if result.market_open else "market closed: queued")
     return "; ".join(parts) if parts else "account can trade"
