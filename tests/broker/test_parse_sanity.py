@@ -120,3 +120,15 @@ def test_a_holding_listed_twice_is_malformed() -> None:
 def test_impossible_orders_are_malformed(changes: dict[str, Any]) -> None:
     with pytest.raises(MalformedResponse):
         parse.parse_order({**payload("trading/order_filled"), **changes})
+
+
+def test_whitespace_around_a_negative_qty_does_not_hide_its_sign() -> None:
+    raw = {**payload("trading/position_aapl"), "qty": " -10", "qty_available": " -10"}
+    with pytest.raises(MalformedResponse, match="a long position"):
+        parse.parse_positions([raw])
+
+
+def test_a_short_with_nothing_available_is_fine() -> None:
+    raw = {**payload("trading/position_short_tsla"), "qty_available": "0"}
+    (short,) = parse.parse_positions([raw])
+    assert short.qty_available == 0

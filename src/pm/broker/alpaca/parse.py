@@ -289,21 +289,13 @@ def _position_fast(d: Any) -> Position | None:
         )
     except InvalidOperation:
         return None
-    if not (qty + avg + cur + mv + cb + upl + ppc).is_finite():
-        return None
-    limit = _LIMIT
-    if not (
-        -limit < qty < limit
-        and -limit < mv < limit
-        and -limit < cb < limit
-        and -limit < upl < limit
-        and -limit < ppc < limit
-        and 0 <= avg < limit
-        and 0 <= cur < limit
-    ):
-        return None  # out of range or a negative price: `parse_position` says which
-    if (qty < 0 and side == "long") or (qty > 0 and side == "short"):
-        return None
+    # With both prices >= 0 every term is >= 0, so the total bounds each one: one finite
+    # total under the limit means no NaN, no infinity and no value of 19 integer digits.
+    total = abs(qty) + avg + cur + abs(mv) + abs(cb) + abs(upl) + abs(ppc)
+    if not total.is_finite() or avg < 0 or cur < 0 or total >= _LIMIT:
+        return None  # `parse_position` says what is wrong
+    if qty.is_signed() != (side == "short"):
+        return None  # a qty against its side (or a short of "0"): `parse_position` decides
     if symbol != symbol.strip() or not symbol:
         return None  # `parse_position` tidies or rejects it
     available = d.get("qty_available")
@@ -315,12 +307,9 @@ def _position_fast(d: Any) -> Position | None:
             avail = Decimal(available)
         except InvalidOperation:
             return None
-        if (
-            not avail.is_finite()
-            or not (-limit < avail < limit)
-            or (avail < 0 and side == "long")
-            or avail > 0 > qty
-        ):
+        if not avail.is_finite() or abs(avail) >= _LIMIT:
+            return None
+        if avail.is_signed() != (side == "short"):
             return None
     asset_class = _ASSET_CLASSES.get(asset_class, asset_class)  # one string for 100k rows
     return Position(
@@ -354,8 +343,11 @@ class PositionsReader:
         self._seen: dict[str, int] = {}
 
     def __call__(self, raw: object, index: int) -> Position:
-        position = position_at(raw, index)
-        key = holding_key(position.symbol)
+        position = _position_fast(raw)
+        if position is None:
+            position = parse_position(raw, f"positions[{index}]")
+        symbol = position.symbol
+        key = symbol if symbol.isupper() and "/" not in symbol else holding_key(symbol)
         first = self._seen.setdefault(key, index)
         if first != index:
             raise MalformedResponse(
