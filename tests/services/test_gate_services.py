@@ -1,6 +1,7 @@
-"""The pattern-day-trader rule through `services.validate` over the real Alpaca adapter: a day
-trade is a sell of what pm's ledger saw bought today (New York); the rule applies only while
-the account reports its PDT fields."""
+"""The gate through `services.validate` over the real Alpaca adapter: each broker rule, exact
+limits, market hours, and the pattern-day-trader rule (a day trade is a sell of what pm's
+ledger saw bought today, New York time; the rule applies only while the account reports its
+PDT fields)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,65 @@ def test_without_the_pdt_fields_there_is_no_check(srv: FakeAlpaca) -> None:
     ledger = Ledger([bought("AAPL", NOW - timedelta(hours=1))])
     assert validate(guard(srv, ledger), SELL).approved
     assert ledger.asked == []  # the ledger is not even read
+
+
+# -- the other broker rules, through the service over the real adapter ------------------------
+
+
+def test_shares_held_for_orders_are_refused(srv: FakeAlpaca) -> None:
+    srv.positions = [payload("trading/position_held_for_orders")]
+    srv.account = payload("trading/account")
+    result = validate(guard(srv, None), ProposedOrder("AAPL", "sell", qty=Decimal(20)))
+    assert result.qty_available == Decimal(15)
+    assert result.decision.codes == ("qty_available",)
+    assert validate(guard(srv, None), ProposedOrder("AAPL", "sell", qty=Decimal(15))).approved
+
+
+def test_close_all_frees_what_it_cancels(srv: FakeAlpaca) -> None:
+    from pm.services.close import plan_close_all
+
+    srv.positions = [payload("trading/position_held_for_orders")]
+    srv.account = payload("trading/account")
+    plan = plan_close_all(guard(srv, None))
+    (validation,) = plan.validations
+    assert validation.approved
+    assert validation.qty == Decimal(35)
+
+
+def test_a_restricted_account_refuses_a_short(srv: FakeAlpaca) -> None:
+    srv.account = payload("trading/account_restricted")
+    order = ProposedOrder("MSFT", "sell", qty=Decimal(1), price=Decimal(400))
+    result = validate(guard(srv, None), order)
+    assert result.decision.codes == ("trading_blocked", "shorting_disabled")
+    with pytest.raises(CheckFailed, match=r"\[trading_blocked\].*\[shorting_disabled\]"):
+        require(guard(srv, None), order)
+
+
+def test_exact_limits_through_the_service(srv: FakeAlpaca) -> None:
+    srv.account = {
+        **payload("trading/account"),
+        "equity": "10000000",
+        "last_equity": "10000000",
+        "buying_power": "20000000",
+    }
+    over = ProposedOrder("MSFT", "buy", qty=Decimal(1), price=Decimal("500004.999"))
+    result = validate(guard(srv, None), over)
+    assert result.decision.position_pct == Decimal("5.0000")
+    assert result.decision.codes == ("position_limit",)
+    at = ProposedOrder("MSFT", "buy", qty=Decimal(1), price=Decimal(500_000))
+    assert validate(guard(srv, None), at).approved
+
+
+def test_a_closed_market_and_crypto(srv: FakeAlpaca) -> None:
+    srv.account = payload("trading/account")
+    srv.clock = payload("trading/clock_closed")
+    stock = validate(guard(srv, None), ProposedOrder("AAPL", "buy", qty=Decimal(1)))
+    assert stock.approved
+    assert stock.market_open is False
+    assert [n.code for n in stock.decision.notes] == ["market_closed"]
+    asked = srv.count("GET", "/v2/clock")
+    crypto = ProposedOrder("BTC/USD", "buy", qty=Decimal("0.001"), price=Decimal(90_000))
+    result = validate(guard(srv, None), crypto)
+    assert result.market_open is None
+    assert result.decision.notes == ()
+    assert srv.count("GET", "/v2/clock") == asked  # crypto never asks the clock
