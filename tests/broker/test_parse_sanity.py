@@ -132,3 +132,30 @@ def test_a_short_with_nothing_available_is_fine() -> None:
     raw = {**payload("trading/position_short_tsla"), "qty_available": "0"}
     (short,) = parse.parse_positions([raw])
     assert short.qty_available == 0
+
+
+def test_a_huge_close_is_malformed_bars() -> None:
+    from pm.broker.alpaca.market_data import MalformedBars, parse_page
+
+    page = {"bars": {"AAPL": [{"t": "2024-11-25T05:00:00Z", "c": Decimal("1e400")}]}}
+    with pytest.raises(MalformedBars, match="out of range"):
+        parse_page(page, {})
+    fine = {"bars": {"AAPL": [{"t": "2024-11-25T05:00:00Z", "c": Decimal("232.87")}]}}
+    into: dict[str, list[tuple[Any, Decimal]]] = {}
+    assert parse_page(fine, into) is None
+    assert into["AAPL"][0][1] == Decimal("232.87")
+
+
+def test_a_huge_latest_trade_is_no_price() -> None:
+    from pm.broker.alpaca.latest_trade import AlpacaLatestTrades
+    from tests.support.clocks import UtcClock
+    from tests.support.fake_alpaca import FakeAlpaca, Reply
+
+    with FakeAlpaca() as srv:
+        body = b'{"trades": {"MSFT": {"t": "2024-11-25T20:59:59Z", "p": 1e400}}}'
+        srv.script(Reply(200, body), path="/v2/stocks/trades/latest")
+        latest = AlpacaLatestTrades(
+            api_key="PKT", secret_key="s3cret", data_url=srv.base_url, clock=UtcClock()
+        )
+        assert latest.latest_price("MSFT") is None
+        assert latest.latest_price("MSFT") == Decimal("420.0")  # the fake's normal answer
