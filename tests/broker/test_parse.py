@@ -25,9 +25,23 @@ def test_parse_decimal_round_trips_any_decimal_string(value: Decimal) -> None:
     assert parsed == value
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=8))
+@given(
+    st.decimals(
+        allow_nan=False,
+        allow_infinity=False,
+        places=8,
+        min_value=Decimal("-1e18") + Decimal("1e-8"),
+        max_value=Decimal("1e18") - Decimal("1e-8"),
+    )
+)
 def test_positions_keep_wire_digits(value: Decimal) -> None:
-    raw = {**payload("trading/position_aapl"), "qty": str(value), "market_value": str(value)}
+    raw = {
+        **payload("trading/position_aapl"),
+        "qty": str(value),
+        "market_value": str(value),
+        "side": "short" if value < 0 else "long",
+        "qty_available": str(value),
+    }
     for position in (parse.parse_position(raw), parse.parse_positions([raw])[0]):
         assert str(position.qty) == str(value)
         assert position.market_value == value

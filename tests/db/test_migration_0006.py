@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pm.db.engine import make_engine, upgrade
 from pm.db.migrate import alembic_config
+from pm.db.revision import HEAD_REVISION
 
 T0 = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 
@@ -124,6 +125,6 @@ def test_downgrade_restores_the_placeholders(db_url: str) -> None:
         with engine.connect() as conn:
             assert "allocation_targets" not in inspect(conn).get_table_names()
         assert "details" in _columns(db_url, "rebalance_runs")
-        assert upgrade(db_url).after == "0006"
+        assert upgrade(db_url).after == HEAD_REVISION
     finally:
         engine.dispose()

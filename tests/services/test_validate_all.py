@@ -9,7 +9,7 @@ import pytest
 
 from pm.domain.errors import CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.models import Account, Actor
+from pm.domain.models import Account, Actor, MarketClock
 from pm.services.sectors import SectorResolver
 from pm.services.validate import Fetched, Guard, ProposedOrder, require_all, validate, validate_all
 from tests.support.clocks import FakeClock
@@ -20,11 +20,19 @@ NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 class BookAlreadyFetched:
-    """A broker that must not be called: account and positions are passed in."""
+    """A broker that must not be called but for its clock: account and positions are passed
+    in; the market hours are asked once per batch."""
 
     name = "demo"
     identity = "demo"
     simulated = True
+
+    def __init__(self) -> None:
+        self.clock_reads = 0
+
+    def get_clock(self) -> MarketClock:
+        self.clock_reads += 1
+        return MarketClock(NOW, True, NOW, NOW)
 
     def __getattr__(self, method: str) -> object:
         raise AssertionError(f"validation called the broker's {method}")
@@ -48,9 +56,11 @@ def fetched_account(n: int) -> Fetched:
     return Fetched(account, held)
 
 
-def guard(breakers: MemoryBreakers, sectors: MemorySectors) -> Guard:
+def guard(
+    breakers: MemoryBreakers, sectors: MemorySectors, broker: BookAlreadyFetched | None = None
+) -> Guard:
     return Guard(
-        broker=BookAlreadyFetched(),  # type: ignore[arg-type]
+        broker=broker or BookAlreadyFetched(),  # type: ignore[arg-type]
         breakers=breakers,
         sectors=SectorResolver(sectors, bundled={}),
         limits=RiskLimits(),
@@ -65,13 +75,14 @@ def closing_orders(b: Fetched) -> list[ProposedOrder]:
 
 
 def test_three_hundred_closing_orders_read_the_breaker_and_sectors_once() -> None:
-    breakers, sectors = MemoryBreakers(), MemorySectors()
+    breakers, sectors, broker = MemoryBreakers(), MemorySectors(), BookAlreadyFetched()
     b = fetched_account(300)
-    results = require_all(guard(breakers, sectors), closing_orders(b), fetched=b)
+    results = require_all(guard(breakers, sectors, broker), closing_orders(b), fetched=b)
     assert len(results) == 300
     assert all(r.approved and r.decision.reducing for r in results)
     assert breakers.reads == 1
     assert sectors.queries == 1
+    assert broker.clock_reads == 1
 
 
 def test_each_result_matches_validating_the_order_alone() -> None:

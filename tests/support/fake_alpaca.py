@@ -10,6 +10,7 @@
         srv.script(Reply(429, headers={"Retry-After": "1"}), path="/v2/account")
         srv.script(Reply.malformed())         # 200 with a body that is not JSON
         srv.script(Reply.hang(5))             # hold the request 5 s, then answer normally
+        srv.script(Reply.drip(0.25))          # answer normally, one body byte every 0.25 s
         srv.fail_with(503)                    # every request (until `fail_with(None)`)
         srv.positions = many_positions(10_000)  # wire dicts served by GET /v2/positions
         srv.requests                          # [Recorded(method, path, query, body, at)]
@@ -17,7 +18,7 @@
         srv.stop()                            # afterwards: connection refused on that port
 
 Routes (payloads from ./alpaca_reference, copied from shared/alpaca-reference):
-GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock,
+GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock (`srv.clock`),
 /v2/calendar, /v2/assets/{symbol}, /v2/orders:by_client_order_id; POST /v2/orders (remembers
 the order by client_order_id; a repeat gives Alpaca's 422 40010001); DELETE /v2/positions/{s}
 and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
@@ -91,6 +92,7 @@ class Reply:
     body: Any = None  # dict/list (sent as JSON), str/bytes (sent as is), None (default)
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # extra wait before answering (on top of latency_s)
+    drip_s: float = 0.0  # send the body one byte every `drip_s` seconds (a trickling answer)
 
     @classmethod
     def malformed(cls, status: int = 200, body: bytes = b"<html>upstream error</html>") -> Reply:
@@ -100,6 +102,11 @@ class Reply:
     def hang(cls, seconds: float) -> Reply:
         """Say nothing for `seconds` (past the client's timeout), then answer normally."""
         return cls(200, None, {}, seconds)
+
+    @classmethod
+    def drip(cls, seconds: float, status: int = 200, body: Any = None) -> Reply:
+        """Answer (normally, or with `body`) one byte of body every `seconds`."""
+        return cls(status, body, {}, 0.0, seconds)
 
     @classmethod
     def of(cls, item: int | Reply) -> Reply:
@@ -132,6 +139,7 @@ class FakeAlpaca:
         self.orders: dict[str, dict[str, Any]] = {}
         # market data: last trade price per stock symbol (GET /v2/stocks/trades/latest)
         self.latest_trades: dict[str, float] = {"AAPL": 190.5, "MSFT": 420.0}
+        self.clock: dict[str, Any] = payload("trading/clock_open")  # GET /v2/clock
         # what DELETE /v2/positions answers (207, one status per symbol)
         self.close_all_results: list[dict[str, Any]] = payload("trading/close_all_positions_207")
         self.bars: dict[str, list[dict[str, Any]]] = payload("data/stock_bars")["bars"]
@@ -228,7 +236,11 @@ class FakeAlpaca:
         reply = self._next_scripted(path)
         if reply is None or (reply.status == 200 and reply.body is None):
             routed = self._route(method, path, query, body)
-            reply = routed if reply is None else replace(routed, delay_s=reply.delay_s)
+            reply = (
+                routed
+                if reply is None
+                else replace(routed, delay_s=reply.delay_s, drip_s=reply.drip_s)
+            )
         return reply
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
@@ -253,7 +265,7 @@ class FakeAlpaca:
         fixed: dict[str, Callable[[], Any]] = {
             "/v2/account": lambda: self.account,
             "/v2/positions": lambda: self.positions,
-            "/v2/clock": lambda: payload("trading/clock_open"),
+            "/v2/clock": lambda: self.clock,
             "/v2/calendar": lambda: payload("trading/calendar"),
             "/v2/account/portfolio/history": lambda: self.portfolio_history,
         }
@@ -411,7 +423,16 @@ def _make_handler(fake: FakeAlpaca) -> Callable[..., BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             try:
-                self.wfile.write(data)
+                if reply.drip_s:
+                    self.wfile.flush()
+                    for i in range(len(data)):
+                        if fake._stopping.wait(reply.drip_s):
+                            break
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                    self.close_connection = True
+                else:
+                    self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
                 self.close_connection = True
 

@@ -26,4 +26,5 @@ def build_guard(app_: AppContext) -> Guard:
         prices=app_.latest_prices(),
         peak_equity=repo.snapshots.peak_equity,
         regime_check=regime_check(app_),
+        ledger=repo.ledger,
     )

@@ -11,7 +11,7 @@ The migrations in ``migrations/`` must describe exactly these tables plus the in
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from decimal import Decimal
 from typing import Any
 
@@ -116,8 +116,10 @@ positions = Table(
     Index("ix_positions_account_id_closed_at", "account_id", "closed_at"),
 )
 
-#: The fields of a `Position`, and those that hold Decimals.
-POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position))
+#: The stored fields of a `Position` (those without a default: the ones added later, such as
+#: `qty_available`, describe the broker's moment and are not stored), and those that hold
+#: Decimals.
+POSITION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Position) if f.default is MISSING)
 DECIMAL_POSITION_FIELDS = frozenset(
     f.name for f in fields(Position) if f.type in ("Decimal", Decimal)
 )

@@ -26,6 +26,15 @@ class Account:
     buying_power: Decimal
     long_market_value: Decimal
     short_market_value: Decimal
+    # Status flags (the broker refuses orders while any of the first three is set).
+    trading_blocked: bool = False
+    account_blocked: bool = False
+    trade_suspended_by_user: bool = False
+    shorting_enabled: bool = True
+    # The pattern-day-trader fields; None where the account no longer reports them (Alpaca
+    # dropped them on 2026-07-06).
+    pattern_day_trader: bool | None = None
+    daytrade_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,13 @@ class Position:
     cost_basis: Decimal
     unrealized_pl: Decimal
     unrealized_pl_pct: Decimal
+    # What is not held for open orders (signed like qty); None when the broker did not say.
+    qty_available: Decimal | None = None
+
+    @property
+    def available(self) -> Decimal:
+        """`qty_available`, or all of `qty` when the broker did not report it."""
+        return self.qty if self.qty_available is None else self.qty_available
 
 
 @dataclass(frozen=True, slots=True)

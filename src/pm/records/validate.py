@@ -37,4 +37,10 @@ def validation(result: ValidationResult) -> dict[str, Any]:
         "circuit_breaker_tripped_now": result.breaker_tripped_now,
         "risk_level": result.risk_level,
         "source": source(result.source),
+        "broker_rules_ok": d.broker_rules_ok,
+        "reason_codes": list(d.codes),
+        "rejections": [{"code": r.code, "reason": r.reason} for r in d.rejections],
+        "warnings": [{"code": n.code, "message": n.text} for n in d.notes],
+        "qty_available": result.qty_available,
+        "market_open": result.market_open,
     }

@@ -169,7 +169,7 @@ def plan_close_all(guard: Guard) -> CloseAllPlan:
     """Every open position, each passed through validation as the order that closes it."""
     with account_and_positions(guard.broker) as pending:
         account, positions = pending.result()
-    fetched = Fetched(account, positions)
+    fetched = Fetched(account, positions, cancels_open_orders=True)  # it cancels them first
     orders = [
         ProposedOrder(p.symbol, closing_side(p), qty=abs(p.qty), price=p.current_price)
         for p in positions

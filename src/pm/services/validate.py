@@ -6,32 +6,41 @@ is over the limit (or a risk level hook says CRITICAL), and returns the pure dec
 `pm.domain.validation.decide`. `require` is the same, raising `CheckFailed` (exit 1) when the
 order is rejected: order-placing services (close, close-all, later rebalance and exits) call
 it, and reach `Broker.submit_order` / `close_position` only afterwards.
+
+What the broker knows comes along: the account's status and PDT fields, each position's
+`qty_available`, and, for an equity market order, the broker's clock (`get_clock`, fetched
+alongside the account: one more concurrent request; a clock that cannot be read only leaves
+the market-hours note out). Whether an order is a day trade is read from the ledger's fills
+of today (New York), only when the account reports the PDT fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, time
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pm.domain.breaker import BreakerStatus
-from pm.domain.errors import BadInput, CheckFailed
+from pm.domain.errors import BadInput, CheckFailed, PmError
 from pm.domain.limits import RiskLimits
-from pm.domain.models import Account, Actor, OrderSide, Position, Source
+from pm.domain.models import Account, Actor, MarketClock, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
-from pm.domain.sectors import Sector
-from pm.domain.validation import ValidationDecision, ValidationInput, decide
-from pm.ports import BreakerStore, Broker, Clock, LatestPrices
+from pm.domain.sectors import Sector, is_crypto
+from pm.domain.validation import PDT_MAX_DAY_TRADES, ValidationDecision, ValidationInput, decide
+from pm.ports import BreakerStore, Broker, Clock, LatestPrices, LedgerStore
 from pm.services import breaker as breakers
 from pm.services.live import source_of
 from pm.services.sectors import SectorResolver
 
 T = TypeVar("T")
 QTY_PLACES = Decimal("0.000000001")  # Alpaca's fractional quantities go to 9 places
+MARKET_TZ = ZoneInfo("America/New_York")  # a trading day, for the day-trade rule
 
 PriceSource = Literal["option", "position", "market"]
 #: The highest stored equity of an account (for the drawdown in the risk level).
@@ -47,6 +56,7 @@ class ProposedOrder:
     qty: Decimal | None = None
     notional: Decimal | None = None
     price: Decimal | None = None  # the caller's price; else the position's, else the market's
+    type: str = "market"  # market orders of equities are checked against market hours
 
     def __post_init__(self) -> None:
         if (self.qty is None) == (self.notional is None):
@@ -64,6 +74,9 @@ class Fetched:
 
     account: Account
     positions: Sequence[Position]
+    # The orders will go out after the account's open orders are canceled (close-all), so
+    # nothing stays held for them: all of each position is available.
+    cancels_open_orders: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,8 @@ class Guard:
     peak_equity: PeakEquityFn | None = None
     # With it, the cached market regime: "VIX 36.20 > 35" trips the breaker (emergency stop).
     regime_check: Callable[[], str | None] | None = None
+    # With it, an order closing a position opened today counts as a day trade (PDT rule).
+    ledger: LedgerStore | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +112,8 @@ class ValidationResult:
     breaker_tripped_now: bool
     risk_level: str | None  # the account's level before the order (None when not assessed)
     source: Source
+    qty_available: Decimal | None = None  # of the position before the order (None: not held)
+    market_open: bool | None = None  # None: not asked (crypto, not a market order) or unknown
 
     @property
     def approved(self) -> bool:
@@ -128,12 +145,17 @@ def validate_all(
     """Validate several orders against one reading of the account: account, positions, sectors,
     the risk level and the breaker are fetched once, so closing hundreds of positions costs
     about what one order does."""
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="pm-validate") as pool:
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="pm-validate") as pool:
         if fetched is None:
             account_f = pool.submit(guard.broker.get_account)
             positions_f = pool.submit(guard.broker.get_positions)
         else:
-            account_f, positions_f = _done(fetched.account), _done(list(fetched.positions))
+            held_positions = list(fetched.positions)
+            if fetched.cancels_open_orders:
+                held_positions = [replace(p, qty_available=None) for p in held_positions]
+            account_f, positions_f = _done(fetched.account), _done(held_positions)
+        needs_clock = any(o.type == "market" and not is_crypto(o.symbol) for o in orders)
+        clock_f = pool.submit(_market_clock, guard.broker) if needs_clock else _done(None)
         symbols = [order.symbol for order in orders]
         sectors_f = pool.submit(_sectors_of, guard, symbols, positions_f)
         breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f, sectors_f)
@@ -142,6 +164,7 @@ def validate_all(
         prices = prices_f.result()
         found = sectors_f.result()
         breaker, tripped_now, level = breaker_f.result()
+        market = clock_f.result()
     index = {holding_key(p.symbol): p for p in positions}
     sector_value: dict[str, Decimal] = {}
     for p in positions:
@@ -156,6 +179,9 @@ def validate_all(
         sector = found[holding_key(symbol)].name
         own = abs(position.market_value) if position is not None else Decimal(0)
         qty = _quantity(order, price)
+        crypto = is_crypto(symbol, position.asset_class if position is not None else None)
+        market_open = None if crypto or order.type != "market" or market is None else market.is_open
+        day_trade = _is_day_trade(guard, account, symbol, order.side, current_qty)
         decision = decide(
             ValidationInput(
                 symbol=symbol,
@@ -171,6 +197,19 @@ def validate_all(
                 breaker_halted=breaker.halted,
                 breaker_reason=breaker.reason,
                 limits=guard.limits,
+                crypto=crypto,
+                available_qty=position.available if position is not None else None,
+                notional=order.notional,
+                order_type=order.type,
+                market_open=market_open,
+                next_open=_local(market.next_open) if market is not None else None,
+                trading_blocked=account.trading_blocked,
+                account_blocked=account.account_blocked,
+                trade_suspended_by_user=account.trade_suspended_by_user,
+                shorting_enabled=account.shorting_enabled,
+                daytrade_count=account.daytrade_count,
+                pattern_day_trader=account.pattern_day_trader,
+                day_trade=day_trade,
             )
         )
         results.append(
@@ -187,9 +226,49 @@ def validate_all(
                 breaker_tripped_now=tripped_now,
                 risk_level=level,
                 source=source,
+                qty_available=position.available if position is not None else None,
+                market_open=market_open,
             )
         )
     return results
+
+
+def _market_clock(broker: Broker) -> MarketClock | None:
+    """The broker's clock; None when it cannot be read (the note is then left out: market
+    hours never stop an order, so they must not stop validation either)."""
+    try:
+        return broker.get_clock()
+    except PmError:
+        return None
+
+
+def _local(when: datetime) -> str:
+    return when.astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _is_day_trade(
+    guard: Guard,
+    account: Account,
+    symbol: str,
+    side: OrderSide,
+    current_qty: Decimal,
+) -> bool:
+    """True when the order takes from a position that pm's ledger saw opened (or added to)
+    today, New York time. Asked only when the PDT rule could apply: the account reports
+    `daytrade_count` and has used its day trades."""
+    if (
+        guard.ledger is None
+        or account.daytrade_count is None
+        or account.daytrade_count < PDT_MAX_DAY_TRADES
+    ):
+        return False
+    if current_qty == 0 or (current_qty > 0) != (side == "sell"):
+        return False  # the order does not take from a position
+    now = guard.clock.now().astimezone(MARKET_TZ)
+    start = datetime.combine(now.date(), time(0), MARKET_TZ)
+    opening = "buy" if current_qty > 0 else "sell"
+    fills = guard.ledger.fills(account.account_id, since=start)
+    return any(same_symbol(f.symbol, symbol) and f.side == opening for f in fills)
 
 
 def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:
@@ -218,7 +297,8 @@ def require_all(
     """`validate_all`, raising `CheckFailed` (exit 1) naming every rejected order."""
     results = validate_all(guard, orders, fetched=fetched)
     rejected = [
-        f"{r.order.side} {r.symbol}: {'; '.join(r.decision.reasons)}"
+        f"{r.order.side} {r.symbol}: "
+        + "; ".join(f"{x.reason} [{x.code}]" for x in r.decision.rejections)
         for r in results
         if not r.approved
     ]

@@ -174,7 +174,7 @@ class AlpacaBroker:
 
     def get_positions(self) -> list[Position]:
         """Parsed as the body arrives: a 100k-position answer is never held whole."""
-        positions: list[Position] = self._get("/positions", each=parse.position_at)
+        positions: list[Position] = self._get("/positions", each=parse.PositionsReader())
         return positions
 
     def get_position(self, symbol: str) -> Position:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pm.broker.alpaca.data_client import AlpacaDataClient
+from pm.broker.alpaca.parse import MAX_INTEGER_DIGITS
 from pm.domain.errors import PmError
 from pm.domain.money import parse_decimal
 
@@ -33,4 +34,5 @@ class AlpacaLatestTrades(AlpacaDataClient):
             price = parse_decimal(raw["trades"][sym]["p"], "p")
         except (KeyError, TypeError, ValueError):
             return None
-        return price if price > 0 else None
+        # a price of 19 integer digits is no price: the caller then asks for --price
+        return price if price > 0 and price.adjusted() < MAX_INTEGER_DIGITS else None

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pm.broker.alpaca.data_client import AlpacaDataClient
+from pm.broker.alpaca.parse import MAX_INTEGER_DIGITS
 from pm.domain.money import parse_decimal
 from pm.domain.portfolio import holding_key
 from pm.domain.sectors import is_crypto
@@ -156,6 +157,8 @@ def parse_page(raw: Any, into: Closes) -> str | None:
                 raise MalformedBars(str(exc)) from None
             if close <= 0:
                 raise MalformedBars(f"{symbol} close on {day} is not positive: {close}")
+            if close.adjusted() >= MAX_INTEGER_DIGITS:
+                raise MalformedBars(f"{symbol} close on {day} is out of range: {close:.3E}")
             target.append((day, close))
     token = raw.get("next_page_token")
     if token is not None and not isinstance(token, str):

@@ -3,6 +3,11 @@
 Plain functions over the decoded JSON (decoded with ``parse_float=Decimal`` by the transport,
 so no number passes through float). Any missing field, wrong type or non-numeric money raises
 `MalformedResponse`, which the adapter reports as a broker failure.
+
+Numbers that cannot be true are malformed too, so they never reach the screen or the database:
+non-finite values, more than `MAX_INTEGER_DIGITS` digits before the point (``"1e400"``),
+negative prices, a quantity whose sign contradicts the position's side (a long with a
+negative qty, a short with a positive one), and a symbol listed twice in a positions list.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pm.domain.models import (
 )
 from pm.domain.money import parse_decimal
 from pm.domain.performance import HistoryPoint
+from pm.domain.portfolio import holding_key
 
 # The trading calendar's open/close times are exchange-local.
 MARKET_TZ = ZoneInfo("America/New_York")
@@ -34,8 +40,28 @@ _SIDES_ORDER: dict[object, OrderSide] = {"buy": "buy", "sell": "sell"}
 _ASSET_CLASSES = {name: name for name in ("us_equity", "us_option", "crypto")}
 
 
+#: No amount, price or quantity pm can meet has more digits before the point.
+MAX_INTEGER_DIGITS = 18
+
+
 class MalformedResponse(ValueError):
     """The broker's reply did not have the documented shape."""
+
+
+def _sane(value: Decimal) -> bool:
+    """Finite and at most `MAX_INTEGER_DIGITS` digits before the point."""
+    return value.is_finite() and (value.is_zero() or value.adjusted() < MAX_INTEGER_DIGITS)
+
+
+def _checked(value: Decimal, field: str) -> Decimal:
+    if not value.is_finite():
+        raise MalformedResponse(f"{field}: not a finite number: {value}")
+    if not _sane(value):
+        raise MalformedResponse(
+            f"{field}: {value:.3E} is out of range (more than {MAX_INTEGER_DIGITS} digits "
+            "before the point)"
+        )
+    return value
 
 
 def _obj(raw: object, what: str) -> dict[str, Any]:
@@ -86,12 +112,56 @@ def _dec(d: dict[str, Any], key: str, what: str) -> Decimal:
             result = Decimal(value)
         except InvalidOperation:
             raise MalformedResponse(f"{what}.{key}: not a number: {value[:40]!r}") from None
-        if result.is_finite():
+        if _sane(result):
             return result
     try:
-        return parse_decimal(value, f"{what}.{key}")
+        parsed = parse_decimal(value, f"{what}.{key}")
     except ValueError as exc:
         raise MalformedResponse(str(exc)) from None
+    return _checked(parsed, f"{what}.{key}")
+
+
+def _price(d: dict[str, Any], key: str, what: str) -> Decimal:
+    """A price: a number, and never negative."""
+    value = _dec(d, key, what)
+    if value < 0:
+        raise MalformedResponse(f"{what}.{key}: a price cannot be negative: {value}")
+    return value
+
+
+def _opt_nonneg(d: dict[str, Any], key: str, what: str) -> Decimal | None:
+    value = _opt_dec(d, key, what)
+    if value is not None and value < 0:
+        raise MalformedResponse(f"{what}.{key}: cannot be negative: {value}")
+    return value
+
+
+def _opt_bool(d: dict[str, Any], key: str, what: str, default: bool | None) -> bool | None:
+    if d.get(key) is None:
+        return default
+    return _bool(d, key, what)
+
+
+def _opt_count(d: dict[str, Any], key: str, what: str) -> int | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise MalformedResponse(f"{what}.{key}: expected a count, got {type(value).__name__}")
+    try:
+        count = int(value)
+    except ValueError:
+        raise MalformedResponse(f"{what}.{key}: not a count: {str(value)[:20]!r}") from None
+    if not 0 <= count < 1_000_000:
+        raise MalformedResponse(f"{what}.{key}: not a count: {count}")
+    return count
+
+
+def _signed_qty(qty: Decimal, side: PositionSide, field: str) -> Decimal:
+    """A position's quantity agrees with its side: a long is >= 0, a short <= 0."""
+    if (side == "long" and qty < 0) or (side == "short" and qty > 0):
+        raise MalformedResponse(f"{field}: a {side} position with qty {qty}")
+    return qty
 
 
 def _opt_dec(d: dict[str, Any], key: str, what: str) -> Decimal | None:
@@ -149,6 +219,12 @@ def parse_account(raw: object) -> Account:
         buying_power=_dec(d, "buying_power", w),
         long_market_value=_dec(d, "long_market_value", w),
         short_market_value=_dec(d, "short_market_value", w),
+        trading_blocked=bool(_opt_bool(d, "trading_blocked", w, False)),
+        account_blocked=bool(_opt_bool(d, "account_blocked", w, False)),
+        trade_suspended_by_user=bool(_opt_bool(d, "trade_suspended_by_user", w, False)),
+        shorting_enabled=bool(_opt_bool(d, "shorting_enabled", w, True)),
+        pattern_day_trader=_opt_bool(d, "pattern_day_trader", w, None),
+        daytrade_count=_opt_count(d, "daytrade_count", w),
     )
 
 
@@ -161,18 +237,22 @@ def parse_position(raw: object, what: str = "position") -> Position:
     side = _SIDES_POSITION.get(d.get("side"))
     if side is None:
         raise MalformedResponse(f"{what}.side: expected 'long' or 'short', got {d.get('side')!r}")
+    available = _opt_dec(d, "qty_available", what)
     return Position(
         asset_id=_str(d, "asset_id", what),
         symbol=_symbol(d, what),
-        qty=_dec(d, "qty", what),
+        qty=_signed_qty(_dec(d, "qty", what), side, f"{what}.qty"),
         side=side,
         asset_class=_str(d, "asset_class", what),
-        avg_entry_price=_dec(d, "avg_entry_price", what),
-        current_price=_dec(d, "current_price", what),
+        avg_entry_price=_price(d, "avg_entry_price", what),
+        current_price=_price(d, "current_price", what),
         market_value=_dec(d, "market_value", what),
         cost_basis=_dec(d, "cost_basis", what),
         unrealized_pl=_dec(d, "unrealized_pl", what),
         unrealized_pl_pct=_dec(d, "unrealized_plpc", what).scaleb(2),
+        qty_available=(
+            None if available is None else _signed_qty(available, side, f"{what}.qty_available")
+        ),
     )
 
 
@@ -210,23 +290,71 @@ def _position_fast(d: Any) -> Position | None:
         )
     except InvalidOperation:
         return None
-    if not (qty + avg + cur + mv + cb + upl + ppc).is_finite():
-        return None
+    # With both prices >= 0 every term is >= 0, so the total bounds each one: one finite
+    # total under the limit means no NaN, no infinity and no value of 19 integer digits.
+    total = abs(qty) + avg + cur + abs(mv) + abs(cb) + abs(upl) + abs(ppc)
+    if not total.is_finite() or avg < 0 or cur < 0 or total >= _LIMIT:
+        return None  # `parse_position` says what is wrong
+    if qty.is_signed() != (side == "short"):
+        return None  # a qty against its side (or a short of "0"): `parse_position` decides
     if symbol != symbol.strip() or not symbol:
         return None  # `parse_position` tidies or rejects it
+    available = d.get("qty_available")
+    avail: Decimal | None = None
+    if available is not None:
+        if type(available) is not str:
+            return None
+        try:
+            avail = Decimal(available)
+        except InvalidOperation:
+            return None
+        if not avail.is_finite() or abs(avail) >= _LIMIT:
+            return None
+        if avail.is_signed() != (side == "short"):
+            return None
     asset_class = _ASSET_CLASSES.get(asset_class, asset_class)  # one string for 100k rows
-    return Position(asset_id, symbol, qty, side, asset_class, avg, cur, mv, cb, upl, ppc.scaleb(2))
+    return Position(
+        asset_id, symbol, qty, side, asset_class, avg, cur, mv, cb, upl, ppc.scaleb(2), avail
+    )
+
+
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
 def parse_positions(raw: object) -> list[Position]:
     """GET /v2/positions (10,000 positions parse in a few tens of milliseconds)."""
-    return [position_at(item, i) for i, item in enumerate(_list(raw, "positions"))]
+    reader = PositionsReader()
+    return [reader(item, i) for i, item in enumerate(_list(raw, "positions"))]
 
 
 def position_at(raw: object, index: int) -> Position:
-    """Element `index` of GET /v2/positions (what the transport calls as the list streams in)."""
+    """Element `index` of GET /v2/positions, on its own (no duplicate check: `PositionsReader`
+    reads a whole list)."""
     position = _position_fast(raw)
     return position if position is not None else parse_position(raw, f"positions[{index}]")
+
+
+class PositionsReader:
+    """Reads the elements of one GET /v2/positions answer as they stream in, and refuses a
+    holding listed twice (``AAPL`` twice, or ``BTCUSD`` and ``BTC/USD``)."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, raw: object, index: int) -> Position:
+        position = _position_fast(raw)
+        if position is None:
+            position = parse_position(raw, f"positions[{index}]")
+        symbol = position.symbol
+        key = symbol if symbol.isupper() and "/" not in symbol else holding_key(symbol)
+        first = self._seen.setdefault(key, index)
+        if first != index:
+            raise MalformedResponse(
+                f"positions[{index}]: {position.symbol} is listed twice (also at [{first}])"
+            )
+        return position
 
 
 def parse_order(raw: object, what: str = "order") -> Order:
@@ -238,7 +366,7 @@ def parse_order(raw: object, what: str = "order") -> Order:
     order_type = d.get("type") or d.get("order_type")
     if not isinstance(order_type, str):
         raise MalformedResponse(f"{what}: missing field 'type'")
-    filled = _opt_dec(d, "filled_qty", what)
+    filled = _opt_nonneg(d, "filled_qty", what)
     return Order(
         id=_str(d, "id", what),
         client_order_id=_str(d, "client_order_id", what),
@@ -246,10 +374,10 @@ def parse_order(raw: object, what: str = "order") -> Order:
         side=side,
         type=order_type,
         status=_str(d, "status", what),
-        qty=_opt_dec(d, "qty", what),
-        notional=_opt_dec(d, "notional", what),
+        qty=_opt_nonneg(d, "qty", what),
+        notional=_opt_nonneg(d, "notional", what),
         filled_qty=filled if filled is not None else Decimal(0),
-        filled_avg_price=_opt_dec(d, "filled_avg_price", what),
+        filled_avg_price=_opt_nonneg(d, "filled_avg_price", what),
         submitted_at=_opt_ts(d, "submitted_at", what),
         filled_at=_opt_ts(d, "filled_at", what),
     )

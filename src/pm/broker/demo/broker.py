@@ -487,4 +487,5 @@ def _position(holding: DemoHolding, instrument: Instrument, today: date) -> Posi
         cost_basis=cost_basis,
         unrealized_pl=unrealized,
         unrealized_pl_pct=Decimal(0) if plpc is None else plpc,
+        qty_available=holding.qty,  # demo orders fill at once: none is held for open orders
     )

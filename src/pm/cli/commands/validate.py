@@ -26,7 +26,10 @@ def validate(
 ) -> None:
     """Check an order against the limits, the daily loss, the breaker and buying power.
 
-    Exits 0 when approved, 1 when rejected. Nothing is sent to the broker.
+    Also against the broker's own rules (shares held for open orders, shorts, the account's
+    flags, the pattern-day-trader rule, Alpaca's minimums), each rejection with a reason
+    code. A market order while the market is closed is approved with a warning: Alpaca
+    queues it. Exits 0 when approved, 1 when rejected. Nothing is sent to the broker.
     """
     from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard

@@ -8,6 +8,7 @@ from pm.cli.terminal import Shown
 from pm.cli.views.common import markup_escaped, money, quantity
 from pm.cli.views.table import Col, FitTable
 from pm.domain.orders import resulting_qty
+from pm.domain.validation import BROKER_RULES
 from pm.records import validate as records
 from pm.services.validate import ValidationResult
 
@@ -27,12 +28,15 @@ def _checks(result: ValidationResult) -> list[tuple[str, bool]]:
         ("daily loss", d.daily_loss_ok),
         ("circuit breaker", d.circuit_breaker_ok),
         ("buying power", d.buying_power_ok),
+        ("broker rules", d.broker_rules_ok),
     ]
 
 
 def rejection_line(result: ValidationResult) -> str:
-    """The closing error line: which checks failed (the report above says why)."""
-    failed = [name for name, ok in _checks(result) if not ok]
+    """The closing error line: which checks failed, the broker's rules by their reason codes
+    (the report above says why)."""
+    failed = [name for name, ok in _checks(result) if not ok and name != "broker rules"]
+    failed += [code for code in result.decision.codes if code in BROKER_RULES]
     checks = "check" if len(failed) == 1 else "checks"
     return f"rejected: {len(failed)} {checks} failed ({', '.join(failed)})"
 
@@ -54,6 +58,7 @@ def _checklist(result: ValidationResult) -> RenderableType:
         "daily loss": f"P/L {-d.daily_loss_pct:+.2f} % today",
         "circuit breaker": result.breaker.state,
         "buying power": f"needs {money(d.required_buying_power)}",
+        "broker rules": _broker_detail(result),
     }
     checks = FitTable(
         (Col("check"), Col("result"), Col("detail", wrap=True)),
@@ -74,5 +79,21 @@ def _checklist(result: ValidationResult) -> RenderableType:
         ),
         checks,
         *(Text(f"- {reason}", style="red") for reason in d.reasons),
+        *(Text(f"note: {note.text}", style="yellow") for note in d.notes),
     ]
     return Group(*parts)
+
+
+def _broker_detail(result: ValidationResult) -> str:
+    """Account flags, available quantity, market hours: what the broker would say."""
+    codes = [c for c in result.decision.codes if c in BROKER_RULES]
+    if codes:
+        return ", ".join(codes)
+    parts = []
+    takes = (result.current_qty > 0) == (result.order.side == "sell")
+    if result.qty_available is not None and result.current_qty != 0 and takes:
+        available, held = abs(result.qty_available), abs(result.current_qty)
+        parts.append(f"{quantity(available)} of {quantity(held)} available")
+    if result.market_open is not None:
+        parts.append("market open" if result.market_open else "market closed: queued")
+    return "; ".join(parts) if parts else "account can trade"
