@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pm.db.demo_store import SqlDemoStore
     from pm.db.job_store import SqlJobStore
     from pm.db.ledger_store import SqlLedgerStore
+    from pm.db.order_store import SqlOrderStore
     from pm.db.reconcile_store import SqlReconcileStore
     from pm.db.risk_store import SqlRiskStore
     from pm.db.snapshot_store import SqlSnapshotStore
@@ -84,6 +85,12 @@ class SqlRepository:
         from pm.db.ledger_store import SqlLedgerStore
 
         return SqlLedgerStore(self.engine)
+
+    @cached_property
+    def orders(self) -> SqlOrderStore:
+        from pm.db.order_store import SqlOrderStore
+
+        return SqlOrderStore(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:
