@@ -185,7 +185,12 @@ def test_close_against_alpaca(pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path) -
     (request,) = [r for r in alpaca.requests if r.method == "POST"]
     body = json.loads(request.body)
     assert request.path == "/v2/orders"
-    assert (body["symbol"], body["side"], body["qty"], body["type"]) == ("AAPL", "sell", "4", "market")
+    assert (body["symbol"], body["side"], body["qty"], body["type"]) == (
+        "AAPL",
+        "sell",
+        "4",
+        "market",
+    )
     assert body["client_order_id"].startswith("pm-close-1-0-")
     assert alpaca.count("DELETE") == 0  # DELETE /v2/positions takes no client_order_id
     (row,) = audit_rows(pm_home)

@@ -22,7 +22,8 @@ GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/cl
 /v2/orders (remembers the order by client_order_id; a repeat gives Alpaca's 422 40010001;
 answers "new", then fills it and moves the position unless `fill_orders` is False;
 `order_replies[symbol]` scripts the answer for one symbol); DELETE /v2/orders (207),
-/v2/orders/{id}, /v2/positions/{s} and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
+/v2/orders/{id}, /v2/positions/{s} and DELETE /v2/positions (207). Authentication is not
+checked: script a 401 to test it.
 Market data (the same server can stand in for ALPACA_DATA_URL): GET /v2/stocks/bars serves
 `srv.bars` ({symbol: [wire bars]}, the reference's by default) for the requested symbols
 between start and end, `srv.bars_page_size` bars a page with a next_page_token.
@@ -40,8 +41,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any

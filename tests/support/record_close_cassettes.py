@@ -4,7 +4,7 @@
 
 Each cassette is the whole exchange of one command (account and positions for the plan and
 validation, the positions again under the order lock, then each POST /v2/orders and its
-lookup by client_order_id; close-all cancels open orders first), with URIs rewritten to Alpaca's paper host and the Server/Date
+lookup by client_order_id), with URIs rewritten to Alpaca's paper host and the Server/Date
 headers dropped, as cassettes/README.md describes.
 """
 

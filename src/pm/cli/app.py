@@ -21,6 +21,7 @@ from pm.cli.commands import db as db_cmd
 from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
+from pm.cli.commands import orders as orders_cmd
 from pm.cli.commands import reconcile as reconcile_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
@@ -89,6 +90,7 @@ app.add_typer(breaker_cmd.app, name="breaker")
 app.command("validate")(validate_cmd.validate)
 app.command("close")(close_cmd.close)
 app.command("close-all")(close_cmd.close_all)
+app.add_typer(orders_cmd.app, name="orders")
 app.command("risk")(risk_cmd.risk)
 app.add_typer(sectors_cmd.app, name="sectors")
 app.add_typer(reconcile_cmd.app, name="reconcile")

@@ -180,6 +180,20 @@ def settle(desk: OrderDesk, account_id: str) -> list[PmOrder]:
     return settled
 
 
+def settle_if_free(desk: OrderDesk, account_id: str) -> list[PmOrder]:
+    """`settle` for commands that read the account (`pm orders`, `pm reconcile`): only when
+    something is unsettled and no other command holds the order lock; a broker that does
+    not answer leaves the orders for the next command (logged), never fails the caller."""
+    if not desk.store.orders(account_id, unsettled=True, limit=1):
+        return []
+    try:
+        with desk.store.lock(account_id) as got:
+            return settle(desk, account_id) if got else []
+    except PmError as error:
+        log.warning("orders not settled", account_id=account_id, error=error.message)
+        return []
+
+
 def _settle_audit(desk: OrderDesk, audit_id: int) -> None:
     legs = desk.store.for_audit(audit_id)
     if any(o.status in (PENDING, UNKNOWN) for o in legs):
