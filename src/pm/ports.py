@@ -456,6 +456,10 @@ class OrderStore(Protocol):
         """The orders of one audited action, by leg."""
         ...
 
+    def unfinished_audits(self, account_id: str) -> list[int]:
+        """Audit rows of the account's order actions still ``pending`` or ``unknown``."""
+        ...
+
 
 class Repository(Protocol):
     """The local database: one store per concern, each store's methods one transaction."""

@@ -137,6 +137,8 @@ class FakeAlpaca:
         self.fill_orders = True
         # a scripted answer to POST /v2/orders per symbol (e.g. a 403 for AAPL only)
         self.order_replies: dict[str, Reply] = {}
+        # take the next N orders but answer 503, as a gateway that lost the answer would
+        self.lose_order_answers = 0
         # market data: last trade price per stock symbol (GET /v2/stocks/trades/latest)
         self.latest_trades: dict[str, float] = {"AAPL": 190.5, "MSFT": 420.0}
         # what DELETE /v2/positions answers (207, one status per symbol)
@@ -386,6 +388,9 @@ class FakeAlpaca:
         )
         self.orders[cid] = order
         answer = Reply(200, dict(order))
+        if self.lose_order_answers > 0:
+            self.lose_order_answers -= 1
+            answer = Reply(503, payload("errors/internal_error_500"))
         if self.fill_orders:
             self._fill(order)
         return answer

@@ -233,6 +233,19 @@ class SqlOrderStore(Transactions):
         with self.read() as conn:
             return self._of_audit(conn, audit_id)
 
+    def unfinished_audits(self, account_id: str) -> list[int]:
+        query = (
+            select(orders.c.audit_id)
+            .distinct()
+            .join(audit_log, audit_log.c.id == orders.c.audit_id)
+            .where(
+                orders.c.account_id == account_id,
+                audit_log.c.outcome.in_(("pending", "unknown")),
+            )
+        )
+        with self.read() as conn:
+            return sorted(int(x) for x in conn.scalars(query))
+
     @staticmethod
     def _of_audit(conn: Connection, audit_id: int) -> list[PmOrder]:
         query = select(orders).where(orders.c.audit_id == audit_id).order_by(orders.c.id)

@@ -149,10 +149,9 @@ def settle(desk: OrderDesk, account_id: str) -> list[PmOrder]:
     `BrokerUnavailable` when the broker cannot be asked: then nothing new may be sent.
     """
     open_orders = desk.store.orders(account_id, unsettled=True)
-    if not open_orders:
-        return []
     settled: list[PmOrder] = []
-    audits: dict[int, bool] = {}
+    # a command killed after its orders were answered leaves its audit row unfinished too
+    audits = dict.fromkeys(desk.store.unfinished_audits(account_id), True)
     for order in reversed(open_orders):  # oldest first
         was_unknown = order.status in (PENDING, UNKNOWN)
         answer = desk.broker.get_order_by_client_id(order.client_order_id)
@@ -184,7 +183,9 @@ def settle_if_free(desk: OrderDesk, account_id: str) -> list[PmOrder]:
     """`settle` for commands that read the account (`pm orders`, `pm reconcile`): only when
     something is unsettled and no other command holds the order lock; a broker that does
     not answer leaves the orders for the next command (logged), never fails the caller."""
-    if not desk.store.orders(account_id, unsettled=True, limit=1):
+    if not desk.store.orders(
+        account_id, unsettled=True, limit=1
+    ) and not desk.store.unfinished_audits(account_id):
         return []
     try:
         with desk.store.lock(account_id) as got:
