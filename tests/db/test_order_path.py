@@ -165,6 +165,7 @@ def test_two_concurrent_closes_send_one_order(db_url: str, tmp_path: Path) -> No
     assert [o["status"] for o in rows(db_url, orders)] == ["filled"]
 
 
+@pytest.mark.slow
 def test_an_ambiguous_failure_is_audited_unknown_and_settled_later(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
