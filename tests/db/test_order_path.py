@@ -55,7 +55,9 @@ def test_reconcile_after_pms_own_closes_finds_nothing(
     ]
     placed = rows(db_url, orders)
     assert [o["status"] for o in placed] == ["filled", "filled"]
-    assert all(f["fill_id"] == f"order:{o['broker_order_id']}" for f, o in zip(stored, placed))
+    assert all(
+        f["fill_id"] == f"order:{o['broker_order_id']}" for f, o in zip(stored, placed, strict=True)
+    )
     assert [f["order_id"] for f in stored] == [o["id"] for o in placed]
     # and after a close-all as well
     assert call("--demo", "close-all", "--emergency", "--yes").code == 0
@@ -91,7 +93,12 @@ def env_for(tmp_path: Path, db_url: str, server: FakeAlpaca, **extra: str) -> di
 
 def pm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pm", *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "pm", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -127,7 +134,8 @@ def test_a_close_killed_at_any_step_is_settled_without_a_second_order(
     shown = json.loads(listed.stdout)
     audits = rows(db_url, audit_log)
     if status is None:
-        assert shown == [] and audits == []
+        assert shown == []
+        assert audits == []
         return
     (order,) = shown
     assert order["status"] == status

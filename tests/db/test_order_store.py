@@ -104,7 +104,12 @@ def test_a_fill_goes_into_the_ledger_and_moves_the_book(repo: SqlRepository) -> 
     assert (done.status, done.filled_qty, done.filled_avg_price) == ("filled", 5, Decimal("223.58"))
     assert [h["status"] for h in done.status_history] == ["pending", "new", "filled"]
     (fill,) = repo.ledger.fills(ACCOUNT)
-    assert (fill.fill_id, fill.source, fill.qty, fill.price) == ("order:b-1", "order", 5, Decimal("223.58"))
+    assert (fill.fill_id, fill.source, fill.qty, fill.price) == (
+        "order:b-1",
+        "order",
+        5,
+        Decimal("223.58"),
+    )
     (entry,) = repo.book.entries(ACCOUNT)
     assert entry.qty == Decimal(22)
     assert entry.avg_entry_price == Decimal("180.00")  # reducing keeps the entry price
