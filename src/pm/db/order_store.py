@@ -36,7 +36,14 @@ from pm.domain.book import valuation
 from pm.domain.errors import NotFound
 from pm.domain.models import Order
 from pm.domain.orders import signed
-from pm.domain.pm_orders import FINAL_STATUSES, PENDING, OrderIntent, PmOrder, new_client_order_id
+from pm.domain.pm_orders import (
+    FINAL_STATUSES,
+    PENDING,
+    OrderIntent,
+    PmOrder,
+    client_id_salt,
+    new_client_order_id,
+)
 from pm.domain.portfolio import holding_key
 
 
@@ -104,10 +111,11 @@ class SqlOrderStore(Transactions):
                     finished_at=None,
                 ),
             )
+            salt = client_id_salt(account_id, audit_id, at)
             rows = [
                 {
                     "account_id": account_id,
-                    "client_order_id": new_client_order_id(origin, audit_id, leg),
+                    "client_order_id": new_client_order_id(origin, audit_id, leg, salt),
                     "origin": origin,
                     "origin_ref": origin_ref if origin_ref is not None else str(audit_id),
                     "audit_id": audit_id,

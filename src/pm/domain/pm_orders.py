@@ -10,7 +10,7 @@ that the broker never received it (the process died before the request left).
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -43,14 +43,16 @@ def is_settled(status: str) -> bool:
     return is_final(status)
 
 
-def new_client_order_id(origin: str, audit_id: int, leg: int, salt: str | None = None) -> str:
-    """``pm-<origin>-<audit id>-<leg>-<salt>``: stored with the order row before the broker
-    call, and reused by every lookup and retry of that order.
+def client_id_salt(account_id: str, audit_id: int, at: datetime) -> str:
+    """8 hex digits from the account, the audit row and its time (to the microsecond): a
+    replaced database that counts audit ids from 1 again still makes other client ids."""
+    seed = f"{account_id}|{audit_id}|{at.isoformat()}".encode()
+    return hashlib.blake2b(seed, digest_size=4).hexdigest()
 
-    The salt (8 random hex digits, chosen once per order and stored) keeps the id unique per
-    broker account even when the local database is replaced and audit ids start again at 1.
-    """
-    salt = salt if salt is not None else secrets.token_hex(4)
+
+def new_client_order_id(origin: str, audit_id: int, leg: int, salt: str) -> str:
+    """``pm-<origin>-<audit id>-<leg>-<salt>`` (`client_id_salt`): stored with the order row
+    before the broker call, and reused by every lookup and retry of that order."""
     cid = f"pm-{origin}-{audit_id}-{leg}-{salt}"
     if len(cid) > MAX_CLIENT_ORDER_ID:
         raise ValueError(f"client_order_id longer than {MAX_CLIENT_ORDER_ID}: {cid!r}")
