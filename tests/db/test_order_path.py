@@ -222,3 +222,54 @@ def test_a_refused_order_is_recorded_rejected(
     (order,) = rows(db_url, orders)
     assert order["status"] == "rejected"
     assert rows(db_url, fills) == []
+
+
+def test_orders_a_dead_process_left_are_settled_by_the_next_command(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from pm.domain.pm_orders import OrderIntent
+
+    isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("PM_DATABASE_URL", db_url)
+    with FakeAlpaca() as server:
+        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
+        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
+        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
+        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+        assert call("reconcile", "--force").code == 0
+        account_id = server.account["id"]
+        with open_database(db_url) as db:  # what a process killed mid close-all leaves behind
+            _, (reached, lost) = db.repository().orders.begin(
+                account_id=account_id,
+                action="close-all",
+                arguments={},
+                os_user="me",
+                host="box",
+                at=datetime.now(UTC),
+                origin="close-all",
+                origin_ref=None,
+                intents=[
+                    OrderIntent("AAPL", "sell", qty=Decimal(4)),
+                    OrderIntent("TSLA", "buy", qty=Decimal(5)),
+                ],
+            )
+        # the broker got the first order before the process died, never the second
+        server._submit(
+            {"client_order_id": reached.client_order_id, "symbol": "AAPL", "side": "sell",
+             "qty": "4"}
+        )  # fmt: skip
+        listed = call("orders", "--status", "all", "--json")
+        assert listed.code == 0, listed.stderr
+        assert server.count("POST") == 0  # settling looks up, never sends
+        run = call("reconcile", "--force", "--json").json()
+    by_cid = {o["client_order_id"]: o for o in listed.json()}
+    assert by_cid[reached.client_order_id]["status"] == "filled"
+    assert by_cid[lost.client_order_id]["status"] == "not_sent"
+    (audit,) = rows(db_url, audit_log)
+    assert audit["outcome"] == "partial"
+    assert audit["outcome_details"]["settled"] is True
+    (fill,) = rows(db_url, fills)
+    assert (fill["symbol"], fill["qty"]) == ("AAPL", Decimal(4))
+    assert (run["added"], run["removed"], run["conflicts"]) == (0, 0, 0)
