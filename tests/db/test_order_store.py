@@ -4,6 +4,7 @@ fill of pm's goes into the ledger and moves the book in the same transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -142,3 +143,22 @@ def test_the_order_lock_is_held_by_one_at_a_time(repo: SqlRepository) -> None:
             assert reconcile  # the reconciliation lock is another lock
     with repo.orders.lock(ACCOUNT) as again:
         assert again
+
+
+def test_fills_that_open_or_flip_a_position_open_a_book_row(repo: SqlRepository) -> None:
+    repo.accounts.register_account(ACCOUNT, "demo:orders", T0)
+    repo.book.add(
+        ACCOUNT, NewBookEntry("AAPL", Decimal(5), "long", Decimal("180.00"), None, T0), T0
+    )
+    _, (flip, new) = _begin(
+        repo,
+        OrderIntent("AAPL", "sell", qty=Decimal(8)),
+        OrderIntent("BTC/USD", "buy", qty=Decimal("0.5")),
+    )
+    repo.orders.record(flip, "filled", T0, _answer(flip.client_order_id, "filled", "8", "200"))
+    btc = replace(_answer(new.client_order_id, "filled", "0.5", "60000"), id="b-2", side="buy")
+    repo.orders.record(new, "filled", T0, btc)
+    held = {e.symbol: e for e in repo.book.entries(ACCOUNT)}
+    assert (held["AAPL"].qty, held["AAPL"].avg_entry_price) == (Decimal(-3), Decimal(200))
+    assert (held["BTCUSD"].qty, held["BTCUSD"].avg_entry_price) == (Decimal("0.5"), 60000)
+    assert len(repo.book.entries(ACCOUNT, include_closed=True)) == 3  # the long row closed

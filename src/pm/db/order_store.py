@@ -32,7 +32,7 @@ from pm.db.rows import records
 from pm.db.tables import audit_log, fills, orders, position_column
 from pm.db.tables import positions as positions_t
 from pm.db.transactions import Transactions, ensure_account
-from pm.domain.book import valuation
+from pm.domain.book import asset_class_of, valuation
 from pm.domain.errors import NotFound
 from pm.domain.models import Order
 from pm.domain.orders import signed
@@ -264,28 +264,27 @@ def _move_book(
     conn: Connection, order: PmOrder, qty: Decimal, price: Decimal, at: datetime
 ) -> None:
     """Apply a fill of pm's to the book's open row of the symbol (the broker's arithmetic):
-    reducing keeps the entry price, adding averages it, reaching zero closes the row. A row
-    that would cross zero is closed (the new side is left to the next reconciliation, which
-    adds it from the broker), and a symbol the book does not hold is left to it too."""
+    reducing keeps the entry price, adding averages it, reaching zero closes the row, and
+    crossing zero closes it and opens the other side at the fill price. A symbol the book
+    does not hold is opened at the fill price."""
     c = positions_t.c
+    symbol = holding_key(order.symbol)
     row = conn.execute(
         select(c.id, c.quantity, c.entry_price, c.current_price).where(
-            c.account_id == order.account_id,
-            c.symbol == holding_key(order.symbol),
-            c.closed_at.is_(None),
+            c.account_id == order.account_id, c.symbol == symbol, c.closed_at.is_(None)
         )
     ).first()
-    if row is None:
-        return
-    old_qty, entry, current = (
-        Decimal(row.quantity),
-        Decimal(row.entry_price),
-        Decimal(row.current_price),
-    )
+    old_qty = Decimal(row.quantity) if row is not None else Decimal(0)
     new_qty = old_qty + signed(order.side, qty)
-    if new_qty == 0 or (old_qty > 0) != (new_qty > 0):
+    if row is not None and (new_qty == 0 or (old_qty > 0) != (new_qty > 0)):
         conn.execute(update(positions_t).where(c.id == row.id).values(closed_at=at, updated_at=at))
+        row = None
+    if new_qty == 0:
         return
+    if row is None:
+        _open_row(conn, order, symbol, new_qty, price, at)
+        return
+    entry, current = Decimal(row.entry_price), Decimal(row.current_price)
     if abs(new_qty) > abs(old_qty):
         entry = (abs(old_qty) * entry + qty * price) / abs(new_qty)
     values = {
@@ -299,6 +298,28 @@ def _move_book(
         .where(c.id == row.id)
         .values({position_column(k): v for k, v in values.items()})
     )
+
+
+def _open_row(
+    conn: Connection, order: PmOrder, symbol: str, qty: Decimal, price: Decimal, at: datetime
+) -> None:
+    values = {
+        "account_id": order.account_id,
+        "asset_id": f"order:{order.client_order_id}"[:64],
+        "symbol": symbol,
+        "qty": qty,
+        "side": "long" if qty > 0 else "short",
+        "asset_class": asset_class_of(order.symbol),
+        "avg_entry_price": price,
+        "current_price": price,
+        **valuation(qty, price, price),
+        "strategy_id": None,
+        "opened_at": at,
+        "entry_time": at,
+        "updated_at": at,
+        "closed_at": None,
+    }
+    conn.execute(insert(positions_t).values({position_column(k): v for k, v in values.items()}))
 
 
 if __debug__:
