@@ -86,3 +86,32 @@ def test_close_all_cancels_open_orders_before_closing(
     assert alpaca.positions == []
     (row,) = audit_rows(pm_home)
     assert row["outcome_details"]["cancelled_orders"] == 1
+
+
+def test_watch_settles_an_order_a_dead_process_left(pm: PmRunner, pm_home: Path) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from pm.broker.demo.seed import DEMO_ACCOUNT_ID
+    from pm.db.engine import open_database
+    from pm.domain.pm_orders import OrderIntent
+
+    assert pm("--demo", "positions", "--json").code == 0
+    with open_database(f"sqlite:///{pm_home / 'pm.db'}") as db:
+        audit_id, (row,) = db.repository().orders.begin(
+            account_id=DEMO_ACCOUNT_ID,
+            action="close",
+            arguments={},
+            os_user="me",
+            host="box",
+            at=datetime.now(UTC),
+            origin="close",
+            origin_ref=None,
+            intents=[OrderIntent("AAPL", "sell", qty=Decimal(1))],
+        )
+    assert pm("--demo", "watch", "--once", "--json").code == 0
+    with open_database(f"sqlite:///{pm_home / 'pm.db'}") as db:
+        settled = db.repository().orders.get(DEMO_ACCOUNT_ID, row.id)
+    assert settled.status == "not_sent"  # the demo broker never heard of it
+    (entry,) = [r for r in audit_rows(pm_home) if r["id"] == audit_id]
+    assert entry["outcome"] == "failed"

@@ -39,7 +39,20 @@ def watch(
     every = timedelta(seconds=interval or app_.settings.pm_reconcile_interval)
     broker, repo, clock = app_.broker(), app_.repo(), app_.clock
     jobs = JobRegistry()
-    jobs.register(reconcile_job(broker, repo, app_.reconcile_store(), clock, interval=every))
+    from pm.cli.guard import build_desk
+    from pm.services.orders import settle_if_free
+
+    desk = build_desk(app_)
+    jobs.register(
+        reconcile_job(
+            broker,
+            repo,
+            app_.reconcile_store(),
+            clock,
+            interval=every,
+            settle=lambda account_id: settle_if_free(desk, account_id),
+        )
+    )
     # Later: jobs.register(rebalance_job(...)), risk alerts, exit rules.
     watcher = Watcher(
         jobs=jobs,
