@@ -25,7 +25,7 @@ from pm.services.orders import (
     AFTER_ORDER_COMMIT,
     BEFORE_ORDER_COMMIT,
 )
-from tests.support.fake_alpaca import FakeAlpaca, Reply
+from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
 from tests.support.pm_cli import call, isolate
 
 
@@ -273,3 +273,26 @@ def test_orders_a_dead_process_left_are_settled_by_the_next_command(
     (fill,) = rows(db_url, fills)
     assert (fill["symbol"], fill["qty"]) == ("AAPL", Decimal(4))
     assert (run["added"], run["removed"], run["conflicts"]) == (0, 0, 0)
+
+
+def test_an_order_taken_then_rejected_fails_the_close(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("PM_DATABASE_URL", db_url)
+    with FakeAlpaca() as server:
+        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
+        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
+        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
+        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+        server.positions = [p for p in server.positions if p["symbol"] != "BTCUSD"]
+        server.fill_orders = False
+        rejected = {**payload("trading/order_rejected"), "symbol": "AAPL", "side": "sell"}
+        server.order_replies["AAPL"] = Reply(200, rejected)
+        done = call("close", "AAPL", "--yes", "--json")
+    assert done.code == 1
+    assert "rejected by the broker" in done.error()["message"]
+    (order,) = rows(db_url, orders)
+    assert order["status"] == "rejected"
+    (audit,) = rows(db_url, audit_log)
+    assert audit["outcome"] == "failed"

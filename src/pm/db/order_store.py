@@ -44,7 +44,7 @@ from pm.domain.pm_orders import (
     client_id_salt,
     new_client_order_id,
 )
-from pm.domain.portfolio import holding_key
+from pm.domain.portfolio import DUST_QTY, holding_key
 
 
 def order_lock_key(account_id: str) -> int:
@@ -264,9 +264,11 @@ def _move_book(
     conn: Connection, order: PmOrder, qty: Decimal, price: Decimal, at: datetime
 ) -> None:
     """Apply a fill of pm's to the book's open row of the symbol (the broker's arithmetic):
-    reducing keeps the entry price, adding averages it, reaching zero closes the row, and
+    reducing keeps the entry price, adding averages it, reaching zero (or dust) closes the
+    row, and
     crossing zero closes it and opens the other side at the fill price. A symbol the book
-    does not hold is opened at the fill price."""
+    does not hold is opened at the fill price (unless what is left is dust: selling the dust
+    the book never held opens nothing)."""
     c = positions_t.c
     symbol = holding_key(order.symbol)
     row = conn.execute(
@@ -276,13 +278,12 @@ def _move_book(
     ).first()
     old_qty = Decimal(row.quantity) if row is not None else Decimal(0)
     new_qty = old_qty + signed(order.side, qty)
-    if row is not None and (new_qty == 0 or (old_qty > 0) != (new_qty > 0)):
+    if row is not None and (abs(new_qty) < DUST_QTY or (old_qty > 0) != (new_qty > 0)):
         conn.execute(update(positions_t).where(c.id == row.id).values(closed_at=at, updated_at=at))
         row = None
-    if new_qty == 0:
-        return
     if row is None:
-        _open_row(conn, order, symbol, new_qty, price, at)
+        if abs(new_qty) >= DUST_QTY:  # the book holds no dust (nor does reconcile add it)
+            _open_row(conn, order, symbol, new_qty, price, at)
         return
     entry, current = Decimal(row.entry_price), Decimal(row.current_price)
     if abs(new_qty) > abs(old_qty):

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pm.domain.errors import BrokerRejected, BrokerUnavailable, CheckFailed, PmError
+from pm.domain.errors import BrokerRejected, BrokerUnavailable, CheckFailed, NotFound, PmError
 from pm.domain.models import Actor, Order, OrderRequest, Position
 from pm.domain.pm_orders import (
     NOT_SENT,
@@ -89,7 +89,7 @@ class Leg:
 
     @property
     def ok(self) -> bool:
-        return self.answer is not None and self.order.status not in (REJECTED, UNKNOWN)
+        return self.error is None and self.answer is not None and self.order.status != UNKNOWN
 
     @property
     def unknown(self) -> bool:
@@ -105,7 +105,7 @@ class Leg:
             return self.error.status_code
         if self.unknown:
             return 504
-        return 400
+        return 404 if isinstance(self.error, NotFound) else 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +337,12 @@ def _send(desk: OrderDesk, row: PmOrder) -> Leg:
     answer = _wait_for_fill(desk, answer)
     stored = desk.store.record(row, answer.status, desk.clock.now(), answer)
     desk.checkpoint(AFTER_FILL_RECORDED)
+    if answer.status == REJECTED:  # taken, then refused (Alpaca rejects some asynchronously)
+        refused = BrokerRejected(
+            f"order {row.client_order_id} ({row.side} {row.symbol}) was rejected by the broker",
+            status_code=422,
+        )
+        return Leg(stored, answer, refused)
     return Leg(stored, answer)
 
 
