@@ -293,6 +293,10 @@ def test_close_all_human_output_lists_each_symbol(pm: PmRunner, alpaca: FakeAlpa
     for symbol in ("AAPL", "TSLA", "BTCUSD"):
         assert symbol in result.stdout
     assert "partial: 2 closed, 1 failed" in result.stdout
+    sent = sorted(json.loads(r.body)["symbol"] for r in alpaca.requests if r.method == "POST")
+    assert sent == ["AAPL", "BTC/USD", "TSLA"]  # crypto orders name the slash form
+    crypto = next(json.loads(r.body) for r in alpaca.requests if b"BTC/USD" in r.body)
+    assert crypto["time_in_force"] == "gtc"
 
 
 # -- replayed cassettes (real-shaped Alpaca exchanges; see cassettes/README.md) -------------

@@ -59,6 +59,20 @@ def new_client_order_id(origin: str, audit_id: int, leg: int, salt: str) -> str:
     return cid
 
 
+_CRYPTO_QUOTES = ("USDT", "USDC", "USD", "BTC")
+
+
+def order_symbol(symbol: str, asset_class: str) -> str:
+    """The symbol an order names: crypto positions say ``BTCUSD``, crypto orders
+    ``BTC/USD`` (Alpaca's current form); everything else as is."""
+    if asset_class != "crypto" or "/" in symbol:
+        return symbol
+    for quote in _CRYPTO_QUOTES:
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return f"{symbol[: -len(quote)]}/{quote}"
+    return symbol
+
+
 @dataclass(frozen=True, slots=True)
 class OrderIntent:
     """One order an origin wants placed: exactly one of qty and notional."""

@@ -21,7 +21,7 @@ from typing import Any
 from pm.domain.breaker import EMERGENCY_REASON, BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed, NotFound, PmError
 from pm.domain.models import CloseResult, Order, OrderSide, Position, Source
-from pm.domain.pm_orders import OrderIntent
+from pm.domain.pm_orders import OrderIntent, order_symbol
 from pm.domain.portfolio import holding_key
 from pm.ports import BreakerStore
 from pm.services import orders
@@ -188,7 +188,9 @@ def _still_held(desk: OrderDesk, plan: ClosePlan) -> None:
     now_qty = position.qty if position is not None else Decimal(0)
     if now_qty == plan.position.qty:
         return
-    recent = desk.store.orders(plan.account_id, symbol=plan.symbol, limit=1)
+    recent = desk.store.orders(
+        plan.account_id, symbol=order_symbol(plan.symbol, plan.position.asset_class), limit=1
+    )
     if recent:
         o = recent[0]
         raise AlreadyClosed(
@@ -208,7 +210,7 @@ def _intent(
 ) -> OrderIntent:
     crypto = position.asset_class == "crypto"
     return OrderIntent(
-        symbol=position.symbol,
+        symbol=order_symbol(position.symbol, position.asset_class),
         side=side,
         qty=qty,
         time_in_force="gtc" if crypto else "day",  # Alpaca takes gtc/ioc for crypto only
@@ -241,6 +243,7 @@ def execute_close_all(
     open order, then one closing order per position through the order path (sent
     concurrently, bounded), all under one audit row."""
     clock = desk.clock
+    position_symbol = {holding_key(p.symbol): p.symbol for p in plan.positions}
     legs_of = {
         p.symbol: _intent(p, closing_side(p), abs(p.qty), v)
         for p, v in zip([p for p in plan.positions if p.qty != 0], plan.validations, strict=True)
@@ -270,7 +273,9 @@ def execute_close_all(
                     "cancel_error": cancel_error,
                     "results": [
                         {
-                            "symbol": x.order.symbol,
+                            "symbol": position_symbol.get(
+                                holding_key(x.order.symbol), x.order.symbol
+                            ),
                             "status": x.status_code,
                             "error": x.error.message if x.error is not None else None,
                             "order": order_details(x.answer) if x.answer is not None else None,
@@ -285,7 +290,7 @@ def execute_close_all(
         )
     results = tuple(
         CloseResult(
-            symbol=x.order.symbol,
+            symbol=position_symbol.get(holding_key(x.order.symbol), x.order.symbol),
             status_code=x.status_code,
             order=x.answer,
             error=x.error.message if x.error is not None else None,
