@@ -15,6 +15,7 @@ from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill, Led
 from pm.domain.models import (
     Account,
     Asset,
+    CancelResult,
     CloseResult,
     MarketClock,
     Order,
@@ -23,6 +24,7 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.performance import HistoryPoint
+from pm.domain.pm_orders import OrderIntent, PmOrder
 from pm.domain.policy import Policy, PolicySpec
 from pm.domain.portfolio import Snapshot
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
@@ -93,6 +95,18 @@ class Broker(Protocol):
     ) -> ActivityPage:
         """One page of account activities, oldest first, just after `page_token` (an activity
         id): FILL activities (`kind` "fill") or every non-trade activity ("cash")."""
+
+    def list_orders(self, *, status: str = "open", limit: int = 500) -> list[Order]:
+        """The account's orders, newest first (``open``, ``closed`` or ``all``)."""
+        ...
+
+    def cancel_order(self, order_id: str) -> None:
+        """Cancel one open order (NotFound when there is none; BrokerRejected when it can no
+        longer be cancelled)."""
+        ...
+
+    def cancel_all_orders(self) -> list[CancelResult]:
+        """Cancel every open order; one result per order the broker tried to cancel."""
         ...
 
 
@@ -454,6 +468,66 @@ class PolicyStore(Protocol):
     def remove(self, account_id: str, name: str) -> Policy: ...
 
 
+class OrderStore(Protocol):
+    """pm's own orders (`orders`), the fills they make and the lock of order-placing commands.
+
+    `begin` writes the audit row and the order rows in ONE transaction, before the broker
+    hears of them; `record` stores the broker's answer, and when the order is done with a
+    filled quantity, its fill row and the book's position change in the same transaction.
+    """
+
+    def lock(self, account_id: str, wait_s: float = 0) -> AbstractContextManager[bool]:
+        """Hold the account's order lock (one order-placing command at a time); yields False
+        when another process holds it after waiting up to `wait_s` seconds."""
+        ...
+
+    def begin(
+        self,
+        *,
+        account_id: str,
+        action: str,
+        arguments: dict[str, Any],
+        os_user: str,
+        host: str,
+        at: datetime,
+        origin: str,
+        origin_ref: str | None,
+        intents: Sequence[OrderIntent],
+    ) -> tuple[int, list[PmOrder]]:
+        """The pending audit row and one pending order row per intent; (audit id, orders)."""
+        ...
+
+    def record(
+        self, order: PmOrder, status: str, at: datetime, answer: Order | None = None
+    ) -> PmOrder:
+        """The order's new status (and the broker's figures from `answer`); see the class."""
+        ...
+
+    def get(self, account_id: str, order_id: int) -> PmOrder:
+        """The row, or NotFound."""
+        ...
+
+    def orders(
+        self,
+        account_id: str,
+        *,
+        unsettled: bool = False,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[PmOrder]:
+        """Newest first; `unsettled` keeps orders whose outcome is not final yet."""
+        ...
+
+    def for_audit(self, audit_id: int) -> list[PmOrder]:
+        """The orders of one audited action, by leg."""
+        ...
+
+    def unfinished_audits(self, account_id: str) -> list[int]:
+        """Audit rows of the account's order actions still ``pending`` or ``unknown``."""
+        ...
+
+
 class Repository(Protocol):
     """The local database: one store per concern, each store's methods one transaction."""
 
@@ -489,6 +563,9 @@ class Repository(Protocol):
 
     @property
     def macro(self) -> MacroCache: ...
+
+    @property
+    def orders(self) -> OrderStore: ...
 
 
 # -- the demo broker's own state, kept in the local database through this port ----------------
@@ -528,6 +605,10 @@ class DemoStore(Protocol):
         ...
 
     def find_order(self, account_id: str, client_order_id: str) -> Order | None: ...
+
+    def orders(self, account_id: str, limit: int = 500) -> list[Order]:
+        """The account's orders, newest first."""
+        ...
 
     def fills_since(self, account_id: str, since: datetime) -> list[Order]:
         """Orders that filled at or after `since`, oldest first (what moved the account

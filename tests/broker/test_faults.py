@@ -338,3 +338,37 @@ def test_ten_thousand_positions_over_http(fake_alpaca: FakeAlpaca, make_broker: 
     positions = make_broker(fake_alpaca.base_url).get_positions()
     assert len(positions) == 10_000
     assert len({p.symbol for p in positions}) == 10_000
+
+
+def test_orders_are_listed_and_cancelled(fake_alpaca: FakeAlpaca, make_broker: MakeBroker) -> None:
+    broker = make_broker(fake_alpaca.base_url)
+    fake_alpaca.fill_orders = False  # they stay open
+    first = broker.submit_order(
+        OrderRequest(symbol="AAPL", side="buy", qty=Decimal(1), client_order_id="c-1")
+    )
+    broker.submit_order(
+        OrderRequest(symbol="TSLA", side="buy", qty=Decimal(2), client_order_id="c-2")
+    )
+    assert [o.client_order_id for o in broker.list_orders(status="open")] == ["c-2", "c-1"]
+    broker.cancel_order(first.id)
+    assert fake_alpaca.requests[-1].query == {}
+    with pytest.raises(BrokerRejected) as refused:
+        broker.cancel_order(first.id)  # canceled already
+    assert refused.value.status_code == 422
+    with pytest.raises(NotFound):
+        broker.cancel_order("no-such-order")
+    (result,) = broker.cancel_all_orders()
+    assert (result.status_code, result.ok) == (200, True)
+    assert broker.list_orders(status="open") == []
+    assert len(broker.list_orders(status="all")) == 2
+
+
+def test_cancel_all_207_is_parsed_per_order(
+    fake_alpaca: FakeAlpaca, make_broker: MakeBroker
+) -> None:
+    from tests.support.fake_alpaca import payload
+
+    fake_alpaca.script(Reply(207, payload("trading/cancel_all_orders_207")), path="/v2/orders")
+    ok, missing = make_broker(fake_alpaca.base_url).cancel_all_orders()
+    assert (ok.order_id, ok.ok) == ("c7c1b0a5-44a4-4c57-8a0e-8f5f0d0c2b61", True)
+    assert (missing.status_code, missing.ok, missing.error) == (404, False, "order not found")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,7 @@ def test_refuses_without_yes_off_a_terminal(
     assert (error["error"], error["reason"]) == ("BadInput", "NotConfirmed")
     assert "stdin is not a terminal" in error["message"]
     assert "Will " in result.stderr  # it showed what it would have done
-    assert alpaca.count("DELETE") == 0
+    assert alpaca.count("POST") == alpaca.count("DELETE") == 0
     assert audit_rows(pm_home) == []  # refusals are not audited: nothing was authorised
 
 
@@ -140,10 +141,10 @@ def test_at_a_terminal_it_asks(
     declined = pm("close", "AAPL", input="n\n")
     assert declined.code == 2
     assert "not confirmed" in declined.stderr
-    assert alpaca.count("DELETE") == 0
+    assert alpaca.count("POST") == 0
     accepted = pm("close", "AAPL", input="y\n")
     assert accepted.code == 0, accepted.stderr
-    assert alpaca.count("DELETE", "/v2/positions/AAPL") == 1
+    assert alpaca.count("POST", "/v2/orders") == 1
     assert [r["outcome"] for r in audit_rows(pm_home)] == ["succeeded"]
 
 
@@ -180,8 +181,18 @@ def test_close_against_alpaca(pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path) -
     result = pm("close", "AAPL", "--qty", "4", "--yes", "--json")
     assert result.code == 0, result.stderr
     assert result.json()["order"]["qty"] == 4
-    (request,) = [r for r in alpaca.requests if r.method == "DELETE"]
-    assert (request.path, request.query) == ("/v2/positions/AAPL", {"qty": ["4"]})
+    assert result.json()["order"]["status"] == "filled"
+    (request,) = [r for r in alpaca.requests if r.method == "POST"]
+    body = json.loads(request.body)
+    assert request.path == "/v2/orders"
+    assert (body["symbol"], body["side"], body["qty"], body["type"]) == (
+        "AAPL",
+        "sell",
+        "4",
+        "market",
+    )
+    assert body["client_order_id"].startswith("pm-close-1-0-")
+    assert alpaca.count("DELETE") == 0  # DELETE /v2/positions takes no client_order_id
     (row,) = audit_rows(pm_home)
     assert row["account_id"] == ALPACA_ACCOUNT
     assert row["outcome"] == "succeeded"
@@ -194,7 +205,7 @@ def test_unknown_symbol_exits_4_and_sends_nothing(
     result = pm("close", "NOPE", "--yes", "--json")
     assert result.code == 4
     assert result.error()["error"] == "NotFound"
-    assert alpaca.count("DELETE") == 0
+    assert alpaca.count("POST") == 0
     assert audit_rows(pm_home) == []
 
 
@@ -205,7 +216,7 @@ def test_the_audit_row_exists_before_the_broker_hears_of_it(
     route = alpaca._route
 
     def spy(method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
-        if method == "DELETE":
+        if method == "POST":
             seen.append(audit_rows(pm_home))  # what the database holds as the request arrives
         return route(method, path, query, body)
 
@@ -220,11 +231,11 @@ def test_the_audit_row_exists_before_the_broker_hears_of_it(
 def test_a_broker_refusal_is_audited_as_failed(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:
-    alpaca.script(Reply(403, payload("errors/insufficient_qty_403")), path="/v2/positions/AAPL")
+    alpaca.script(Reply(403, payload("errors/insufficient_qty_403")), path="/v2/orders")
     result = pm("close", "AAPL", "--yes", "--json")
     assert result.code == 1
     assert result.error()["error"] == "BrokerRejected"
-    assert alpaca.count("DELETE", "/v2/positions/AAPL") == 1
+    assert alpaca.count("POST", "/v2/orders") == 1
     (row,) = audit_rows(pm_home)
     assert row["outcome"] == "failed"
     assert row["outcome_details"]["error"] == "BrokerRejected"
@@ -232,52 +243,60 @@ def test_a_broker_refusal_is_audited_as_failed(
     assert row["finished_at"] is not None
 
 
-def test_an_unreachable_broker_mid_close_is_audited_as_failed(
+def test_an_unreachable_broker_mid_close_is_audited_as_unknown(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:
-    alpaca.script(503, path="/v2/positions/AAPL")
+    alpaca.script(503, path="/v2/orders")  # the POST: did it go through? and the lookup:
+    alpaca.script(503, 503, 503, 503, path="/v2/orders:by_client_order_id")
     result = pm("close", "AAPL", "--yes")
     assert result.code == 3
-    assert "not resent" in result.stderr
+    assert "outcome unknown" in result.stderr
+    assert "settles it" in result.stderr
     (row,) = audit_rows(pm_home)
-    assert (row["outcome"], row["outcome_details"]["error"]) == ("failed", "BrokerUnavailable")
+    assert (row["outcome"], row["outcome_details"]["error"]) == ("unknown", "BrokerUnavailable")
 
 
 def test_close_all_207_partial_failure(pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path) -> None:
     calm(alpaca)  # so the breaker is ACTIVE until close-all trips it
-    alpaca.close_all_results = payload("trading/close_all_positions_207_partial_failure")
+    alpaca.order_replies["AAPL"] = Reply(403, payload("errors/insufficient_qty_403"))
     result = pm("close-all", "--emergency", "--yes", "--json")
     assert result.code == 1
     data = result.json()
-    assert (data["outcome"], data["closed"], data["failed"]) == ("partial", 2, 1)
+    assert (data["outcome"], data["closed"], data["failed"]) == ("partial", 1, 1)
     by_symbol = {r["symbol"]: r for r in data["results"]}
     assert by_symbol["AAPL"]["ok"] is False
     assert by_symbol["AAPL"]["status_code"] == 403
     assert "insufficient qty" in by_symbol["AAPL"]["error"]
     assert by_symbol["TSLA"]["ok"] is True
     assert by_symbol["TSLA"]["order"]["side"] == "buy"
-    assert by_symbol["BTCUSD"]["order"]["status"] == "pending_new"
+    assert by_symbol["TSLA"]["order"]["status"] == "filled"
     assert data["circuit_breaker"] == "HALTED"
     error = result.error()
     assert error["error"] == "CheckFailed"
-    assert "1 of 3 failed (AAPL)" in error["message"]
+    assert "1 of 2 failed (AAPL)" in error["message"]
 
-    (request,) = [r for r in alpaca.requests if r.method == "DELETE"]
-    assert (request.path, request.query) == ("/v2/positions", {"cancel_orders": ["True"]})
+    (cancel,) = [r for r in alpaca.requests if r.method == "DELETE"]
+    assert cancel.path == "/v2/orders"  # open orders cancelled first
+    sent = sorted(json.loads(r.body)["symbol"] for r in alpaca.requests if r.method == "POST")
+    assert sent == ["AAPL", "TSLA"]  # one order per position
     (row,) = audit_rows(pm_home)
     assert (row["action"], row["outcome"]) == ("close-all", "partial")
     statuses = {r["symbol"]: r["status"] for r in row["outcome_details"]["results"]}
-    assert statuses == {"AAPL": 403, "TSLA": 200, "BTCUSD": 200}
+    assert statuses == {"AAPL": 403, "TSLA": 200}
     assert breaker_row(pm_home, ALPACA_ACCOUNT)["reason"] == "emergency close-all"  # type: ignore[index]
 
 
 def test_close_all_human_output_lists_each_symbol(pm: PmRunner, alpaca: FakeAlpaca) -> None:
-    alpaca.close_all_results = payload("trading/close_all_positions_207_partial_failure")
+    alpaca.order_replies["AAPL"] = Reply(403, payload("errors/insufficient_qty_403"))
     result = pm("close-all", "--emergency", "--yes")
     assert result.code == 1
     for symbol in ("AAPL", "TSLA", "BTCUSD"):
         assert symbol in result.stdout
     assert "partial: 2 closed, 1 failed" in result.stdout
+    sent = sorted(json.loads(r.body)["symbol"] for r in alpaca.requests if r.method == "POST")
+    assert sent == ["AAPL", "BTC/USD", "TSLA"]  # crypto orders name the slash form
+    crypto = next(json.loads(r.body) for r in alpaca.requests if b"BTC/USD" in r.body)
+    assert crypto["time_in_force"] == "gtc"
 
 
 # -- replayed cassettes (real-shaped Alpaca exchanges; see cassettes/README.md) -------------
@@ -294,11 +313,20 @@ def paper(pm_home: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEYID0000000001")
     monkeypatch.setenv("ALPACA_SECRET_KEY", "sEcReT-do-not-print-0123456789abcdef")
     monkeypatch.setenv("ALPACA_BASE_URL", "https://paper-api.alpaca.markets")
-    return vcr.VCR(
+    replay = vcr.VCR(
         cassette_library_dir=str(CASSETTES),
         record_mode="none",
-        match_on=["method", "scheme", "host", "port", "path", "query"],
+        match_on=["method", "scheme", "host", "port", "path", "query_but_client_order_id"],
     )
+    replay.register_matcher("query_but_client_order_id", _query_but_client_order_id)
+    return replay
+
+
+def _query_but_client_order_id(r1: Any, r2: Any) -> None:
+    """The query matches except the client_order_id (pm makes a new one each run)."""
+    a = [(k, v) for k, v in r1.query if k != "client_order_id"]
+    b = [(k, v) for k, v in r2.query if k != "client_order_id"]
+    assert a == b
 
 
 def test_close_replayed_from_a_cassette(pm: PmRunner, paper: Any, pm_home: Path) -> None:
@@ -310,28 +338,10 @@ def test_close_replayed_from_a_cassette(pm: PmRunner, paper: Any, pm_home: Path)
     assert [r["outcome"] for r in audit_rows(pm_home)] == ["succeeded"]
 
 
-def test_close_all_207_partial_failure_replayed_from_a_cassette(
-    pm: PmRunner, paper: Any, pm_home: Path
-) -> None:
-    with paper.use_cassette("cli_close_all_207_partial_failure.yaml") as cassette:
-        result = pm("close-all", "--emergency", "--yes", "--json")
-        assert cassette.all_played
-    assert result.code == 1
-    data = result.json()
-    assert data["outcome"] == "partial"
-    assert [(r["symbol"], r["status_code"]) for r in data["results"]] == [
-        ("AAPL", 403),
-        ("TSLA", 200),
-        ("BTCUSD", 200),
-    ]
-    (row,) = audit_rows(pm_home)
-    assert row["outcome"] == "partial"
-
-
 def test_refusal_replays_nothing(pm: PmRunner, paper: Any, pm_home: Path) -> None:
-    with paper.use_cassette("cli_close_all_207_partial_failure.yaml") as cassette:
-        result = pm("close-all", "--emergency")
+    with paper.use_cassette("cli_close_position.yaml") as cassette:
+        result = pm("close", "AAPL", "--qty", "4")
         played = cassette.play_count
     assert result.code == 2
-    assert played == 2  # account and positions for the plan; the DELETE was never sent
+    assert played == 2  # account and positions for the plan; no order was sent
     assert audit_rows(pm_home) == []

@@ -173,6 +173,7 @@ def test_close_refuses_shares_held_for_orders_and_sends_nothing(
     assert done.code == 1
     assert "[qty_available]" in done.stderr
     assert broker.count("DELETE") == 0
+    assert broker.count("POST", "/v2/orders") == 0
     assert audit_rows(pm_home) == []
     assert pm("close", "AAPL", "--qty", "4", "--yes").code == 0
 
@@ -183,6 +184,7 @@ def test_close_refuses_on_a_blocked_account(pm: PmRunner, broker: FakeAlpaca) ->
     assert done.code == 1
     assert "trading_blocked" in done.stderr
     assert broker.count("DELETE") == 0
+    assert broker.count("POST", "/v2/orders") == 0
 
 
 def test_close_all_is_not_stopped_by_orders_it_cancels(pm: PmRunner, broker: FakeAlpaca) -> None:
@@ -190,4 +192,5 @@ def test_close_all_is_not_stopped_by_orders_it_cancels(pm: PmRunner, broker: Fak
     held_for_orders(broker, "AAPL", "0")
     done = pm("close-all", "--emergency", "--yes")
     assert done.code == 0, done.stderr
-    assert broker.count("DELETE", "/v2/positions") == 1
+    assert broker.count("DELETE", "/v2/orders") == 1
+    assert "AAPL" in {order["symbol"] for order in broker.orders.values()}

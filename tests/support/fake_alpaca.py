@@ -18,10 +18,13 @@
         srv.stop()                            # afterwards: connection refused on that port
 
 Routes (payloads from ./alpaca_reference, copied from shared/alpaca-reference):
-GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock (`srv.clock`),
-/v2/calendar, /v2/assets/{symbol}, /v2/orders:by_client_order_id; POST /v2/orders (remembers
-the order by client_order_id; a repeat gives Alpaca's 422 40010001); DELETE /v2/positions/{s}
-and DELETE /v2/positions (207). Authentication is not checked: script a 401 to test it.
+GET /v2/account, /v2/positions, /v2/positions/{symbol} (404 if not held), /v2/clock
+(`srv.clock`), /v2/calendar, /v2/account/activities (`srv.activities`), /v2/assets/{symbol},
+/v2/orders:by_client_order_id, /v2/orders?status=; POST /v2/orders (remembers the order by
+client_order_id; a repeat gives Alpaca's 422 40010001; answers "new", then fills it and moves
+the position unless `fill_orders` is False; `order_replies[symbol]` scripts the answer for one
+symbol); DELETE /v2/orders (207), /v2/orders/{id}, /v2/positions/{s} and DELETE /v2/positions
+(207). Authentication is not checked: script a 401 to test it.
 Market data (the same server can stand in for ALPACA_DATA_URL): GET /v2/stocks/bars serves
 `srv.bars` ({symbol: [wire bars]}, the reference's by default) for the requested symbols
 between start and end, `srv.bars_page_size` bars a page with a next_page_token.
@@ -43,6 +46,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -137,6 +141,14 @@ class FakeAlpaca:
         self.account: dict[str, Any] = payload("trading/account")
         self.positions: list[dict[str, Any]] = payload("trading/positions")
         self.orders: dict[str, dict[str, Any]] = {}
+        # POST /v2/orders answers "new"; with `fill_orders` the order is filled right after
+        # (at the position's current price, or the latest trade) and the positions move, as
+        # a market order's would: a later GET by client_order_id says "filled".
+        self.fill_orders = True
+        # a scripted answer to POST /v2/orders per symbol (e.g. a 403 for AAPL only)
+        self.order_replies: dict[str, Reply] = {}
+        # take the next N orders but answer 503, as a gateway that lost the answer would
+        self.lose_order_answers = 0
         # market data: last trade price per stock symbol (GET /v2/stocks/trades/latest)
         self.latest_trades: dict[str, float] = {"AAPL": 190.5, "MSFT": 420.0}
         self.clock: dict[str, Any] = payload("trading/clock_open")  # GET /v2/clock
@@ -248,6 +260,10 @@ class FakeAlpaca:
             return self._route_get(path, query)
         if method == "POST" and path == "/v2/orders":
             return self._submit(json.loads(body or b"{}"))
+        if method == "DELETE" and path == "/v2/orders":
+            return Reply(207, self._cancel_all())
+        if method == "DELETE" and path.startswith("/v2/orders/"):
+            return self._cancel(unquote(path.removeprefix("/v2/orders/")))
         if method == "DELETE" and path == "/v2/positions":
             return Reply(207, self.close_all_results)
         if method == "DELETE" and path.startswith("/v2/positions/"):
@@ -268,6 +284,8 @@ class FakeAlpaca:
             "/v2/clock": lambda: self.clock,
             "/v2/calendar": lambda: payload("trading/calendar"),
             "/v2/account/portfolio/history": lambda: self.portfolio_history,
+            "/v2/account/activities": lambda: activities_page(self.activities, query),
+            "/v2/orders": lambda: self._orders_listed(query.get("status", ["open"])[0]),
         }
         if path in fixed:
             return Reply(200, fixed[path]())
@@ -295,14 +313,20 @@ class FakeAlpaca:
                 if sym in self.latest_trades
             }  # fmt: skip
             return Reply(200, {"trades": trades})
-        if path == "/v2/account/activities":
-            return Reply(200, activities_page(self.activities, query))
         if path == "/v2/orders:by_client_order_id":
             cid = query.get("client_order_id", [""])[0]
             if cid in self.orders:
                 return Reply(200, self.orders[cid])
             return Reply(404, payload("errors/order_not_found_404"))
         return _NO_ROUTE
+
+    def _orders_listed(self, status: str) -> list[dict[str, Any]]:
+        """GET /v2/orders?status=open|closed|all, newest first."""
+        return [
+            o
+            for o in reversed(self.orders.values())
+            if status == "all" or (status == "open") == (o["status"] in _OPEN)
+        ]
 
     def _bars_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
         """Alpaca's bars paging: one flat run of bars over the symbols, cut into pages."""
@@ -323,10 +347,57 @@ class FakeAlpaca:
         more = offset + size < len(flat)
         return {"bars": page, "next_page_token": str(offset + size) if more else None}
 
+    def _cancel_all(self) -> list[dict[str, Any]]:
+        results = []
+        for order in self.orders.values():
+            if order["status"] in _OPEN:
+                order["status"] = "canceled"
+                results.append({"id": order["id"], "status": 200})
+        return results
+
+    def _cancel(self, order_id: str) -> Reply:
+        for order in self.orders.values():
+            if order["id"] == order_id:
+                if order["status"] not in _OPEN:
+                    return Reply(422, payload("errors/order_not_cancelable_422"))
+                order["status"] = "canceled"
+                return Reply(204, None)
+        return Reply(404, payload("errors/order_not_found_404"))
+
+    def _fill(self, order: dict[str, Any]) -> None:
+        """Fill `order` (stored already) and move the position it trades."""
+        key = order["symbol"].replace("/", "")
+        position = next((p for p in self.positions if p["symbol"] == key), None)
+        price = (
+            position["current_price"]
+            if position is not None
+            else str(self.latest_trades.get(key, 100))
+        )
+        qty = Decimal(order["qty"] or "0")
+        order.update(
+            status="filled",
+            filled_qty=str(qty),
+            filled_avg_price=str(price),
+            filled_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        if position is None:
+            return
+        held = Decimal(position["qty"]) + (qty if order["side"] == "buy" else -qty)
+        if held == 0:
+            self.positions = [p for p in self.positions if p is not position]
+            return
+        updated = {**position, "qty": str(held), "qty_available": str(held)}
+        updated["market_value"] = str(held * Decimal(position["current_price"]))
+        updated["cost_basis"] = str(held * Decimal(position["avg_entry_price"]))
+        self.positions = [updated if p is position else p for p in self.positions]
+
     def _submit(self, request: dict[str, Any]) -> Reply:
         cid = request.get("client_order_id") or str(uuid.uuid4())
         if cid in self.orders:
             return Reply(422, payload("errors/duplicate_client_order_id_422"))
+        scripted = self.order_replies.get(request.get("symbol", ""))
+        if scripted is not None:
+            return scripted
         order = payload("trading/order_new_market_qty")
         order.update(
             id=str(uuid.uuid4()),
@@ -337,7 +408,18 @@ class FakeAlpaca:
             notional=None if request.get("notional") is None else str(request["notional"]),
         )
         self.orders[cid] = order
-        return Reply(200, order)
+        answer = Reply(200, dict(order))
+        if self.lose_order_answers > 0:
+            self.lose_order_answers -= 1
+            answer = Reply(503, payload("errors/internal_error_500"))
+        if self.fill_orders:
+            self._fill(order)
+        return answer
+
+
+_OPEN = frozenset(
+    {"new", "accepted", "pending_new", "partially_filled", "held", "accepted_for_bidding"}
+)
 
 
 def reference_activities() -> list[dict[str, Any]]:

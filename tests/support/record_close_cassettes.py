@@ -3,7 +3,8 @@
     uv run python -m tests.support.record_close_cassettes
 
 Each cassette is the whole exchange of one command (account and positions for the plan and
-validation, then the DELETE), with URIs rewritten to Alpaca's paper host and the Server/Date
+validation, the positions again under the order lock, then each POST /v2/orders and its
+lookup by client_order_id), with URIs rewritten to Alpaca's paper host and the Server/Date
 headers dropped, as cassettes/README.md describes.
 """
 
@@ -18,21 +19,18 @@ import vcr
 import yaml
 
 from pm.cli.main import run
-from tests.support.fake_alpaca import FakeAlpaca, payload
+from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 PAPER = "https://paper-api.alpaca.markets"
 
 
-EXPECTED = 3  # GET account, GET positions, the DELETE
-
-
-def record(name: str, argv: list[str], *, partial: bool = False) -> Path:
+def record(name: str, argv: list[str], expected: int, *, partial: bool = False) -> Path:
     """Record until vcrpy has kept every interaction (it can drop one of two concurrent
     requests while recording)."""
     for _ in range(10):
         path = _record_once(name, argv, partial=partial)
-        if len(yaml.safe_load(path.read_text())["interactions"]) == EXPECTED:
+        if len(yaml.safe_load(path.read_text())["interactions"]) == expected:
             return path
     raise RuntimeError(f"{name}: vcrpy kept dropping a concurrent request")
 
@@ -43,7 +41,7 @@ def _record_once(name: str, argv: list[str], *, partial: bool) -> Path:
     recorder = vcr.VCR(record_mode="all", filter_headers=["APCA-API-KEY-ID", "APCA-API-SECRET-KEY"])
     with FakeAlpaca() as srv, tempfile.TemporaryDirectory() as home:
         if partial:
-            srv.close_all_results = payload("trading/close_all_positions_207_partial_failure")
+            srv.order_replies["AAPL"] = Reply(403, payload("errors/insufficient_qty_403"))
         os.environ.update(
             ALPACA_API_KEY="PKRECORDING0000000001",
             ALPACA_SECRET_KEY="recording-secret-0123456789",
@@ -69,9 +67,5 @@ def _record_once(name: str, argv: list[str], *, partial: bool) -> Path:
 
 
 if __name__ == "__main__":
-    record("cli_close_position.yaml", ["close", "AAPL", "--qty", "4", "--yes", "--json"])
-    record(
-        "cli_close_all_207_partial_failure.yaml",
-        ["close-all", "--emergency", "--yes", "--json"],
-        partial=True,
-    )
+    # account, positions (plan), positions (under the lock), POST, GET by client_order_id
+    record("cli_close_position.yaml", ["close", "AAPL", "--qty", "4", "--yes", "--json"], 5)

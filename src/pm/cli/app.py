@@ -23,6 +23,7 @@ from pm.cli.commands import doctor as doctor_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import market as market_cmd
 from pm.cli.commands import mcp as mcp_cmd
+from pm.cli.commands import orders as orders_cmd
 from pm.cli.commands import performance as performance_cmd
 from pm.cli.commands import policy as policy_cmd
 from pm.cli.commands import rebalance as rebalance_cmd
@@ -97,6 +98,7 @@ app.add_typer(breaker_cmd.app, name="breaker")
 app.command("validate")(validate_cmd.validate)
 app.command("close")(close_cmd.close)
 app.command("close-all")(close_cmd.close_all)
+app.add_typer(orders_cmd.app, name="orders")
 app.command("risk")(risk_cmd.risk)
 app.add_typer(sectors_cmd.app, name="sectors")
 app.add_typer(reconcile_cmd.app, name="reconcile")

@@ -113,6 +113,16 @@ class SqlDemoStore(Transactions):
             ).one_or_none()
         return None if row is None else _order_of(row)
 
+    def orders(self, account_id: str, limit: int = 500) -> list[Order]:
+        with self.read() as conn:
+            rows = conn.execute(
+                select(demo_orders)
+                .where(demo_orders.c.account_id == account_id)
+                .order_by(demo_orders.c.submitted_at.desc(), demo_orders.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [_order_of(row) for row in rows]
+
     def fills_since(self, account_id: str, since: datetime) -> list[Order]:
         with self.read() as conn:
             rows = conn.execute(

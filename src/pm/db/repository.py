@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pm.db.job_store import SqlJobStore
     from pm.db.ledger_store import SqlLedgerStore
     from pm.db.macro_store import SqlMacroCache
+    from pm.db.order_store import SqlOrderStore
     from pm.db.policy_store import SqlPolicyStore
     from pm.db.reconcile_store import SqlReconcileStore
     from pm.db.risk_store import SqlRiskStore
@@ -99,6 +100,12 @@ class SqlRepository:
         from pm.db.macro_store import SqlMacroCache
 
         return SqlMacroCache(self.engine)
+
+    @cached_property
+    def orders(self) -> SqlOrderStore:
+        from pm.db.order_store import SqlOrderStore
+
+        return SqlOrderStore(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:

@@ -108,6 +108,19 @@ class CloseResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelResult:
+    """One order's outcome in a cancel-all (the broker answers each separately)."""
+
+    order_id: str
+    status_code: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True, slots=True)
 class MarketClock:
     timestamp: datetime
     is_open: bool

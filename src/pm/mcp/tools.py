@@ -229,7 +229,7 @@ def close_position(
     the audit log. Two steps: without `confirmation_token` it returns what would be sent, the
     validation verdict, and a token good for 60 s, bound to the position's quantity; call
     again with the token to send the order."""
-    from pm.cli.guard import build_guard
+    from pm.cli.guard import build_desk, build_guard
     from pm.mcp.confirm import fingerprint
     from pm.records import close as records
     from pm.records import validate as validation_records
@@ -257,7 +257,7 @@ def close_position(
     front.confirmations.redeem(confirmation_token, action, arguments, state)
     live = app.settings.is_live and app.settings.pm_broker != "demo"
     audit_arguments = {"qty": qty, "percentage": percentage, "live": live, "origin": ORIGIN}
-    done = service.execute_close(guard, app.audit_log(), plan, app.actor, arguments=audit_arguments)
+    done = service.execute_close(build_desk(app), plan, arguments=audit_arguments, origin=ORIGIN)
     return _done(action, records.close(done))
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from pm.domain.models import CloseResult
 from pm.records.common import source
-from pm.services.close import CloseAllDone, CloseDone, ClosePlan, order_details
+from pm.services.close import CloseAllDone, CloseDone, ClosePlan
+from pm.services.orders import order_details
 
 
 def plan(p: ClosePlan) -> dict[str, Any]:

@@ -5,15 +5,16 @@ always finished after it, whatever happens in between.
         order = broker.close_position(...)
         entry.details = {"order": ...}
 
-A block that raises finishes the row as ``failed`` with the error's kind and message, then
-the error propagates; a block that ends normally finishes it with `entry.outcome` (default
+A block that raises finishes the row as ``failed`` with the error's kind and message (or as
+``unknown`` when the block set `entry.outcome` to it: the broker may have acted), then the
+error propagates; a block that ends normally finishes it with `entry.outcome` (default
 ``succeeded``) and `entry.details`. Every audited action (close, close-all, breaker trips and
 resets) goes through here, so none can leave its row ``pending`` after an exception.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,7 +26,9 @@ from pm.ports import AuditLog, Clock
 
 log = get_logger("pm.audit")
 
-Outcome = Literal["succeeded", "failed", "partial"]
+#: ``unknown``: the action may or may not have happened at the broker (an ambiguous failure);
+#: a later command settles it (`pm.services.orders.settle`).
+Outcome = Literal["succeeded", "failed", "partial", "unknown"]
 
 
 @dataclass
@@ -46,18 +49,27 @@ def audited(
     account_id: str | None,
     action: str,
     arguments: dict[str, Any],
+    begin: Callable[[], int] | None = None,
 ) -> Iterator[AuditedAction]:
-    """Write the pending row, run the block, record its outcome (see the module doc)."""
-    entry = AuditedAction(
-        audit.begin(
-            account_id=account_id,
-            action=action,
-            arguments=arguments,
-            os_user=actor.user,
-            host=actor.host,
-            at=clock.now(),
+    """Write the pending row, run the block, record its outcome (see the module doc).
+
+    `begin`, when given, writes the pending row instead of `audit.begin` and returns its id:
+    the order path passes the order store's, which writes the audit row and the order rows
+    in one transaction.
+    """
+    if begin is not None:
+        entry = AuditedAction(begin())
+    else:
+        entry = AuditedAction(
+            audit.begin(
+                account_id=account_id,
+                action=action,
+                arguments=arguments,
+                os_user=actor.user,
+                host=actor.host,
+                at=clock.now(),
+            )
         )
-    )
     try:
         yield entry
     except BaseException as error:
@@ -81,8 +93,15 @@ def failure_details(error: BaseException) -> dict[str, Any]:
 def _finish_failed(
     audit: AuditLog, clock: Clock, entry: AuditedAction, error: BaseException
 ) -> None:
+    outcome = "unknown" if entry.outcome == "unknown" else "failed"
+    details = {**entry.details, **failure_details(error)} if outcome == "unknown" else None
     try:
-        audit.finish(entry.id, outcome="failed", details=failure_details(error), at=clock.now())
+        audit.finish(
+            entry.id,
+            outcome=outcome,
+            details=details if details is not None else failure_details(error),
+            at=clock.now(),
+        )
     except Exception as unrecorded:  # the database went too: the action's own error matters more
         log.error(
             "audit outcome not recorded",

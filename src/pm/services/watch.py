@@ -277,8 +277,10 @@ def reconcile_job(
     clock: Clock,
     *,
     interval: timedelta,
+    settle: Callable[[str], object] | None = None,
 ) -> Job:
-    """Reconciliation as a watch job (trigger ``watch``).
+    """Reconciliation as a watch job (trigger ``watch``); `settle(account_id)` first, when
+    given, records pm's own unsettled orders (`services.orders.settle_if_free`).
 
     The `jobs` table already decided that the job is due (its claim is the watch's
     schedule), so the run does not check the interval again; the account's lock still
@@ -286,6 +288,8 @@ def reconcile_job(
     """
 
     def run(account_id: str) -> JobOutcome:
+        if settle is not None:
+            settle(account_id)
         result = reconcile_service.reconcile(
             broker,
             account_id,

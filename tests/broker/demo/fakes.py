@@ -15,7 +15,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.states: dict[str, DemoState] = {}
-        self.orders: dict[tuple[str, str], Order] = {}
+        self._orders: dict[tuple[str, str], Order] = {}
         self.saves: list[tuple[DemoState, list[Order]]] = []
 
     def load(self, account_id: str) -> DemoState | None:
@@ -25,25 +25,29 @@ class MemoryStore:
     def save(self, state: DemoState, new_orders: Sequence[Order]) -> None:
         for order in new_orders:
             key = (state.account_id, order.client_order_id)
-            assert key not in self.orders, f"duplicate client_order_id {order.client_order_id}"
-            self.orders[key] = order
+            assert key not in self._orders, f"duplicate client_order_id {order.client_order_id}"
+            self._orders[key] = order
         self.states[state.account_id] = copy.deepcopy(state)
         self.saves.append((copy.deepcopy(state), list(new_orders)))
 
     def find_order(self, account_id: str, client_order_id: str) -> Order | None:
-        return self.orders.get((account_id, client_order_id))
+        return self._orders.get((account_id, client_order_id))
+
+    def orders(self, account_id: str, limit: int = 500) -> list[Order]:
+        mine = [o for (owner, _), o in self._orders.items() if owner == account_id]
+        return list(reversed(mine))[:limit]
 
     def fills_since(self, account_id: str, since: datetime) -> list[Order]:
         fills = [
             order
-            for (owner, _), order in self.orders.items()
+            for (owner, _), order in self._orders.items()
             if owner == account_id and order.filled_at is not None and order.filled_at >= since
         ]
         return sorted(fills, key=lambda order: order.filled_at or since)
 
     def reset(self, account_id: str) -> None:
         self.states.pop(account_id, None)
-        self.orders = {key: o for key, o in self.orders.items() if key[0] != account_id}
+        self._orders = {key: o for key, o in self._orders.items() if key[0] != account_id}
 
 
 class FixedClock:

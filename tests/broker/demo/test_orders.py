@@ -272,3 +272,17 @@ def test_close_all_empties_the_book(broker: DemoBroker, store: MemoryStore) -> N
     assert len(store.saves) == 1
     assert broker.close_all_positions(cancel_orders=False) == []
     assert len(store.saves) == 1
+
+
+def test_orders_are_listed_and_none_is_ever_open(broker: DemoBroker) -> None:
+    assert broker.list_orders(status="all") == []
+    first = broker.submit_order(buy("AAPL", "1", "pm-close-1-0-aa"))
+    second = broker.close_position("AAPL", qty=Decimal(1))
+    assert broker.list_orders(status="open") == []  # demo orders fill at once
+    assert [o.id for o in broker.list_orders(status="all")] == [second.id, first.id]
+    assert broker.cancel_all_orders() == []
+    with pytest.raises(BrokerRejected) as refused:
+        broker.cancel_order(first.id)
+    assert refused.value.status_code == 422
+    with pytest.raises(NotFound):
+        broker.cancel_order("no-such-order")

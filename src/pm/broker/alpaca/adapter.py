@@ -25,6 +25,7 @@ from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage
 from pm.domain.models import (
     Account,
     Asset,
+    CancelResult,
     CloseResult,
     MarketClock,
     Order,
@@ -296,6 +297,40 @@ class AlpacaBroker:
                 f"too ({exc.message}); it was not resent: check the account before retrying",
                 exc.last_attempt,
             ) from None
+
+    def list_orders(self, *, status: str = "open", limit: int = 500) -> list[Order]:
+        params = {"status": status, "limit": str(limit), "direction": "desc"}
+        orders: list[Order] = self._parsed(
+            "GET /v2/orders", parse.parse_orders, self._get("/orders", params)
+        )
+        return orders
+
+    def cancel_order(self, order_id: str) -> None:
+        from pm.broker.alpaca.transport import AmbiguousWrite
+
+        path = f"/orders/{_symbol(order_id)}"
+        try:
+            self._transport.send("DELETE", path, not_found=f"no open order {order_id}")
+        except AmbiguousWrite as exc:
+            raise self._transport.unavailable(
+                f"cancelling order {order_id} not confirmed ({exc.detail}); check the order",
+                exc.last_attempt,
+            ) from None
+
+    def cancel_all_orders(self) -> list[CancelResult]:
+        from pm.broker.alpaca.transport import AmbiguousWrite
+
+        try:
+            raw = self._transport.send("DELETE", "/orders")
+        except AmbiguousWrite as exc:
+            raise self._transport.unavailable(
+                f"cancelling every order not confirmed ({exc.detail}); check open orders",
+                exc.last_attempt,
+            ) from None
+        if raw is None:
+            return []
+        results: list[CancelResult] = self._parsed("DELETE /v2/orders", parse.parse_cancel_all, raw)
+        return results
 
     def close_position(
         self, symbol: str, *, qty: Decimal | None = None, percentage: Decimal | None = None

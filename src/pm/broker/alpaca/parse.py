@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pm.domain.models import (
     Account,
     Asset,
+    CancelResult,
     CloseResult,
     MarketClock,
     Order,
@@ -408,6 +409,25 @@ def parse_close_all(raw: object) -> list[CloseResult]:
             results.append(CloseResult(symbol, status, parse_order(body, f"{w}.body"), None))
         else:
             results.append(CloseResult(symbol, status, None, _error_text(body)))
+    return results
+
+
+def parse_orders(raw: object) -> list[Order]:
+    """GET /v2/orders: a list of orders, newest first."""
+    return [parse_order(item, f"orders[{i}]") for i, item in enumerate(_list(raw, "orders"))]
+
+
+def parse_cancel_all(raw: object) -> list[CancelResult]:
+    """DELETE /v2/orders: HTTP 207, one ``{id, status[, body]}`` per order."""
+    results: list[CancelResult] = []
+    for i, item in enumerate(_list(raw, "cancel_all")):
+        w = f"cancel_all[{i}]"
+        d = _obj(item, w)
+        status = _field(d, "status", w)
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise MalformedResponse(f"{w}.status: expected an HTTP status, got {status!r}")
+        error = None if 200 <= status < 300 else _error_text(d.get("body"))
+        results.append(CancelResult(_str(d, "id", w), status, error))
     return results
 
 

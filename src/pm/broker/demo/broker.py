@@ -40,6 +40,7 @@ from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, Cas
 from pm.domain.models import (
     Account,
     Asset,
+    CancelResult,
     CloseResult,
     MarketClock,
     Order,
@@ -297,6 +298,24 @@ class DemoBroker:
         if orders or fresh:
             self._store.save(state, orders)
         return results
+
+    def list_orders(self, *, status: str = "open", limit: int = 500) -> list[Order]:
+        """Demo orders fill at once: none is ever open; ``closed`` and ``all`` list them all."""
+        if status == "open":
+            return []
+        return self._store.orders(DEMO_ACCOUNT_ID, limit)
+
+    def cancel_order(self, order_id: str) -> None:
+        """Every demo order is filled already: 422 "not cancelable", or 404 for no such id."""
+        if any(o.id == order_id for o in self._store.orders(DEMO_ACCOUNT_ID, 100_000)):
+            raise BrokerRejected(
+                "order is not cancelable", status_code=422, code=_CODE_UNPROCESSABLE
+            )
+        raise NotFound(f"no open order {order_id}")
+
+    def cancel_all_orders(self) -> list[CancelResult]:
+        """No demo order is ever open, so there is nothing to cancel."""
+        return []
 
     # -- the demo's own ----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ def close(
     """Close a position (all of it by default). Asks first; exit 4 if it is not held."""
     from pm.cli.confirm import require_live_allowed
     from pm.cli.flags import speaking_flags
-    from pm.cli.guard import build_guard
+    from pm.cli.guard import build_desk, build_guard
     from pm.cli.views import close as view
     from pm.services import close as service
 
@@ -41,7 +41,7 @@ def close(
     app_.terminal.say(view.plan(plan))
     app_.terminal.confirm(f"Close {plan.qty} {plan.symbol}?", yes=yes, what="close")
     arguments: dict[str, Any] = {"qty": qty, "percentage": percentage, "live": live}
-    done = service.execute_close(guard, app_.audit_log(), plan, app_.actor, arguments=arguments)
+    done = service.execute_close(build_desk(app_), plan, arguments=arguments)
     app_.terminal.show(view.close(done))
 
 
@@ -56,7 +56,7 @@ def close_all(
 ) -> None:
     """Cancel open orders, close every position and trip the circuit breaker."""
     from pm.cli.confirm import NotConfirmed, require_live_allowed
-    from pm.cli.guard import build_guard
+    from pm.cli.guard import build_desk, build_guard
     from pm.cli.views import close as view
     from pm.domain.errors import CheckFailed
     from pm.services import close as service
@@ -70,12 +70,7 @@ def close_all(
     app_.terminal.tell(view.all_plan(plan))
     app_.terminal.confirm(f"Close all {len(plan.positions)} positions?", yes=yes, what="close-all")
     done = service.execute_close_all(
-        guard,
-        app_.audit_log(),
-        app_.breaker_store(),
-        plan,
-        app_.actor,
-        arguments={"emergency": True, "live": live},
+        build_desk(app_), app_.breaker_store(), plan, arguments={"emergency": True, "live": live}
     )
     app_.terminal.show(view.close_all(done))
     if done.failed:

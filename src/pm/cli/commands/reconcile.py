@@ -47,6 +47,10 @@ def reconcile(
 
     app_ = ctx.obj
     broker = app_.broker()
+    from pm.cli.guard import build_desk
+    from pm.services.orders import settle_if_free
+
+    settle_if_free(build_desk(app_), app_.account_id())  # pm's own fills first: not external
     trigger: Trigger = "scheduled" if scheduled else "forced" if force else "manual"
     with app_.terminal.progress("applying", view.PROGRESS_THRESHOLD) as progress:
         result = service.reconcile(

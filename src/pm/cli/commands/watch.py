@@ -32,18 +32,29 @@ def watch(
     import threading
 
     from pm.cli.graceful import stop_on_signals
+    from pm.cli.guard import build_desk
+    from pm.cli.regime_job import build_regime_job
     from pm.cli.views.watch import WatchView
+    from pm.services.orders import settle_if_free
     from pm.services.watch import JobRegistry, Watcher, reconcile_job, trades_job
 
     app_ = ctx.obj
     every = timedelta(seconds=interval or app_.settings.pm_reconcile_interval)
     broker, repo, clock = app_.broker(), app_.repo(), app_.clock
     jobs = JobRegistry()
-    jobs.register(reconcile_job(broker, repo, app_.reconcile_store(), clock, interval=every))
+    desk = build_desk(app_)
+    jobs.register(
+        reconcile_job(
+            broker,
+            repo,
+            app_.reconcile_store(),
+            clock,
+            interval=every,
+            settle=lambda account_id: settle_if_free(desk, account_id),
+        )
+    )
     jobs.register(trades_job(broker, repo, clock, interval=every))
     # Later: jobs.register(rebalance_job(...)), risk alerts, exit rules.
-    from pm.cli.regime_job import build_regime_job
-
     regime_job = build_regime_job(app_)
     if regime_job is not None:
         jobs.register(regime_job)
