@@ -129,6 +129,7 @@ def test_a_close_killed_at_any_step_is_settled_without_a_second_order(
     outcome: str | None,
 ) -> None:
     with FakeAlpaca() as server:
+        server.activities = []  # the ledger holds only pm's own fills
         server.positions = [p for p in server.positions if p["symbol"] != "BTCUSD"]  # calm
         env = env_for(tmp_path, db_url, server)
         assert pm(env, "reconcile", "--force").returncode == 0  # the book holds AAPL 10
@@ -157,6 +158,7 @@ def test_a_close_killed_at_any_step_is_settled_without_a_second_order(
 @pytest.mark.slow
 def test_two_concurrent_closes_send_one_order(db_url: str, tmp_path: Path) -> None:
     with FakeAlpaca(latency_s=0.3) as server:
+        server.activities = []  # the ledger holds only pm's own fills
         server.positions = [p for p in server.positions if p["symbol"] != "BTCUSD"]
         env = env_for(tmp_path, db_url, server)
         assert pm(env, "db", "upgrade").returncode == 0
@@ -188,6 +190,7 @@ def test_an_ambiguous_failure_is_audited_unknown_and_settled_later(
     isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("PM_DATABASE_URL", db_url)
     with FakeAlpaca() as server:
+        server.activities = []  # the ledger holds only pm's own fills
         monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
         monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
         monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
@@ -219,6 +222,7 @@ def test_a_refused_order_is_recorded_rejected(
     isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("PM_DATABASE_URL", db_url)
     with FakeAlpaca() as server:
+        server.activities = []  # the ledger holds only pm's own fills
         monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
         monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
         monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
@@ -242,6 +246,7 @@ def test_orders_a_dead_process_left_are_settled_by_the_next_command(
     isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("PM_DATABASE_URL", db_url)
     with FakeAlpaca() as server:
+        server.activities = []  # the ledger holds only pm's own fills
         monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
         monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
         monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
@@ -290,6 +295,7 @@ def test_an_order_taken_then_rejected_fails_the_close(
     isolate(monkeypatch, tmp_path)
     monkeypatch.setenv("PM_DATABASE_URL", db_url)
     with FakeAlpaca() as server:
+        server.activities = []  # the ledger holds only pm's own fills
         monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
         monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
         monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
