@@ -31,7 +31,11 @@ READ_TOOLS = {
     "get_performance",
     "rebalance_plan",
     "get_regime",
+    "get_trades",
+    "get_lots",
 }
+LOCAL_TOOLS = {"get_reconcile_status", "get_trades", "get_lots"}  # no broker round trip
+LIST_KEYS = {spec.name: spec.list_key for spec in TOOLS}
 WRITE_TOOLS = {"trip_circuit_breaker", "close_position"}
 CALLS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("get_portfolio_snapshot", {}, ["snapshot"]),
@@ -56,17 +60,29 @@ CALLS: list[tuple[str, dict[str, Any], list[str]]] = [
         {"policy": "core", "trigger": "threshold"},
         ["rebalance", "plan", "--policy", "core", "--trigger", "threshold"],
     ),
+    ("get_trades", {"since": "2024-11-06"}, ["trades", "--since", "2024-11-06"]),
+    ("get_lots", {}, ["trades", "lots"]),
+    (
+        "get_lots",
+        {"which": "open", "symbol": "aapl"},
+        ["trades", "lots", "--open", "--symbol", "aapl"],
+    ),
     ("get_regime", {}, ["regime"]),  # last: an emergency stop would halt validate_order
 ]
 POLICY = [
     ["policy", "create", "core", "--target", "AAPL=5", "--target", "MSFT=8", "--cash-pct", "87"],
     ["policy", "activate", "core"],
 ]
+SETUP = {  # what a tool needs done first, as a person would at the terminal
+    "rebalance_plan": POLICY,  # an active policy to plan against
+    "get_trades": [["trades", "sync"]],  # the broker's fills in the ledger
+    "get_lots": [["trades", "sync"]],
+}
 
 
-def with_policy(pm: PmRunner, *prefix: str) -> None:
-    """The account gets an active policy `core` (rebalance_plan plans against it)."""
-    for args in POLICY:
+def prepare(pm: PmRunner, names: set[str], *prefix: str) -> None:
+    """Run the commands the named tools need first."""
+    for args in {tuple(a) for name in names for a in SETUP.get(name, [])}:
         done = pm(*prefix, *args)
         assert done.code == 0, done.stderr
     pm_logging.configure("critical", "json")  # off the command's closed stderr
@@ -84,7 +100,7 @@ def test_read_only_server_lists_the_read_tools_with_their_annotations(
         assert hints is not None
         assert hints.read_only_hint is True
         assert hints.destructive_hint is False
-        assert hints.open_world_hint is (spec.name != "get_reconcile_status")
+        assert hints.open_world_hint is (spec.name not in LOCAL_TOOLS)
         assert listed[spec.name].description
 
 
@@ -112,7 +128,8 @@ def test_a_write_tool_is_unknown_without_allow_writes(make_tools: MakeTools) -> 
 
 def accounts(name: str, data: dict[str, Any]) -> set[str]:
     """The account ids an answer names (the market clock and the regime name none)."""
-    records = data["positions"] if name == "get_live_positions" else [data]
+    key = LIST_KEYS[name]
+    records = data[key] if key else [data]
     assert records
     return {r["account_id"] for r in records if "account_id" in r}
 
@@ -121,7 +138,7 @@ def accounts(name: str, data: dict[str, Any]) -> set[str]:
 def test_every_read_tool_answers_on_the_demo(
     make_tools: MakeTools, pm: PmRunner, name: str, arguments: dict[str, Any], _args: list[str]
 ) -> None:
-    with_policy(pm, "--demo")
+    prepare(pm, {name}, "--demo")
     data = make_tools().data(name, **arguments)
     assert all(a.startswith("demo-") for a in accounts(name, data))
     assert data.get("source") in (None, "demo") or data["source"]["type"] == "simulated"
@@ -133,7 +150,7 @@ def test_every_read_tool_answers_against_the_fake_broker(
     alpaca: FakeAlpaca,
     fred: FakeFred,  # noqa: F811 (fixture)
 ) -> None:
-    with_policy(pm)
+    prepare(pm, set(SETUP))
     tools = make_tools(demo=False)
     account_ids = set()
     answers = {}
@@ -183,8 +200,8 @@ def test_every_read_tool_equals_the_commands_json(
         pm_logging.configure("critical", "json")  # off the command's closed stderr
         return done
 
-    if name == "rebalance_plan":
-        with_policy(pm, *prefix)
+    if name in SETUP:
+        prepare(pm, {name}, *prefix)
     elif not demo:
         command("snapshot")  # the account is known, as after any first command
 
@@ -195,6 +212,7 @@ def test_every_read_tool_equals_the_commands_json(
     assert not result.is_error, text(result)
     done = command(*args)
     assert done.code in (0, 1), done.stderr  # 1: a breached limit or a rejected order
-    expected = {"positions": done.json()} if name == "get_live_positions" else done.json()
+    key = LIST_KEYS[name]
+    expected = {key: done.json()} if key else done.json()
     assert exact(result) == expected
     assert result.structured_content == json.loads(json.dumps(expected, default=float))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -209,6 +209,45 @@ def rebalance_plan(
     return records.plan(make_plan(front.app, policy, trigger))
 
 
+def get_trades(
+    front: Front,
+    symbol: Annotated[str | None, Field(description="Only this symbol.")] = None,
+    since: Annotated[date | None, Field(description="From this day on (UTC).")] = None,
+) -> list[dict[str, Any]]:
+    """Fills stored in the account's trade ledger, oldest first, under `fills` (each with the
+    fields of `pm trades --json`; `pm trades sync` imports the broker's)."""
+    from pm.cli.commands.trades import ledger_account
+    from pm.records import trades as records
+    from pm.services import trades as service
+
+    app = front.app
+    start = datetime.combine(since, time(), UTC) if since is not None else None
+    rows = service.fills(app.repo(), ledger_account(app), symbol=symbol, since=start)
+    return [records.fill(f) for f in rows]
+
+
+def get_lots(
+    front: Front,
+    which: Literal["all", "open", "closed"] = "all",
+    symbol: Annotated[str | None, Field(description="Only this symbol.")] = None,
+) -> list[dict[str, Any]]:
+    """FIFO tax lots of the stored fills under `lots`: open ones, then closed ones with
+    realized P/L, holding days and term (the fields of `pm trades lots --json`)."""
+    from pm.cli.commands.trades import ledger_account
+    from pm.records import trades as records
+    from pm.services import trades as service
+
+    app = front.app
+    result = service.lots(
+        app.repo(),
+        ledger_account(app),
+        symbol=symbol,
+        open_only=which == "open",
+        closed_only=which == "closed",
+    )
+    return records.lots(result, app.clock.now().date())
+
+
 # -- write tools (two steps) ---------------------------------------------------------------
 
 Token = Annotated[
@@ -327,6 +366,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(get_performance, "Performance", "performance", broker=True),
     ToolSpec(get_regime, "Market regime", "regime", broker=True),
     ToolSpec(rebalance_plan, "Rebalance plan (nothing sent)", "rebalance plan", broker=True),
+    ToolSpec(get_trades, "Stored fills", "trades", broker=False, list_key="fills"),
+    ToolSpec(get_lots, "Tax lots", "trades lots", broker=False, list_key="lots"),
     ToolSpec(
         trip_circuit_breaker,
         "Trip the circuit breaker (two steps)",
