@@ -82,7 +82,7 @@ SETUP = {  # what a tool needs done first, as a person would at the terminal
 
 def prepare(pm: PmRunner, names: set[str], *prefix: str) -> None:
     """Run the commands the named tools need first."""
-    for args in {tuple(a) for name in names for a in SETUP.get(name, [])}:
+    for args in dict.fromkeys(tuple(a) for name in sorted(names) for a in SETUP.get(name, [])):
         done = pm(*prefix, *args)
         assert done.code == 0, done.stderr
     pm_logging.configure("critical", "json")  # off the command's closed stderr
