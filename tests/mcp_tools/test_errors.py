@@ -53,3 +53,21 @@ def test_secrets_never_reach_the_client_or_the_log(
     assert caplog.records  # the failures were logged (to stderr), scrubbed too
     assert SECRET_KEY not in caplog.text
     assert API_KEY not in caplog.text
+
+
+def test_errors_name_the_tools_arguments_not_the_commands_flags(
+    make_tools: MakeTools, pm: PmRunner
+) -> None:
+    tools = make_tools()
+    error = tools.error("get_performance", since="2026-01-02", until="2026-01-01")
+    cli = pm("--demo", "performance", "--since", "2026-01-02", "--until", "2026-01-01", "--json")
+    pm_logging.configure("critical", "json")
+    assert (error["error"], error["status_code"]) == ("BadInput", 400)
+    assert "`since`" in error["message"]
+    assert "--since" not in error["message"]
+    assert cli.code == 2
+    assert cli.error()["message"] == error["message"].replace("`since`", "--since").replace(
+        "`until`", "--until"
+    )
+    missing = tools.error("rebalance_plan", policy="nope")
+    assert (missing["error"], missing["status_code"]) == ("NotFound", 404)

@@ -2,9 +2,9 @@
 
 A tool function takes the `Front` first, then its arguments (their annotations are the tool's
 input schema), and returns the same record(s) as the matching command's `--json`, built by the
-same `pm.records` function from the same service call. Adding a tool (`market_status`,
-`get_performance`, `get_regime`, `rebalance_plan`, `execute_rebalance`) is a function here
-and one line in `TOOLS`.
+same `pm.records` function from the same service call (where a command does more than call
+its service, the command module has a function both call: `measure`, `assess`, `make_plan`).
+Adding a tool (`execute_rebalance`) is a function here and one line in `TOOLS`.
 
 Write tools run in two steps (`pm.mcp.confirm`): without `confirmation_token` they return a
 preview and a token; with it they execute through the same service, pre-trade gate and audit
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -156,6 +156,98 @@ def get_reconcile_status(front: Front) -> dict[str, Any]:
     return records.status(result)
 
 
+def market_status(front: Front) -> dict[str, Any]:
+    """Whether the US equity market is open now, the next open and close, today's session
+    and the next one (early closes included), from the broker's clock and calendar (the
+    fields of `pm market --json`)."""
+    from pm.records import market as records
+    from pm.services import market as service
+
+    app = front.app
+    return records.status(service.status(app.broker(), app.clock))
+
+
+def get_performance(
+    front: Front,
+    since: Annotated[date | None, Field(description="First day (default a year back).")] = None,
+    until: Annotated[date | None, Field(description="Last day (default today).")] = None,
+    benchmark: Annotated[str | None, Field(description="Compare with this symbol.")] = None,
+) -> dict[str, Any]:
+    """Time- and money-weighted return, volatility, Sharpe/Sortino, drawdown and round-trip
+    statistics over a window of days, from the broker's daily portfolio history and the
+    ledger (the fields of `pm performance --json`)."""
+    from pm.cli.commands.performance import measure
+    from pm.records import performance as records
+
+    return records.report(measure(front.app, since=since, until=until, benchmark=benchmark))
+
+
+def get_regime(front: Front) -> dict[str, Any]:
+    """The market regime from FRED (VIX, yield spreads, unemployment; cached) and its
+    position-size multiplier (the fields of `pm regime --json`). As `pm regime` does, a VIX
+    above PM_EMERGENCY_VIX trips the circuit breaker (`breaker_tripped`)."""
+    from pm.cli.commands.regime import assess
+    from pm.records import regime as records
+
+    return records.report(assess(front.app))
+
+
+def rebalance_plan(
+    front: Front,
+    policy: Annotated[
+        str | None, Field(description="Policy name (default: the active one).")
+    ] = None,
+    trigger: Literal["manual", "threshold"] = "manual",
+) -> dict[str, Any]:
+    """The orders (sells first, then buys) that would bring the account to its allocation
+    policy, each passed by the pre-trade gate; a plan only, nothing is sent (the fields of
+    `pm rebalance plan --json`). threshold: only trim positions beyond their overweight
+    threshold."""
+    from pm.cli.commands.rebalance import make_plan
+    from pm.records import rebalance as records
+
+    return records.plan(make_plan(front.app, policy, trigger))
+
+
+def get_trades(
+    front: Front,
+    symbol: Annotated[str | None, Field(description="Only this symbol.")] = None,
+    since: Annotated[date | None, Field(description="From this day on (UTC).")] = None,
+) -> list[dict[str, Any]]:
+    """Fills stored in the account's trade ledger, oldest first, under `fills` (each with the
+    fields of `pm trades --json`; `pm trades sync` imports the broker's)."""
+    from pm.cli.commands.trades import ledger_account
+    from pm.records import trades as records
+    from pm.services import trades as service
+
+    app = front.app
+    start = datetime.combine(since, time(), UTC) if since is not None else None
+    rows = service.fills(app.repo(), ledger_account(app), symbol=symbol, since=start)
+    return [records.fill(f) for f in rows]
+
+
+def get_lots(
+    front: Front,
+    which: Literal["all", "open", "closed"] = "all",
+    symbol: Annotated[str | None, Field(description="Only this symbol.")] = None,
+) -> list[dict[str, Any]]:
+    """FIFO tax lots of the stored fills under `lots`: open ones, then closed ones with
+    realized P/L, holding days and term (the fields of `pm trades lots --json`)."""
+    from pm.cli.commands.trades import ledger_account
+    from pm.records import trades as records
+    from pm.services import trades as service
+
+    app = front.app
+    result = service.lots(
+        app.repo(),
+        ledger_account(app),
+        symbol=symbol,
+        open_only=which == "open",
+        closed_only=which == "closed",
+    )
+    return records.lots(result, app.clock.now().date())
+
+
 # -- write tools (two steps) ---------------------------------------------------------------
 
 Token = Annotated[
@@ -270,6 +362,12 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(validate_order, "Validate an order (nothing sent)", "validate", broker=True),
     ToolSpec(check_circuit_breaker, "Circuit breaker status", "breaker status", broker=True),
     ToolSpec(get_reconcile_status, "Reconciliation status", "reconcile status", broker=False),
+    ToolSpec(market_status, "Market clock", "market", broker=True),
+    ToolSpec(get_performance, "Performance", "performance", broker=True),
+    ToolSpec(get_regime, "Market regime", "regime", broker=True),
+    ToolSpec(rebalance_plan, "Rebalance plan (nothing sent)", "rebalance plan", broker=True),
+    ToolSpec(get_trades, "Stored fills", "trades", broker=False, list_key="fills"),
+    ToolSpec(get_lots, "Tax lots", "trades lots", broker=False, list_key="lots"),
     ToolSpec(
         trip_circuit_breaker,
         "Trip the circuit breaker (two steps)",

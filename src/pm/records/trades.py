@@ -7,7 +7,7 @@ from typing import Any
 
 from pm.domain.ledger import Fill, LedgerSync
 from pm.domain.lots import ClosedLot, OpenLot, long_term_from
-from pm.services.trades import SyncResult
+from pm.services.trades import LotsResult, SyncResult
 
 FILL_COLUMNS = (
     "fill_id",
@@ -88,6 +88,13 @@ def open_lot(lot: OpenLot, today: date) -> dict[str, Any]:
         "open_fill_id": lot.fill_id,
         "close_fill_id": None,
     }
+
+
+def lots(result: LotsResult, today: date) -> list[dict[str, Any]]:
+    """The open lots (held `today`), then the closed ones."""
+    return [open_lot(lot, today) for lot in result.open] + [
+        closed_lot(lot) for lot in result.closed
+    ]
 
 
 def ledger_state(state: LedgerSync | None) -> dict[str, Any]:

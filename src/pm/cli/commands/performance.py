@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +12,7 @@ from pm.cli.options import CsvOpt, JsonOpt, parse_since
 
 if TYPE_CHECKING:
     from pm.cli.context import AppContext
+    from pm.services.performance import PerformanceReport
 
 
 def _until(text: str) -> datetime:
@@ -51,36 +52,22 @@ def performance(
     From the broker's daily portfolio history (stored snapshots when it cannot answer) and the
     ledger's fills; --csv prints the daily series.
     """
-    from pm.cli.commands.trades import local_sync
     from pm.cli.flags import speaking_flags
     from pm.cli.views import performance as view
     from pm.domain.errors import BadInput
-    from pm.services import performance as service
 
     app_: AppContext = ctx.obj
     if chart and (app_.terminal.format != "table" or not sys.stdout.isatty()):
         raise BadInput(
             "--chart draws on a terminal only; use --csv for the daily series to plot elsewhere"
         )
-    today = app_.clock.now().astimezone(UTC).date()
     with speaking_flags():
-        start, end = service.window(
-            since.date() if since is not None else None,
-            until.date() if until is not None else today,
-            today=today,
+        report = measure(
+            app_,
+            since=since.date() if since is not None else None,
+            until=until.date() if until is not None else None,
+            benchmark=benchmark,
         )
-    account_id = app_.account_id()
-    local_sync(app_, account_id)
-    report = service.performance(
-        app_.broker(),
-        app_.repo(),
-        app_.market_data() if benchmark else None,
-        account_id,
-        start=start,
-        end=end,
-        risk_free_rate=app_.settings.pm_risk_free_rate,
-        benchmark=benchmark.strip().upper() if benchmark else None,
-    )
     if app_.terminal.format == "csv":
         app_.terminal.show(view.series(report))
         return
@@ -91,3 +78,27 @@ def performance(
         color = not out.no_color and out.color_system is not None
         text = view.chart(report, size.width, max(20, size.height - 4), color=color)
         sys.stdout.write(text + "\n")
+
+
+def measure(
+    app_: AppContext, *, since: date | None, until: date | None, benchmark: str | None
+) -> PerformanceReport:
+    """The report of `pm performance` (and of `pm mcp`'s get_performance): the window (a year
+    to today by default), the demo's ledger brought up to date, then the service."""
+    from pm.cli.commands.trades import local_sync
+    from pm.services import performance as service
+
+    today = app_.clock.now().astimezone(UTC).date()
+    start, end = service.window(since, until if until is not None else today, today=today)
+    account_id = app_.account_id()
+    local_sync(app_, account_id)
+    return service.performance(
+        app_.broker(),
+        app_.repo(),
+        app_.market_data() if benchmark else None,
+        account_id,
+        start=start,
+        end=end,
+        risk_free_rate=app_.settings.pm_risk_free_rate,
+        benchmark=benchmark.strip().upper() if benchmark else None,
+    )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from pm.cli.context import AppContext
+    from pm.domain.rebalance import Trigger
+    from pm.services.rebalance import PlanSettings, RebalancePlan
 
 app = typer.Typer(no_args_is_help=True, help="Rebalance the account to an allocation policy.")
 
@@ -39,29 +44,15 @@ def plan(
 ) -> None:
     """Plan the orders (sells first, then buys) live against the account; sends nothing."""
     from pm.cli.flags import speaking_flags
-    from pm.cli.guard import build_guard
     from pm.cli.views import rebalance as view
     from pm.domain.errors import BadInput
-    from pm.services import rebalance as service
 
     app_ = ctx.obj
     chosen = trigger.strip().lower()
     if chosen not in ("manual", "threshold"):
         raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
-    settings = app_.settings
-    guard = build_guard(app_)
     with speaking_flags():
-        made = service.make_plan(
-            guard,
-            app_.repo().policies,
-            app_.account_id(),
-            policy_name=policy,
-            trigger=chosen,  # type: ignore[arg-type]
-            settings=service.PlanSettings(
-                cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
-                min_trade_pct=settings.pm_rebalance_min_trade_pct,
-            ),
-        )
+        made = make_plan(app_, policy, chosen)  # type: ignore[arg-type]
     shown = view.plan(made)
     if out is not None:
         from pm.cli.output import json_text
@@ -117,28 +108,40 @@ def run(
     max_move = decimal_arg(max_price_move_pct, "--max-price-move-pct")
     if max_move is None or max_move < 0:
         raise BadInput("--max-price-move-pct must be >= 0")
-    settings = app_.settings
-    plan_settings = service.PlanSettings(
-        cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
-        min_trade_pct=settings.pm_rebalance_min_trade_pct,
-    )
     if plan_file is None:
-        guard = build_guard(app_)
         with speaking_flags():
-            made = service.make_plan(
-                guard,
-                app_.repo().policies,
-                app_.account_id(),
-                policy_name=policy,
-                trigger="manual",
-                settings=plan_settings,
-            )
-        shown = view.plan(made)
-        app_.terminal.show(shown)
+            made = make_plan(app_, policy, "manual")
+        app_.terminal.show(view.plan(made))
         return
     text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
     document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
     checked = service.check_plan(
-        build_guard(app_), document, max_price_move_pct=max_move, settings=plan_settings
+        build_guard(app_), document, max_price_move_pct=max_move, settings=plan_settings(app_)
     )
     app_.terminal.show(view.checked(checked))
+
+
+def plan_settings(app_: AppContext) -> PlanSettings:
+    from pm.services.rebalance import PlanSettings
+
+    settings = app_.settings
+    return PlanSettings(
+        cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
+        min_trade_pct=settings.pm_rebalance_min_trade_pct,
+    )
+
+
+def make_plan(app_: AppContext, policy: str | None, trigger: Trigger) -> RebalancePlan:
+    """The plan of `pm rebalance plan` (and of `pm mcp`'s rebalance_plan), live against the
+    account, through the pre-trade gate; nothing is sent."""
+    from pm.cli.guard import build_guard
+    from pm.services import rebalance as service
+
+    return service.make_plan(
+        build_guard(app_),
+        app_.repo().policies,
+        app_.account_id(),
+        policy_name=policy,
+        trigger=trigger,
+        settings=plan_settings(app_),
+    )

@@ -30,6 +30,14 @@ def local_sync(app_: AppContext, account_id: str) -> None:
             app_.terminal.warn(warning)
 
 
+def ledger_account(app_: AppContext) -> str:
+    """The account whose stored ledger `pm trades` (and `pm mcp`'s get_trades, get_lots)
+    reads: the demo's brought up to date first; a real account's as last synced."""
+    account_id = app_.account_id(ask_broker=app_.identity().simulated)
+    local_sync(app_, account_id)
+    return account_id
+
+
 @app.callback(invoke_without_command=True)
 def trades(
     ctx: typer.Context,
@@ -47,9 +55,7 @@ def trades(
     from pm.services import trades as service
 
     app_ = ctx.obj
-    account_id = app_.account_id(ask_broker=app_.identity().simulated)
-    local_sync(app_, account_id)
-    rows = service.fills(app_.repo(), account_id, symbol=symbol, since=since)
+    rows = service.fills(app_.repo(), ledger_account(app_), symbol=symbol, since=since)
     app_.terminal.show(view.fills(rows))
 
 
@@ -85,9 +91,7 @@ def lots(
     if open_ and closed:
         raise BadInput("give --open or --closed, not both")
     app_ = ctx.obj
-    account_id = app_.account_id(ask_broker=app_.identity().simulated)
-    local_sync(app_, account_id)
     result = service.lots(
-        app_.repo(), account_id, symbol=symbol, open_only=open_, closed_only=closed
+        app_.repo(), ledger_account(app_), symbol=symbol, open_only=open_, closed_only=closed
     )
     app_.terminal.show(view.lots(result, app_.clock.now().date()))

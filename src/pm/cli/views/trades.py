@@ -88,11 +88,8 @@ LOT_TABLE = (
 
 
 def lots(result: LotsResult, today: date) -> Shown:
-    data = [records.open_lot(lot, today) for lot in result.open] + [
-        records.closed_lot(lot) for lot in result.closed
-    ]
     return Shown(
-        data,
+        records.lots(result, today),
         lambda: _lots_table(result, today),
         columns=records.LOT_COLUMNS,
         empty="no lots (no fills stored: run pm trades sync)",
