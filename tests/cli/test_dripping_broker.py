@@ -58,7 +58,7 @@ def test_a_dripping_answer_ends_every_command(
     ("path", "command", "exit_code"),
     [
         # a dripping write: not confirmed, never resent
-        ("/v2/positions/AAPL", ("close", "AAPL", "--yes"), 3),
+        ("/v2/orders", ("close", "AAPL", "--yes"), 3),
         # market data: risk falls back to flat VaR and says so
         ("/v2/stocks/bars", ("risk", "--json"), 0),
         # the latest trade of a symbol not held: no price, ask for --price
@@ -76,3 +76,4 @@ def test_one_dripping_endpoint_is_bounded_too(
     assert code == exit_code, stderr
     assert elapsed < TIMEOUT_S + MARGIN_S, elapsed
     assert alpaca.count(path=path) >= 1
+    assert alpaca.count("POST", "/v2/orders") <= 1  # an order is never sent twice

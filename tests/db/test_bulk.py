@@ -17,7 +17,7 @@ from sqlalchemy import insert, update
 
 from pm.db.engine import Database, open_database
 from pm.db.reconcile_store import SqlReconcileStore
-from pm.db.tables import position_column, position_conflicts, positions
+from pm.db.tables import POSITION_FIELDS, position_column, position_conflicts, positions
 from pm.domain.models import Position
 from pm.domain.reconcile import BROKER_WINS, Conflict, ReconcileDiff, RunRecord
 from tests.db.conftest import BACKENDS
@@ -83,7 +83,7 @@ def per_row_insert(db: Database, account: str, rows: list[Position]) -> None:
     """SQLAlchemy's per-row path: one INSERT a row, every value through its column type."""
     with db.engine.begin() as conn:
         for p in rows:
-            values = {position_column(f): getattr(p, f) for f in Position.__slots__}
+            values = {position_column(f): getattr(p, f) for f in POSITION_FIELDS}
             conn.execute(
                 insert(positions).values(
                     **values,
@@ -121,7 +121,7 @@ def per_row_conflicts(db: Database, account: str, old: list[Position], new: list
                 )
             )
             values = {
-                position_column(f): getattr(after, f) for f in Position.__slots__ if f != "symbol"
+                position_column(f): getattr(after, f) for f in POSITION_FIELDS if f != "symbol"
             }
             conn.execute(
                 update(positions)
