@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from pm.cli.context import AppContext
+    from pm.services.rebalance import PlanSettings, RebalancePlan
+    from pm.services.validate import Guard
 
 app = typer.Typer(no_args_is_help=True, help="Rebalance the account to an allocation policy.")
 
@@ -36,6 +41,13 @@ def plan(
     trigger: TriggerOpt = "manual",
     out: OutOpt = None,
     json_: JsonOpt = False,
+    tax_aware: Annotated[
+        bool,
+        typer.Option(
+            "--tax-aware",
+            help="Size trims for taxes (FIFO lots): estimated realized gains, wash sales.",
+        ),
+    ] = False,
 ) -> None:
     """Plan the orders (sells first, then buys) live against the account; sends nothing."""
     from pm.cli.flags import speaking_flags
@@ -50,18 +62,22 @@ def plan(
         raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
     settings = app_.settings
     guard = build_guard(app_)
+    plan_settings = service.PlanSettings(
+        cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
+        min_trade_pct=settings.pm_rebalance_min_trade_pct,
+    )
     with speaking_flags():
-        made = service.make_plan(
-            guard,
-            app_.repo().policies,
-            app_.account_id(),
-            policy_name=policy,
-            trigger=chosen,  # type: ignore[arg-type]
-            settings=service.PlanSettings(
-                cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
-                min_trade_pct=settings.pm_rebalance_min_trade_pct,
-            ),
-        )
+        if tax_aware:
+            made = _tax_aware(app_, guard, policy, chosen, plan_settings)
+        else:
+            made = service.make_plan(
+                guard,
+                app_.repo().policies,
+                app_.account_id(),
+                policy_name=policy,
+                trigger=chosen,  # type: ignore[arg-type]
+                settings=plan_settings,
+            )
     shown = view.plan(made)
     if out is not None:
         from pm.cli.output import json_text
@@ -71,6 +87,32 @@ def plan(
         except OSError as exc:
             raise BadInput(f"{out}: cannot write the plan ({exc.__class__.__name__})") from None
     app_.terminal.show(shown)
+
+
+def _tax_aware(
+    app_: AppContext,
+    guard: Guard,
+    policy: str | None,
+    trigger: str,
+    plan_settings: PlanSettings,
+) -> RebalancePlan:
+    """`--tax-aware`: the ledger's lots size the trims (`pm.services.tax_plan`)."""
+    from pm.cli.commands.trades import local_sync
+    from pm.services import tax_plan
+
+    account_id = app_.account_id(ask_broker=app_.identity().simulated)
+    local_sync(app_, account_id)
+    repo = app_.repo()
+    return tax_plan.tax_aware_plan(
+        guard,
+        repo.policies,
+        repo.ledger,
+        account_id,
+        policy_name=policy,
+        trigger=trigger,  # type: ignore[arg-type]
+        settings=plan_settings,
+        tolerance_pct=app_.settings.pm_tax_drift_tolerance_pct,
+    )
 
 
 PlanFileOpt = Annotated[
