@@ -62,12 +62,11 @@ def _table(p: RebalancePlan) -> FitTable:
         )
         for i in result.intents
     ]
-    columns = COLUMNS
+    columns: tuple[Col, ...] = COLUMNS
+    shown: list[tuple[str, ...]] = list(rows)
     if p.tax is not None:  # `--tax-aware`: each intent's estimated realized gain or wash sale
         columns = (*COLUMNS, Col("Est. gain", right=True))
-        rows = [
-            (*row, _tax_cell(p.tax, i.seq)) for row, i in zip(rows, result.intents, strict=True)
-        ]
+        shown = [(*r, _tax_cell(p.tax, i.seq)) for r, i in zip(rows, result.intents, strict=True)]
     sold = sum((i.est_value for i in result.sells), Decimal(0))
     bought = sum((i.est_value for i in result.buys), Decimal(0))
     notes = [
@@ -82,14 +81,13 @@ def _table(p: RebalancePlan) -> FitTable:
         t = p.tax
         notes.insert(
             3,
-            f"est. realized gain {money(t.total, signed=True)} (short term "
-            f"{money(t.short_term, signed=True)}, long term {money(t.long_term, signed=True)}; "
-            f"plain plan's short term {money(t.plain_short_term_gain, signed=True)})"
+            f"est. realized gain {t.total:+,.2f} (short term {t.short_term:+,.2f}, long term "
+            f"{t.long_term:+,.2f}; the plain plan's short term {t.plain_short_term_gain:+,.2f})"
             + ("" if t.complete else " for the part the ledger accounts for"),
         )
     if not rows:
         notes.insert(0, "nothing to trade: the account is within its targets")
-    return FitTable(columns, rows, notes=notes)
+    return FitTable(columns, shown, notes=notes)
 
 
 def _tax_cell(tax: PlanTax, seq: int) -> str:
