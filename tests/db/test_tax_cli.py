@@ -32,6 +32,7 @@ def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 # -- the demo ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_lots_harvest_and_the_wash_sale_guard(
     env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,6 +77,18 @@ def test_demo_lots_harvest_and_the_wash_sale_guard(
     # a second harvest finds nothing more to sell
     again = call("--demo", "tax", "harvest", "--min-loss", "0", "--json").json()
     assert not [c for c in again if c["symbol"] in ready]
+    # a tax-aware plan that buys it back flags the wash sale
+    monkeypatch.delenv("PM_WASH_SALE")
+    policy = ("--demo", "policy", "create", "back", "--target", f"{symbol}=2", "--cash-pct", "98")
+    assert call(*policy).code == 0
+    assert call("--demo", "policy", "activate", "back").code == 0
+    planned = call("--demo", "rebalance", "plan", "--tax-aware", "--json")
+    assert planned.code == 0, planned.stderr
+    doc = planned.json()
+    (buy,) = [i for i in doc["intents"] if i["side"] == "buy"]
+    assert (buy["symbol"], buy["wash_sale"]) == (symbol, True)
+    assert doc["tax"]["wash_sale_buys"] == [symbol]
+    assert all(i["est_realized_gain"] is not None for i in doc["intents"] if i["side"] == "sell")
 
 
 def test_harvest_options_are_checked(env: str) -> None:
@@ -203,3 +216,45 @@ def test_an_open_buy_order_makes_a_harvest_a_wash_sale(alpaca: FakeAlpaca) -> No
     assert "open buy order" in listed["XYZ"]["blocked"]
     assert call("tax", "harvest", "--execute", "--yes").code == 1
     assert not [r for r in alpaca.requests if r.method == "POST"]
+
+
+def test_tax_aware_plan_against_alpaca_leaves_short_term_gains_within_the_tolerance(
+    alpaca: FakeAlpaca,
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    alpaca.account.update(equity="100000", last_equity="100000", cash="90000")
+    alpaca.account.update(buying_power="90000")
+    alpaca.positions = [_position("AAPL", "100", "78", "100")]  # 10 % of equity
+    alpaca.activities = [
+        _fill("AAPL", "buy", "70", "90", now - timedelta(days=20)),  # short term, +10 each
+        _fill("AAPL", "buy", "30", "50", now - timedelta(days=500)),  # long term, +50 each
+    ]
+    assert call("trades", "sync").code == 0
+    made = call("policy", "create", "core", "--target", "AAPL=4", "--cash-pct", "96")
+    assert made.code == 0, made.stderr
+    assert call("policy", "activate", "core").code == 0
+    plain = call("rebalance", "plan", "--json")
+    assert plain.code == 0, plain.stderr
+    (sell,) = plain.json()["intents"]
+    assert (sell["symbol"], sell["qty"]) == ("AAPL", 60)  # down to 4 %
+    assert "tax" not in plain.json() and "est_realized_gain" not in sell
+    taxed = call("rebalance", "plan", "--tax-aware", "--json")
+    assert taxed.code == 0, taxed.stderr
+    doc = taxed.json()
+    (cut,) = doc["intents"]
+    # PM_TAX_DRIFT_TOLERANCE_PCT (1) lets AAPL end at 5 %: 50 sold, the last 10 short-term
+    # shares (a gain) left for later
+    assert (cut["qty"], cut["plain_qty"]) == (50, 60)
+    assert (cut["est_long_term_gain"], cut["est_short_term_gain"]) == (1500, 200)
+    assert cut["est_realized_gain"] == 1700
+    tax = doc["tax"]
+    assert (tax["tax_aware"], tax["est_realized_gain"], tax["plain_est_short_term_gain"]) == (
+        True,
+        1700,
+        300,
+    )
+    assert tax["estimate_complete"] is True
+    assert doc["totals"]["drift_after_pct"] <= tax["plain_drift_after_pct"] + 1
+    assert any("cut to 50" in w for w in doc["warnings"])
+    table = call("rebalance", "plan", "--tax-aware")
+    assert "Est. gain" in table.stdout and "+1,700.00" in table.stdout
