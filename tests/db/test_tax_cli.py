@@ -43,7 +43,8 @@ def test_demo_lots_harvest_and_the_wash_sale_guard(
     for x in longs:
         p = positions[x["symbol"]]
         assert Decimal(str(x["current_price"])) == Decimal(str(p["current_price"]))
-        assert x["term"] == "long" and x["days_to_long_term"] == 0
+        assert x["term"] == "long"
+        assert x["days_to_long_term"] == 0
     losing = {s for s, p in positions.items() if p["side"] == "long" and p["unrealized_pl"] < 0}
     listed = call("--demo", "tax", "harvest", "--min-loss", "0", "--json").json()
     assert {c["symbol"] for c in listed} == losing  # exactly the long positions at a loss
@@ -237,7 +238,8 @@ def test_tax_aware_plan_against_alpaca_leaves_short_term_gains_within_the_tolera
     assert plain.code == 0, plain.stderr
     (sell,) = plain.json()["intents"]
     assert (sell["symbol"], sell["qty"]) == ("AAPL", 60)  # down to 4 %
-    assert "tax" not in plain.json() and "est_realized_gain" not in sell
+    assert "tax" not in plain.json()
+    assert "est_realized_gain" not in sell
     taxed = call("rebalance", "plan", "--tax-aware", "--json")
     assert taxed.code == 0, taxed.stderr
     doc = taxed.json()
@@ -257,4 +259,5 @@ def test_tax_aware_plan_against_alpaca_leaves_short_term_gains_within_the_tolera
     assert doc["totals"]["drift_after_pct"] <= tax["plain_drift_after_pct"] + 1
     assert any("cut to 50" in w for w in doc["warnings"])
     table = call("rebalance", "plan", "--tax-aware")
-    assert "Est. gain" in table.stdout and "+1,700.00" in table.stdout
+    assert "Est. gain" in table.stdout
+    assert "+1,700.00" in table.stdout

@@ -134,7 +134,8 @@ def test_harvest_takes_the_oldest_lots_with_the_most_negative_running_loss() -> 
     assert h.cost == D(3400)
     assert (h.wash_sale, h.buy_again_from) == (False, SALE + timedelta(days=31))
     capped = harvest(lots, D(100), today, [], held_qty=D(15))
-    assert capped is not None and capped.qty == D(10)  # the broker holds only 15
+    assert capped is not None
+    assert capped.qty == D(10)
     assert harvest([lot("5", "90", date(2024, 1, 2))], D(100), today, []) is None  # a gain
 
 
@@ -143,14 +144,17 @@ def test_a_harvest_of_a_lot_bought_within_30_days_is_a_wash_sale() -> None:
     fills = [fill(1, "buy", "10", "120", bought)]
     lots = fifo_long_lots(match_fifo(fills).open, "XYZ")
     h = harvest(lots, D(100), SALE, fills)
-    assert h is not None and h.wash_sale
+    assert h is not None
+    assert h.wash_sale
     assert "30 days before the sale" in (h.why_wash() or "")
     later = [fill(1, "buy", "10", "120", SALE - timedelta(days=31))]
     h2 = harvest(fifo_long_lots(match_fifo(later).open, "XYZ"), D(100), SALE, later)
-    assert h2 is not None and not h2.wash_sale
-    pending = harvest(fifo_long_lots(match_fifo(later).open, "XYZ"), D(100), SALE, later,
-                      open_buy_orders=1)  # fmt: skip
-    assert pending is not None and pending.wash_sale
+    assert h2 is not None
+    assert not h2.wash_sale
+    older = fifo_long_lots(match_fifo(later).open, "XYZ")
+    pending = harvest(older, D(100), SALE, later, open_buy_orders=1)
+    assert pending is not None
+    assert pending.wash_sale
 
 
 def test_best_trim_leaves_short_term_gains_and_sells_losses_and_long_term_gains() -> None:
