@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     pm_risk_free_rate: Decimal = Field(default=Decimal(0), ge=-1, le=1)
     pm_rebalance_cash_buffer_pct: Decimal = Field(default=Decimal("0.25"), ge=0, le=100)
     pm_rebalance_min_trade_pct: Decimal = Field(default=Decimal("0.1"), ge=0, le=100)
+    # Tax awareness: a buy that would wash a recent loss sale warns or is rejected; how far
+    # (percentage points of equity) a tax-aware rebalance may leave a trim above its target.
+    pm_wash_sale: Literal["warn", "block"] = "warn"
+    pm_tax_drift_tolerance_pct: Decimal = Field(default=Decimal(1), ge=0, le=100)
     # FRED for `pm regime`: its endpoint (tests and proxies point elsewhere), the cache's TTL in
     # seconds, and the VIX above which the circuit breaker trips by itself (emergency stop).
     fred_api_url: str = FRED_URL

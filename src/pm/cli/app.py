@@ -32,6 +32,7 @@ from pm.cli.commands import regime as regime_cmd
 from pm.cli.commands import risk as risk_cmd
 from pm.cli.commands import sectors as sectors_cmd
 from pm.cli.commands import size as size_cmd
+from pm.cli.commands import tax as tax_cmd
 from pm.cli.commands import trades as trades_cmd
 from pm.cli.commands import validate as validate_cmd
 from pm.cli.commands import watch as watch_cmd
@@ -113,6 +114,7 @@ app.command("mcp")(mcp_cmd.mcp)
 app.add_typer(trades_cmd.app, name="trades")
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(rebalance_cmd.app, name="rebalance")
+app.add_typer(tax_cmd.app, name="tax")
 app.command("regime")(regime_cmd.regime)
 app.command("market")(market_cmd.market)
 app.command("size")(size_cmd.size)

@@ -29,6 +29,7 @@ def build_guard(app_: AppContext) -> Guard:
         peak_equity=repo.snapshots.peak_equity,
         regime_check=regime_check(app_),
         ledger=repo.ledger,
+        wash_sale_block=app_.settings.pm_wash_sale == "block",
     )
 
 

@@ -121,6 +121,8 @@ class PlanInput:
     limits: PlanLimits
     trigger: Trigger = "manual"
     blocked: Mapping[str, str] = field(default_factory=dict)  # symbol -> why no order (gate)
+    # symbol -> the most a trim may sell (`pm.domain.tax_plan`: tax-aware plans trim less)
+    sell_caps: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +363,9 @@ class _Planner:
                 qty, reason = h.qty, "exit_not_in_targets"
             else:
                 qty = min(_round(excess / h.price, tr.step, up=True), h.qty)
+                qty = min(qty, self.v.sell_caps.get(h.symbol, qty))
+                if qty <= 0:
+                    continue  # a tax-aware plan leaves this trim for later (and says so)
                 within_request = h.market_value <= self.equity * t.requested_pct / HUNDRED
                 reason = t.capped_by if t.capped_by and within_request else "overweight_trim"
             if self._too_small(h.symbol, "sell", qty, h.price):

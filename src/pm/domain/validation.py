@@ -36,6 +36,10 @@ reducing or not:
 
 A market order for an equity while the market is closed is not rejected: Alpaca accepts and
 queues it until the open; the decision carries a ``market_closed`` note saying so.
+
+The wash-sale guard (``wash_sale``): a buy of a symbol sold at a loss within the last 30 days
+(`pm.domain.tax`) carries a ``wash_sale`` note; with ``PM_WASH_SALE=block`` it is rejected
+instead (unless it only covers a short).
 """
 
 from __future__ import annotations
@@ -119,6 +123,10 @@ class ValidationInput:
     daytrade_count: int | None = None  # None: the account does not report the PDT fields
     pattern_day_trader: bool | None = None
     day_trade: bool = False  # the order closes a position opened today
+    # The wash-sale guard (`pm.domain.tax`): why a buy would wash a recent loss sale (None:
+    # it would not), and whether that rejects the buy (``PM_WASH_SALE=block``) or warns.
+    wash_sale: str | None = None
+    wash_sale_block: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +246,17 @@ def decide(v: ValidationInput) -> ValidationDecision:
             )
     broker_rejections = _broker_rules(v, after)
     rejections.extend(broker_rejections)
+    washes = _wash_sale_blocks(v, reducing)
+    if washes:
+        rejections.append(Rejection("wash_sale", f"{v.wash_sale} (PM_WASH_SALE=block)"))
     approved = (
-        position_ok and sector_ok and loss_ok and breaker_ok and power_ok and not broker_rejections
+        position_ok
+        and sector_ok
+        and loss_ok
+        and breaker_ok
+        and power_ok
+        and not broker_rejections
+        and not washes
     )
     return ValidationDecision(
         approved=approved,
@@ -358,14 +375,25 @@ def _against(current_qty: Decimal, side: OrderSide) -> bool:
     return (current_qty > 0 and side == "sell") or (current_qty < 0 and side == "buy")
 
 
+def _wash_sale_blocks(v: ValidationInput, reducing: bool) -> bool:
+    """A buy that would wash a loss sale is rejected under ``PM_WASH_SALE=block``, unless it
+    only covers a short (closing must stay possible): then it is a note, as by default."""
+    return v.side == "buy" and v.wash_sale is not None and v.wash_sale_block and not reducing
+
+
 def _notes(v: ValidationInput) -> tuple[Note, ...]:
+    notes: list[Note] = []
     if v.market_open is False and not v.crypto and v.order_type == "market":
         when = f" (next open {v.next_open})" if v.next_open else ""
-        return (
+        notes.append(
             Note(
                 "market_closed",
                 f"the market is closed: Alpaca accepts this market order and queues it until "
                 f"the open{when}",
-            ),
+            )
         )
-    return ()
+    if v.side == "buy" and v.wash_sale is not None:
+        blocked = _wash_sale_blocks(v, is_reducing(v.current_qty, v.side, v.qty))
+        if not blocked:
+            notes.append(Note("wash_sale", v.wash_sale))
+    return tuple(notes)

@@ -24,6 +24,7 @@ from pm.domain.rebalance import (
     document_problems,
 )
 from pm.domain.timestamps import iso
+from pm.records import tax as tax_records
 from pm.records.common import pct, source
 from pm.records.policy import policy as policy_record
 from pm.services.rebalance import CheckedPlan, RebalancePlan
@@ -80,7 +81,10 @@ def plan(p: RebalancePlan) -> dict[str, Any]:
             ],
             "fetched_at": p.fetched_at,
         },
-        "intents": [intent(i) for i in result.intents],
+        "intents": [
+            intent(i) if p.tax is None else {**intent(i), **tax_records.intent_fields(p.tax, i.seq)}
+            for i in result.intents
+        ],
         "totals": {
             "sells": len(result.sells),
             "buys": len(result.buys),
@@ -97,6 +101,8 @@ def plan(p: RebalancePlan) -> dict[str, Any]:
         "warnings": list(p.warnings),
         "source": source(p.source),
     }
+    if p.tax is not None:  # `--tax-aware`
+        body["tax"] = tax_records.plan_fields(p.tax)
     return {"plan_id": plan_id(body), **body}
 
 

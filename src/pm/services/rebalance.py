@@ -36,6 +36,7 @@ from pm.domain.rebalance import (
     plan,
     stale_reasons,
 )
+from pm.domain.tax_plan import PlanTax
 from pm.domain.timestamps import iso
 from pm.ports import PolicyStore
 from pm.services.live import source_of
@@ -65,6 +66,7 @@ class RebalancePlan:
     next_open: datetime | None
     source: Source
     warnings: tuple[str, ...]
+    tax: PlanTax | None = None  # `pm rebalance plan --tax-aware` (`pm.services.tax_plan`)
 
 
 def policy_for(store: PolicyStore, account_id: str, name: str | None) -> Policy:
@@ -85,6 +87,7 @@ def make_plan(
     policy_name: str | None,
     trigger: Trigger,
     settings: PlanSettings,
+    planner: Callable[[PlanInput], Plan] = plan,
 ) -> RebalancePlan:
     policy = policy_for(policies, account_id, policy_name)
     broker = guard.broker
@@ -97,11 +100,11 @@ def make_plan(
     fetched_at = guard.clock.now()
     v = _inputs(guard, policy, account, positions, trigger, settings)
     blocked: dict[str, str] = {}
-    result = plan(v)
+    result = planner(v)
     # Each round blocks at least one more symbol, so this ends (at the latest with no intents).
     while refused := _gate(guard, result, account, positions):
         blocked.update(refused)
-        result = plan(_with_blocked(v, blocked))
+        result = planner(_with_blocked(v, blocked))
     warnings = list(result.warnings)
     if clock is not None and not clock.is_open and any(not i.is_crypto for i in result.intents):
         warnings.append(

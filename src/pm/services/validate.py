@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -27,11 +27,13 @@ from zoneinfo import ZoneInfo
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed, PmError
 from pm.domain.limits import RiskLimits
+from pm.domain.lots import match_fifo
 from pm.domain.models import Account, Actor, MarketClock, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
 from pm.domain.sectors import Sector, is_crypto
+from pm.domain.tax import WASH_SALE_DAYS, trade_date, wash_sale_of_buy
 from pm.domain.validation import PDT_MAX_DAY_TRADES, ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices, LedgerStore
 from pm.services import breaker as breakers
@@ -41,6 +43,8 @@ from pm.services.sectors import SectorResolver
 T = TypeVar("T")
 QTY_PLACES = Decimal("0.000000001")  # Alpaca's fractional quantities go to 9 places
 MARKET_TZ = ZoneInfo("America/New_York")  # a trading day, for the day-trade rule
+#: How far back the wash-sale guard looks for sells (the window and a day for time zones).
+WASH_LOOKBACK = timedelta(days=WASH_SALE_DAYS + 2)
 
 PriceSource = Literal["option", "position", "market"]
 #: The highest stored equity of an account (for the drawdown in the risk level).
@@ -94,8 +98,10 @@ class Guard:
     peak_equity: PeakEquityFn | None = None
     # With it, the cached market regime: "VIX 36.20 > 35" trips the breaker (emergency stop).
     regime_check: Callable[[], str | None] | None = None
-    # With it, an order closing a position opened today counts as a day trade (PDT rule).
+    # With it, an order closing a position opened today counts as a day trade (PDT rule),
+    # and a buy of a symbol sold at a loss in the last 30 days carries the wash-sale guard.
     ledger: LedgerStore | None = None
+    wash_sale_block: bool = False  # PM_WASH_SALE=block: such a buy is rejected, not noted
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +177,7 @@ def validate_all(
         name = found[holding_key(p.symbol)].name
         sector_value[name] = sector_value.get(name, Decimal(0)) + abs(p.market_value)
     source = source_of(guard.broker, guard.clock)
+    washes = _wash_sales(guard, account.account_id, [o.symbol for o in orders if o.side == "buy"])
     results = []
     for order, (price, price_source) in zip(orders, prices, strict=True):
         position = index.get(holding_key(order.symbol))
@@ -210,6 +217,8 @@ def validate_all(
                 daytrade_count=account.daytrade_count,
                 pattern_day_trader=account.pattern_day_trader,
                 day_trade=day_trade,
+                wash_sale=washes.get(holding_key(symbol)) if order.side == "buy" else None,
+                wash_sale_block=guard.wash_sale_block,
             )
         )
         results.append(
@@ -269,6 +278,26 @@ def _is_day_trade(
     opening = "buy" if current_qty > 0 else "sell"
     fills = guard.ledger.fills(account.account_id, since=start)
     return any(same_symbol(f.symbol, symbol) and f.side == opening for f in fills)
+
+
+def _wash_sales(guard: Guard, account_id: str, buys: Sequence[str]) -> dict[str, str]:
+    """The buys (by holding key) that would wash a loss sale of the last 30 days, with the
+    sentence saying so. One read of the recent fills; the whole history (for the FIFO loss)
+    only of the symbols sold recently."""
+    if guard.ledger is None or not buys:
+        return {}
+    now = guard.clock.now()
+    today = trade_date(now)
+    wanted = {holding_key(s) for s in buys}
+    recent = guard.ledger.fills(account_id, since=now - WASH_LOOKBACK)
+    sold = sorted({holding_key(f.symbol) for f in recent if f.side == "sell"} & wanted)
+    out: dict[str, str] = {}
+    for key in sold:
+        closed = match_fifo(guard.ledger.fills(account_id, symbol=key)).closed
+        wash = wash_sale_of_buy(closed, key, today)
+        if wash is not None:
+            out[key] = wash.sentence()
+    return out
 
 
 def _quantity(order: ProposedOrder, price: Decimal) -> Decimal:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from pm.cli.context import AppContext
     from pm.domain.rebalance import Trigger
     from pm.services.rebalance import PlanSettings, RebalancePlan
+    from pm.services.validate import Guard
 
 app = typer.Typer(no_args_is_help=True, help="Rebalance the account to an allocation policy.")
 
@@ -41,6 +42,13 @@ def plan(
     trigger: TriggerOpt = "manual",
     out: OutOpt = None,
     json_: JsonOpt = False,
+    tax_aware: Annotated[
+        bool,
+        typer.Option(
+            "--tax-aware",
+            help="Size trims for taxes (FIFO lots): estimated realized gains, wash sales.",
+        ),
+    ] = False,
 ) -> None:
     """Plan the orders (sells first, then buys) live against the account; sends nothing."""
     from pm.cli.flags import speaking_flags
@@ -52,7 +60,7 @@ def plan(
     if chosen not in ("manual", "threshold"):
         raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
     with speaking_flags():
-        made = make_plan(app_, policy, chosen)  # type: ignore[arg-type]
+        made = make_plan(app_, policy, chosen, tax_aware=tax_aware)  # type: ignore[arg-type]
     shown = view.plan(made)
     if out is not None:
         from pm.cli.output import json_text
@@ -62,6 +70,32 @@ def plan(
         except OSError as exc:
             raise BadInput(f"{out}: cannot write the plan ({exc.__class__.__name__})") from None
     app_.terminal.show(shown)
+
+
+def _tax_aware(
+    app_: AppContext,
+    guard: Guard,
+    policy: str | None,
+    trigger: str,
+    plan_settings: PlanSettings,
+) -> RebalancePlan:
+    """`--tax-aware`: the ledger's lots size the trims (`pm.services.tax_plan`)."""
+    from pm.cli.commands.trades import local_sync
+    from pm.services import tax_plan
+
+    account_id = app_.account_id(ask_broker=app_.identity().simulated)
+    local_sync(app_, account_id)
+    repo = app_.repo()
+    return tax_plan.tax_aware_plan(
+        guard,
+        repo.policies,
+        repo.ledger,
+        account_id,
+        policy_name=policy,
+        trigger=trigger,  # type: ignore[arg-type]
+        settings=plan_settings,
+        tolerance_pct=app_.settings.pm_tax_drift_tolerance_pct,
+    )
 
 
 PlanFileOpt = Annotated[
@@ -131,14 +165,19 @@ def plan_settings(app_: AppContext) -> PlanSettings:
     )
 
 
-def make_plan(app_: AppContext, policy: str | None, trigger: Trigger) -> RebalancePlan:
+def make_plan(
+    app_: AppContext, policy: str | None, trigger: Trigger, *, tax_aware: bool = False
+) -> RebalancePlan:
     """The plan of `pm rebalance plan` (and of `pm mcp`'s rebalance_plan), live against the
     account, through the pre-trade gate; nothing is sent."""
     from pm.cli.guard import build_guard
     from pm.services import rebalance as service
 
+    guard = build_guard(app_)
+    if tax_aware:
+        return _tax_aware(app_, guard, policy, trigger, plan_settings(app_))
     return service.make_plan(
-        build_guard(app_),
+        guard,
         app_.repo().policies,
         app_.account_id(),
         policy_name=policy,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pm.cli.terminal import Shown
 from pm.cli.views.common import money, quantity, source_line
 from pm.cli.views.table import Col, FitTable
+from pm.domain.tax_plan import PlanTax
 from pm.records import rebalance as records
 from pm.services.rebalance import CheckedPlan, RebalancePlan
 
@@ -61,6 +62,11 @@ def _table(p: RebalancePlan) -> FitTable:
         )
         for i in result.intents
     ]
+    columns: tuple[Col, ...] = COLUMNS
+    shown: list[tuple[str, ...]] = list(rows)
+    if p.tax is not None:  # `--tax-aware`: each intent's estimated realized gain or wash sale
+        columns = (*COLUMNS, Col("Est. gain", right=True))
+        shown = [(*r, _tax_cell(p.tax, i.seq)) for r, i in zip(rows, result.intents, strict=True)]
     sold = sum((i.est_value for i in result.sells), Decimal(0))
     bought = sum((i.est_value for i in result.buys), Decimal(0))
     notes = [
@@ -71,9 +77,26 @@ def _table(p: RebalancePlan) -> FitTable:
         f"drift {_pct(result.drift_before_pct)} % -> {_pct(result.drift_after_pct)} % (est.)",
         source_line(p.source),
     ]
+    if p.tax is not None:
+        t = p.tax
+        notes.insert(
+            3,
+            f"est. realized gain {t.total:+,.2f} (short term {t.short_term:+,.2f}, long term "
+            f"{t.long_term:+,.2f}; the plain plan's short term {t.plain_short_term_gain:+,.2f})"
+            + ("" if t.complete else " for the part the ledger accounts for"),
+        )
     if not rows:
         notes.insert(0, "nothing to trade: the account is within its targets")
-    return FitTable(COLUMNS, rows, notes=notes)
+    return FitTable(columns, shown, notes=notes)
+
+
+def _tax_cell(tax: PlanTax, seq: int) -> str:
+    it = tax.of(seq)
+    if it is None:
+        return ""
+    if it.estimate is not None:
+        return money(it.estimate.total, signed=True)
+    return "wash sale" if it.wash_sale is not None else ""
 
 
 def checked(c: CheckedPlan) -> Shown:

@@ -37,6 +37,7 @@ def rejection_line(result: ValidationResult) -> str:
     (the report above says why)."""
     failed = [name for name, ok in _checks(result) if not ok and name != "broker rules"]
     failed += [code for code in result.decision.codes if code in BROKER_RULES]
+    failed += [code for code in result.decision.codes if code == "wash_sale"]
     checks = "check" if len(failed) == 1 else "checks"
     return f"rejected: {len(failed)} {checks} failed ({', '.join(failed)})"
 
