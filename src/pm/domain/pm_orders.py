@@ -85,6 +85,9 @@ class OrderIntent:
     time_in_force: str = "day"
     limit_price: Decimal | None = None
     reason_codes: tuple[str, ...] = ()
+    # The origin's own deterministic id (exits: one per position, rule and level), else
+    # `new_client_order_id` makes one from the audit row.
+    client_order_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
