@@ -368,7 +368,8 @@ class _Pass:
 def _openings(
     ledger: LedgerStore, account_id: str, held: dict[str, Position]
 ) -> dict[str, datetime]:
-    """When each held position last opened from flat, from the ledger's fills."""
+    """When each held position last opened from flat, from the ledger's fills, for the
+    positions whose fills add up to the quantity held."""
     signed: dict[str, list[tuple[datetime, Decimal]]] = {}
     for fill in ledger.fills(account_id):
         symbol = holding_key(fill.symbol)
@@ -377,6 +378,10 @@ def _openings(
             signed.setdefault(symbol, []).append((fill.transaction_time, qty))
     out: dict[str, datetime] = {}
     for symbol, rows in signed.items():
+        # only a ledger that explains the whole position knows when it opened (pm's own exit
+        # fills alone, before the activities sync, would look like a position opened by them)
+        if sum((q for _, q in rows), Decimal(0)) != held[symbol].qty:
+            continue
         opened = opened_since_flat(rows)
         if opened is not None:
             out[symbol] = opened
