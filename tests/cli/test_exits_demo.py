@@ -1,0 +1,127 @@
+"""`pm exits` end to end on the demo, the clock frozen and stepped day by day (the demo's
+prices are a function of the date): a take-profit level fires once and never again, the
+trailing stop follows the high-water mark (minute bars of the days stepped over included)
+and sells the rest when crossed, and the state survives every process (each `call` is one)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pm.broker.demo.prices import price_on
+from pm.broker.demo.universe import lookup
+from tests.support.pm_cli import call, isolate
+
+AAPL_ENTRY = Decimal("198.40")
+D0 = date(2026, 3, 2)  # a Monday
+
+
+def weekdays(n: int) -> list[date]:
+    days = [D0 + timedelta(days=i) for i in range(n * 2)]
+    return [d for d in days if d.weekday() < 5][:n]
+
+
+def price(symbol: str, day: date) -> Decimal:
+    instrument = lookup(symbol)
+    assert instrument is not None
+    return price_on(instrument, day)
+
+
+def gain(day: date) -> Decimal:
+    return (price("AAPL", day) / AAPL_ENTRY - 1) * 100
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[datetime]:
+    isolate(monkeypatch, tmp_path)
+    now = [datetime.combine(D0, time(15), tzinfo=UTC)]
+    monkeypatch.setattr("pm.cli.context.SystemClock.now", lambda self: now[0])
+    return now
+
+
+def status(symbol: str) -> dict[str, object]:
+    done = call("--demo", "exits", "status", "--json")
+    assert done.code == 0, done.stderr
+    return next(p for p in done.json() if p["symbol"] == symbol)
+
+
+@pytest.mark.slow
+def test_a_ladder_level_fires_once_on_the_day_it_is_reached(clock: list[datetime]) -> None:
+    days = weekdays(40)
+    later = next(i for i, d in enumerate(days) if gain(d) > gain(days[0]) + 1)
+    level = ((gain(days[0]) + gain(days[later])) / 2).quantize(Decimal("0.01"))
+    done = call("--demo", "exits", "set", "AAPL", "--take-profit", f"{level}:50", "--no-trail")
+    assert done.code == 0, done.stderr
+    sent = []
+    for day in days[: later + 5]:
+        clock[0] = datetime.combine(day, time(15), tzinfo=UTC)
+        run = call("--demo", "exits", "check", "--execute", "--yes", "--json")
+        assert run.code == 0, run.stderr
+        sent += [(day, f["level"], f["qty"], f["status"]) for f in run.json()["fires"]]
+    name = f"tp{level.normalize():f}"
+    assert sent == [(days[later], name, Decimal("13.5"), "filled")]
+    row = status("AAPL")
+    assert row["qty"] == Decimal("13.5")
+    (executed,) = row["executed"]  # type: ignore[misc]
+    assert executed["client_order_id"] == f"pm-exit-{row['position_key']}-{name}"
+    orders = call("--demo", "orders", "--status", "all", "--json").json()
+    assert [(o["origin"], o["client_order_id"]) for o in orders] == [
+        ("exit", executed["client_order_id"])
+    ]
+
+
+@pytest.mark.slow
+def test_the_trailing_stop_follows_the_high_and_sells_the_rest(clock: list[datetime]) -> None:
+    days = weekdays(60)
+    trail = Decimal(2)
+    done = call(
+        "--demo",
+        "exits",
+        "set",
+        "MSFT",
+        "--no-take-profit",
+        "--trail",
+        str(trail),
+        "--activate-at",
+        "0",
+        "--breakeven-at",
+        "1000",
+    )
+    assert done.code == 0, done.stderr
+    # the first check starts tracking; then skip a week: the bars of the days in between
+    # move the high-water mark although no check saw them
+    assert call("--demo", "exits", "check", "--json").code == 0
+    entry = Decimal("405.10")
+    best = max(entry, price("MSFT", days[0]))
+    skipped = days[1:6]
+    best_week = max(best, *(price("MSFT", d) for d in skipped))
+    clock[0] = datetime.combine(days[5], time(15), tzinfo=UTC)
+    row = status("MSFT")
+    assert Decimal(str(row["hwm"])) == best_week
+    best = best_week
+    fired_on = None
+    for day in days[6:]:
+        clock[0] = datetime.combine(day, time(15), tzinfo=UTC)
+        p = price("MSFT", day)
+        stop = (best * (1 - trail / 100)).quantize(Decimal("0.0001"), rounding="ROUND_CEILING")
+        run = call("--demo", "exits", "check", "--execute", "--yes", "--json")
+        assert run.code == 0, run.stderr
+        fires = run.json()["fires"]
+        if p <= stop:
+            assert [(f["level"], f["qty"], f["status"]) for f in fires] == [
+                ("trail", Decimal(8), "filled")
+            ]
+            fired_on = day
+            break
+        assert fires == []
+        best = max(best, p)
+    assert fired_on is not None
+    listed = call("--demo", "exits", "status", "--json").json()
+    assert "MSFT" not in [p["symbol"] for p in listed]
+    # the next day: nothing more (the position is gone, its state closed)
+    clock[0] += timedelta(days=1)
+    again = call("--demo", "exits", "check", "--execute", "--yes", "--json")
+    assert again.json()["fires"] == []
