@@ -730,6 +730,8 @@ class ExitStore(Protocol):
 
     def states(self, account_id: str) -> dict[str, ExitState]: ...
 
+    def generations(self, account_id: str) -> dict[str, int]: ...
+
     def save(
         self,
         account_id: str,

@@ -53,9 +53,11 @@ def test_the_best_price_only_moves_in_the_positions_favour(path: list[Decimal], 
         before = state
         state, events = observe(state, [p], RULE, T0 + timedelta(minutes=k))
         if side == "long":
-            assert state.hwm >= before.hwm and state.hwm >= p
+            assert state.hwm >= before.hwm
+            assert state.hwm >= p
         else:
-            assert state.hwm <= before.hwm and state.hwm <= p
+            assert state.hwm <= before.hwm
+            assert state.hwm <= p
         if state.hwm != before.hwm:
             assert any(e.message.endswith(f"-> {state.hwm}") for e in events)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from pm.db.rows import records
@@ -137,6 +137,16 @@ class SqlExitStore(Transactions):
                 )
             ).all()
         return {row.position_key: _state(row) for row in rows}
+
+    def generations(self, account_id: str) -> dict[str, int]:
+        """How many closed states each symbol has (the generation of its next position)."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(exit_states.c.symbol, func.count())
+                .where(exit_states.c.account_id == account_id, exit_states.c.closed_at.is_not(None))
+                .group_by(exit_states.c.symbol)
+            ).all()
+        return {str(symbol): int(n) for symbol, n in rows}
 
     def save(
         self,

@@ -177,10 +177,14 @@ class Fire:
     reason: str
 
 
-def position_key(account_id: str, symbol: str, opened_at: datetime | None) -> str:
+def position_key(
+    account_id: str, symbol: str, opened_at: datetime | None, generation: int = 0
+) -> str:
     """12 hex digits from the account, the symbol and when the position last opened from
-    flat (None when the ledger does not know: then the symbol alone)."""
-    opened = opened_at.isoformat() if opened_at is not None else "held"
+    flat; when the ledger does not know, how many earlier positions of the symbol were
+    tracked and closed (`generation`). Either way the same for every process that computes
+    it, so a check killed before it stored the state finds the same key (and orders) again."""
+    opened = opened_at.isoformat() if opened_at is not None else f"held#{generation}"
     seed = f"{account_id}|{symbol}|{opened}".encode()
     return hashlib.blake2b(seed, digest_size=6).hexdigest()
 

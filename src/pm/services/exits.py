@@ -12,7 +12,9 @@ never sent again; the orders table's unique client_order_id backs that up in the
 and the broker refuses a reused client_order_id too.
 
 A position's state is keyed by its lot history: the ledger's last opening from flat (or, when
-the ledger does not know, the first check that saw it). A position gone from the broker's
+the ledger does not explain the position, how many earlier positions of the symbol were
+tracked and closed), so every process computes the same key, even one restarted after a
+crash that stored nothing. A position gone from the broker's
 positions closes its state; when it comes back it starts fresh.
 """
 
@@ -264,6 +266,8 @@ class _Pass:
             self.by_symbol[state.symbol] = state
         self.events: list[ExitEvent] = []
         self.closed: list[str] = []
+        self.closed_now: dict[str, int] = {}  # states of a symbol closed in this pass
+        self.generations: dict[str, int] | None = None
 
     def event(self, state: ExitState, kind: str, message: str) -> None:
         self.events.append(ExitEvent(state.key, state.symbol, self.now, kind, message))
@@ -302,12 +306,16 @@ class _Pass:
             known.side != side or (opened is not None and opened > known.created_at)
         ):
             self.closed.append(known.key)
+            self.closed_now[known.symbol] = self.closed_now.get(known.symbol, 0) + 1
             self.event(known, "closed", "position reopened")
             known = None
         if known is not None:
             return known
         symbol = holding_key(position.symbol)
-        key = position_key(self.account_id, symbol, opened if opened is not None else self.now)
+        if self.generations is None:
+            self.generations = self.env.store.generations(self.account_id)
+        generation = self.generations.get(symbol, 0) + self.closed_now.get(symbol, 0)
+        key = position_key(self.account_id, symbol, opened, generation)
         state, opened_event = new_state(
             self.account_id,
             key,
