@@ -231,7 +231,8 @@ def run(
         positions = env.broker.get_positions()
     one = _Pass(env, account_id, now)
     tracked, results = one.track(positions, equities=equities)
-    bars = _bars(env.market_data, [s for _, _, s in tracked], now)
+    stocks = [s for p, _, s in tracked if p.asset_class != "crypto" and not is_crypto(s.symbol)]
+    bars = _bars(env.market_data, stocks, now)
     by_key: dict[str, list[PmOrder]] = {}
     for order in env.store.exit_orders(account_id, [s.key for _, _, s in tracked]):
         by_key.setdefault(order.origin_ref or "", []).append(order)
