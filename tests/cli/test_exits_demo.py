@@ -5,6 +5,7 @@ and sells the rest when crossed, and the state survives every process (each `cal
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -125,3 +126,29 @@ def test_the_trailing_stop_follows_the_high_and_sells_the_rest(clock: list[datet
     clock[0] += timedelta(days=1)
     again = call("--demo", "exits", "check", "--execute", "--yes", "--json")
     assert again.json()["fires"] == []
+
+
+@pytest.mark.slow
+def test_the_watch_job_alerts_and_sends_only_when_told(
+    clock: list[datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done = call("--demo", "exits", "set", "AAPL", "--take-profit", "1:50", "--no-trail")
+    assert done.code == 0, done.stderr
+    watched = call("--demo", "watch", "--once", "--json")
+    assert watched.code == 0, watched.stderr
+    lines = [json.loads(x) for x in watched.stdout.splitlines() if x.strip()]
+    (job,) = [e for e in lines if e.get("job") == "exits"]
+    assert job["status"] == "completed"
+    assert job["exits"]["executed"] is False
+    assert [(f["symbol"], f["level"]) for f in job["exits"]["fires"]] == [("AAPL", "tp1")]
+    assert call("--demo", "orders", "--status", "all", "--json").json() == []
+    # PM_EXITS_AUTO_EXECUTE=true: the next run sends it (the interval has passed)
+    monkeypatch.setenv("PM_EXITS_AUTO_EXECUTE", "true")
+    clock[0] += timedelta(minutes=2)
+    watched = call("--demo", "watch", "--once", "--json")
+    lines = [json.loads(x) for x in watched.stdout.splitlines() if x.strip()]
+    (job,) = [e for e in lines if e.get("job") == "exits"]
+    assert job["exits"]["executed"] is True
+    assert [(f["level"], f["status"]) for f in job["exits"]["fires"]] == [("tp1", "filled")]
+    orders = call("--demo", "orders", "--status", "all", "--json").json()
+    assert [o["origin"] for o in orders] == ["exit"]
