@@ -1,4 +1,5 @@
-"""Exit rules (`pm exits`): the rules, each open position's exit state, and its change log.
+"""Exit rules (`pm exits`): the rules, each open position's exit state, its change log, and
+the trail percent of pm's native trailing_stop orders (`orders.trail_percent`).
 
 Revision ID: 0008
 Revises: 0007
@@ -39,6 +40,9 @@ def account(table: str) -> tuple[sa.Column[object], sa.ForeignKeyConstraint]:
 
 
 def upgrade() -> None:
+    # a trailing_stop order's trail percent (`pm exits set --native`)
+    with op.batch_alter_table("orders") as batch:
+        batch.add_column(money("trail_percent", nullable=True))
     op.create_table(
         "exit_rules",
         *account("exit_rules"),
@@ -89,3 +93,5 @@ def downgrade() -> None:
     op.drop_table("exit_events")
     op.drop_table("exit_states")
     op.drop_table("exit_rules")
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_column("trail_percent")

@@ -3,6 +3,7 @@ spike between two checks is not missed; one bars request, timeframe 1Min)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,11 +12,22 @@ import pytest
 from sqlalchemy import select
 
 from pm.db.engine import open_database
-from pm.db.tables import exit_events
+from pm.db.tables import exit_events, fills
 from tests.support.fake_alpaca import FakeAlpaca
 from tests.support.pm_cli import call, isolate
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
+
+
+def point_at(monkeypatch: pytest.MonkeyPatch, server: FakeAlpaca) -> None:
+    server.activities = []
+    for name, value in (
+        ("ALPACA_API_KEY", "PKTESTKEY000000000001"),
+        ("ALPACA_SECRET_KEY", "secret-0123456789abcdef"),
+        ("ALPACA_BASE_URL", server.base_url),
+        ("ALPACA_DATA_URL", server.base_url),
+    ):
+        monkeypatch.setenv(name, value)
 
 
 def test_minute_bars_between_checks_move_the_high_water_mark(
@@ -25,14 +37,7 @@ def test_minute_bars_between_checks_move_the_high_water_mark(
     now = [NOW]
     monkeypatch.setattr("pm.cli.context.SystemClock.now", lambda self: now[0])
     with FakeAlpaca() as server:
-        server.activities = []
-        for name, value in (
-            ("ALPACA_API_KEY", "PKTESTKEY000000000001"),
-            ("ALPACA_SECRET_KEY", "secret-0123456789abcdef"),
-            ("ALPACA_BASE_URL", server.base_url),
-            ("ALPACA_DATA_URL", server.base_url),
-        ):
-            monkeypatch.setenv(name, value)
+        point_at(monkeypatch, server)
         assert call("exits", "set", "AAPL", "--no-take-profit", "--trail", "3").code == 0
         first = call("exits", "status", "--json")
         assert first.code == 0, first.stderr
@@ -72,3 +77,44 @@ def test_minute_bars_between_checks_move_the_high_water_mark(
         logged = [r.message for r in conn.execute(select(exit_events).order_by(exit_events.c.id))]
     assert "hwm 190.5 -> 201.25" in logged
     assert any("trail 3 % under the hwm" in m for m in logged)
+
+
+def test_native_places_one_trailing_stop_order_and_tracks_its_fill(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    with FakeAlpaca() as server:
+        point_at(monkeypatch, server)
+        server.fill_orders = False  # the broker trails it; it rests until the stop is hit
+        set_ = call("exits", "set", "AAPL", "--native", "--trail", "4", "--json")
+        assert set_.code == 0, set_.stderr
+        assert set_.json()["take_profit"] == []
+        first = call("exits", "check", "--execute", "--yes", "--json")
+        assert first.code == 0, first.stderr
+        (fire,) = first.json()["fires"]
+        assert (fire["level"], fire["qty"], fire["status"]) == ("native", Decimal(10), "new")
+        (posted,) = [r for r in server.requests if r.method == "POST"]
+        body = json.loads(posted.body)
+        assert (body["type"], body["trail_percent"], body["time_in_force"]) == (
+            "trailing_stop",
+            "4",
+            "gtc",
+        )
+        assert body["client_order_id"] == fire["client_order_id"]
+        again = call("exits", "check", "--execute", "--yes", "--json")
+        assert again.json()["fires"] == []  # the open order is the stop: never a second one
+        assert server.count("POST", "/v2/orders") == 1
+        server._fill(server.orders[fire["client_order_id"]])  # the broker's stop is hit
+        last = call("exits", "check", "--execute", "--yes", "--json")
+        assert last.code == 0, last.stderr
+        assert "AAPL" not in [p["symbol"] for p in last.json()["positions"]]
+        assert server.count("POST", "/v2/orders") == 1
+        (order,) = call("orders", "--status", "all", "--json").json()
+    assert (order["order_type"], order["status"], order["origin"]) == (
+        "trailing_stop",
+        "filled",
+        "exit",
+    )
+    with open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db, db.engine.connect() as conn:
+        (fill,) = conn.execute(select(fills)).all()
+    assert (fill.symbol, fill.side, fill.qty) == ("AAPL", "sell", Decimal(10))

@@ -126,6 +126,7 @@ class SqlOrderStore(Transactions):
                     "notional": intent.notional,
                     "order_type": intent.order_type,
                     "limit_price": intent.limit_price,
+                    "trail_percent": intent.trail_percent,
                     "time_in_force": intent.time_in_force,
                     "status": PENDING,
                     "status_history": [{"status": PENDING, "at": _jsonable(at)}],

@@ -407,6 +407,7 @@ orders = Table(
     _time("submitted_at", nullable=True),
     _time("updated_at"),
     _time("filled_at", nullable=True),
+    _money("trail_percent", nullable=True),  # migration 0008: `pm exits --native`
     UniqueConstraint("account_id", "client_order_id"),
     Index("ix_orders_account_id_status", "account_id", "status"),
     Index("ix_orders_account_id_created_at", "account_id", "created_at"),

@@ -43,6 +43,7 @@ STOP_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
 QTY_PLACES = Decimal("0.000000001")
 STOP = "trail"
+NATIVE = "native"
 #: Exit orders that did not take effect (the level may be sent again, with the next attempt).
 _NOT_TAKEN = frozenset({"not_sent", "rejected"})
 _UNFILLED_END = frozenset({"canceled", "expired", "done_for_day", "replaced"})
@@ -172,9 +173,10 @@ class ExitEvent:
 class Fire:
     """An exit that should be sent now: close `qty` (positive) of the position."""
 
-    name: str  # a level's name, or ``trail``
+    name: str  # a level's name, ``trail``, or ``native`` (Alpaca's trailing_stop order)
     qty: Decimal
     reason: str
+    trail_percent: Decimal | None = None  # set for ``native``
 
 
 def position_key(
@@ -330,9 +332,15 @@ def due(
 ) -> list[Fire]:
     """What should be sent now for this position at `price`, given `available` (positive)
     quantity not held by open exit orders: the trailing stop (all of it), else every level
-    reached and not executed yet, smallest first."""
+    reached and not executed yet, smallest first. A native rule: one trailing_stop order for
+    all of it, once (the broker trails it)."""
     if available <= 0:
         return []
+    if rule.native and rule.trail is not None:
+        if state.done(NATIVE):
+            return []
+        pct = rule.trail.trail_pct
+        return [Fire(NATIVE, available, f"native trailing stop, trail {_plain(pct)} %", pct)]
     if (
         rule.trail is not None
         and not rule.native

@@ -468,9 +468,11 @@ def intents_for(
             symbol=order_symbol(position.symbol, position.asset_class),
             side=side,
             qty=fire.qty,
-            time_in_force="gtc" if crypto else "day",
+            order_type="trailing_stop" if fire.trail_percent is not None else "market",
+            time_in_force="gtc" if crypto or fire.trail_percent is not None else "day",
             reason_codes=tuple(reason_codes),
             client_order_id=cid,
+            trail_percent=fire.trail_percent,
         )
         for fire, cid in fires
     ]
@@ -519,7 +521,13 @@ def execute(
             checks = validate_all(
                 guard,
                 [
-                    ProposedOrder(position.symbol, side, qty=f.qty, price=position.current_price)
+                    ProposedOrder(
+                        position.symbol,
+                        side,
+                        qty=f.qty,
+                        price=position.current_price,
+                        type="market" if f.trail_percent is None else "trailing_stop",
+                    )
                     for f, _ in named
                 ],
                 fetched=fetched[0],
@@ -528,7 +536,10 @@ def execute(
             approved: list[tuple[Fire, str]] = []
             codes: list[str] = []
             for (fire, cid), check in zip(named, checks, strict=True):
-                if check.approved:
+                if fire.trail_percent is not None and desk.broker.simulated:
+                    why = "the demo account has no native trailing_stop orders"
+                    sent.append(Sent(fire.name, cid, fire.qty, "refused", why))
+                elif check.approved:
                     approved.append((fire, cid))
                     codes.extend(orders.reason_codes(check.decision))
                 else:
