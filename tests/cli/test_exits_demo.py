@@ -152,3 +152,23 @@ def test_the_watch_job_alerts_and_sends_only_when_told(
     assert [(f["level"], f["status"]) for f in job["exits"]["fires"]] == [("tp1", "filled")]
     orders = call("--demo", "orders", "--status", "all", "--json").json()
     assert [o["origin"] for o in orders] == ["exit"]
+
+
+def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datetime]) -> None:
+    bad = call("--demo", "exits", "set", "--take-profit", "10")
+    assert bad.code == 2
+    assert "GAIN:SHARE" in bad.stderr
+    over = call("--demo", "exits", "set", "--take-profit", "10:60", "--take-profit", "20:60")
+    assert over.code == 2
+    assert "more than 100" in over.stderr
+    native = call("--demo", "exits", "set", "AAPL", "--native", "--take-profit", "10:50")
+    assert native.code == 2
+    assert call("--demo", "exits", "rm", "AAPL").code == 4
+    assert call("--demo", "exits", "show", "--json").json() == []
+    assert call("--demo", "exits", "set", "AAPL", "--trail", "4").code == 0
+    (rule,) = call("--demo", "exits", "show", "--json").json()
+    assert (rule["symbol"], rule["trail_pct"], rule["ladder_from_policy"]) == ("AAPL", 4, True)
+    assert [(x["gain_pct"], round(x["share_pct"], 2)) for x in rule["take_profit"]] == [
+        (20, Decimal("33.33"))
+    ]
+    assert call("--demo", "exits", "rm", "AAPL").code == 0

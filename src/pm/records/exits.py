@@ -37,17 +37,6 @@ STATUS_COLUMNS = (
     "skipped",
 )
 
-FIRE_COLUMNS = (
-    "symbol",
-    "position_key",
-    "level",
-    "qty",
-    "reason",
-    "client_order_id",
-    "status",
-    "error",
-)
-
 
 def _q(value: Decimal | None) -> Decimal | None:
     return value.quantize(Decimal("0.0001")) if value is not None else None
