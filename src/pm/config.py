@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     pm_emergency_vix: Decimal = Field(default=Decimal(35), gt=0, le=1000)
     # `pm size`: the fraction of full Kelly to bet.
     pm_kelly_fraction: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
+    # `pm exits`: seconds between the watch loop's exit checks, and whether it sends the exits
+    # (otherwise it only alerts).
+    pm_exits_interval: int = Field(default=60, ge=1, le=MAX_RECONCILE_INTERVAL_S)
+    pm_exits_auto_execute: bool = False
 
     @field_validator("alpaca_base_url", "alpaca_data_url")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from pm.domain.book import BookChanges, BookEntry, NewBookEntry
 from pm.domain.breaker import BreakerStatus
+from pm.domain.exits import ExitEvent, ExitRule, ExitState
 from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill, LedgerSync
 from pm.domain.models import (
     Account,
@@ -293,6 +294,23 @@ class MarketData(Protocol):
         """Split- and dividend-adjusted daily closes for `symbols` between start and end."""
         ...
 
+    def minute_bars(
+        self, symbols: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[MinuteBar]]:
+        """One-minute bars of `symbols` that start in [start, end], oldest first; symbols
+        without bars (crypto on the stocks endpoint, nothing traded) are absent."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteBar:
+    """One bar's time (its start), high, low and close."""
+
+    t: datetime
+    high: Decimal
+    low: Decimal
+    close: Decimal
+
 
 # -- reconciliation, the watch loop's jobs and the positions book (issue 3) -----------------
 
@@ -567,6 +585,9 @@ class Repository(Protocol):
     @property
     def orders(self) -> OrderStore: ...
 
+    @property
+    def exits(self) -> ExitStore: ...
+
 
 # -- the demo broker's own state, kept in the local database through this port ----------------
 
@@ -691,3 +712,35 @@ class MacroCache(Protocol):
     def latest(self, source: str, series_ids: Sequence[str]) -> dict[str, CachedObservation]:
         """The newest cached observation of each series that has one."""
         ...
+
+
+# -- exit rules (`pm exits`, issue 12) ----------------------------------------------------------
+
+
+class ExitStore(Protocol):
+    """Exit rules per account (symbol ``*`` the default), each open position's exit state
+    (merged on write: best price and stop only move in the position's favour), the change
+    log, and pm's exit orders of positions."""
+
+    def rules(self, account_id: str) -> dict[str, ExitRule]: ...
+
+    def set_rule(self, account_id: str, rule: ExitRule, who: str, now: datetime) -> ExitRule: ...
+
+    def remove_rule(self, account_id: str, symbol: str) -> bool: ...
+
+    def states(self, account_id: str) -> dict[str, ExitState]: ...
+
+    def generations(self, account_id: str) -> dict[str, int]: ...
+
+    def save(
+        self,
+        account_id: str,
+        states: Sequence[ExitState],
+        events: Sequence[ExitEvent],
+        closed: Sequence[str],
+        now: datetime,
+    ) -> list[ExitState]: ...
+
+    def events(self, account_id: str, *, limit: int = 100) -> list[ExitEvent]: ...
+
+    def exit_orders(self, account_id: str, keys: Sequence[str]) -> list[PmOrder]: ...

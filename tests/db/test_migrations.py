@@ -43,6 +43,9 @@ TABLES = {
     "cash_activities",
     "ledger_sync",
     "macro_observations",
+    "exit_rules",
+    "exit_states",
+    "exit_events",
 }
 
 

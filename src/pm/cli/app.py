@@ -20,6 +20,7 @@ from pm.cli.commands import config as config_cmd
 from pm.cli.commands import db as db_cmd
 from pm.cli.commands import demo as demo_cmd
 from pm.cli.commands import doctor as doctor_cmd
+from pm.cli.commands import exits as exits_cmd
 from pm.cli.commands import history, positions, snapshot
 from pm.cli.commands import market as market_cmd
 from pm.cli.commands import mcp as mcp_cmd
@@ -113,6 +114,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.command("mcp")(mcp_cmd.mcp)
 app.add_typer(trades_cmd.app, name="trades")
 app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(exits_cmd.app, name="exits")
 app.add_typer(rebalance_cmd.app, name="rebalance")
 app.add_typer(tax_cmd.app, name="tax")
 app.command("regime")(regime_cmd.regime)

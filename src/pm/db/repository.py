@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pm.db.book_store import SqlBookStore
     from pm.db.breaker_store import SqlBreakerStore
     from pm.db.demo_store import SqlDemoStore
+    from pm.db.exit_store import SqlExitStore
     from pm.db.job_store import SqlJobStore
     from pm.db.ledger_store import SqlLedgerStore
     from pm.db.macro_store import SqlMacroCache
@@ -106,6 +107,12 @@ class SqlRepository:
         from pm.db.order_store import SqlOrderStore
 
         return SqlOrderStore(self.engine)
+
+    @cached_property
+    def exits(self) -> SqlExitStore:
+        from pm.db.exit_store import SqlExitStore
+
+        return SqlExitStore(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:

@@ -8,7 +8,7 @@ import pm
 
 #: Every revision in ``migrations/versions``, oldest first; ``tests/db`` checks it against
 #: alembic's own view of the script directory. Add a new revision here too.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD_REVISION: str = REVISIONS[-1]
 
 #: The PostgreSQL advisory lock key held while migrating (any fixed 64-bit number).

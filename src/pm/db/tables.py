@@ -407,6 +407,7 @@ orders = Table(
     _time("submitted_at", nullable=True),
     _time("updated_at"),
     _time("filled_at", nullable=True),
+    _money("trail_percent", nullable=True),  # migration 0008: `pm exits --native`
     UniqueConstraint("account_id", "client_order_id"),
     Index("ix_orders_account_id_status", "account_id", "status"),
     Index("ix_orders_account_id_created_at", "account_id", "created_at"),
@@ -489,4 +490,60 @@ macro_observations = Table(
     Column("obs_date", Date, primary_key=True),
     _money("value"),
     _time("fetched_at"),
+)
+
+# -- exit rules (`pm exits`, issue 12) --------------------------------------------------------
+
+#: An account's exit rule, ``symbol`` ``*`` for its default, else one symbol's override.
+#: ``take_profit`` is a list of ``[gain_pct, share_pct]`` (strings), or NULL for the active
+#: policy's default ladder; ``trail_pct`` NULL means no trailing stop.
+exit_rules = Table(
+    "exit_rules",
+    metadata,
+    _account_id(primary_key=True),
+    Column("symbol", String(32), primary_key=True),
+    Column("take_profit", JSON(), nullable=True),
+    _money("trail_pct", nullable=True),
+    _money("activate_at_pct"),
+    _money("breakeven_at_pct"),
+    Column("native", Boolean(), nullable=False, server_default=false()),
+    _text("updated_by", 128, nullable=True),
+    _time("updated_at"),
+)
+
+#: One open position's exit state, keyed by its lot history (``position_key``). ``hwm`` is
+#: the best price seen (a short's low-water mark), ``executed`` a list of ``{name, at,
+#: client_order_id, status, qty}``; ``bars_until`` how far minute bars were read.
+#: ``closed_at`` is set when the position is gone (the row stays for the record).
+exit_states = Table(
+    "exit_states",
+    metadata,
+    _account_id(primary_key=True),
+    Column("position_key", String(32), primary_key=True),
+    _text("symbol", 32),
+    _text("side", 8),
+    _money("entry"),
+    _money("original_qty"),
+    _money("hwm"),
+    _money("stop", nullable=True),
+    Column("breakeven", Boolean(), nullable=False, server_default=false()),
+    Column("executed", JSON(), nullable=False),
+    _time("bars_until"),
+    _time("created_at"),
+    _time("updated_at"),
+    _time("closed_at", nullable=True),
+)
+
+#: Every change of an exit state, with its reason ("hwm 231.40 -> 233.10").
+exit_events = Table(
+    "exit_events",
+    metadata,
+    _id(),
+    _account_id(),
+    Column("position_key", String(32), nullable=False),
+    _text("symbol", 32),
+    _time("at"),
+    _text("kind", 16),
+    _text("message"),
+    Index("ix_exit_events_account_id_at", "account_id", "at"),
 )

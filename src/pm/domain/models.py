@@ -73,6 +73,7 @@ class OrderRequest:
     type: str = "market"
     time_in_force: str = "day"
     limit_price: Decimal | None = None
+    trail_percent: Decimal | None = None  # a ``trailing_stop`` order's trail
 
 
 @dataclass(frozen=True, slots=True)

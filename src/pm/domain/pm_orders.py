@@ -85,6 +85,10 @@ class OrderIntent:
     time_in_force: str = "day"
     limit_price: Decimal | None = None
     reason_codes: tuple[str, ...] = ()
+    # The origin's own deterministic id (exits: one per position, rule and level), else
+    # `new_client_order_id` makes one from the audit row.
+    client_order_id: str | None = None
+    trail_percent: Decimal | None = None  # a ``trailing_stop`` order's trail (exits --native)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,7 @@ class PmOrder:
     submitted_at: datetime | None
     updated_at: datetime
     filled_at: datetime | None = field(default=None)
+    trail_percent: Decimal | None = field(default=None)
 
     @property
     def settled(self) -> bool:

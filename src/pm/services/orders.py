@@ -306,6 +306,7 @@ def _request(row: PmOrder) -> OrderRequest:
         type=row.order_type,
         time_in_force=row.time_in_force,
         limit_price=row.limit_price,
+        trail_percent=row.trail_percent,
     )
 
 
@@ -334,7 +335,8 @@ def _send(desk: OrderDesk, row: PmOrder) -> Leg:
         desk.store.record(row, UNKNOWN, desk.clock.now())
         raise
     desk.checkpoint(AFTER_BROKER_ANSWER)
-    answer = _wait_for_fill(desk, answer)
+    if row.order_type == "market":  # a resting order (a native trailing stop) is not awaited
+        answer = _wait_for_fill(desk, answer)
     stored = desk.store.record(row, answer.status, desk.clock.now(), answer)
     desk.checkpoint(AFTER_FILL_RECORDED)
     if answer.status == REJECTED:  # taken, then refused (Alpaca rejects some asynchronously)

@@ -339,3 +339,17 @@ def regime_job(
         return JobOutcome("completed", detail=report)
 
     return Job("regime", interval, run)
+
+
+def exits_job(run: Callable[[str], Any], *, interval: timedelta) -> Job:
+    """Exit rules as a watch job (``exits``): `run(account_id)` is one pass of
+    `pm.services.exits` (sending or only reporting, as the CLI built it); the detail is the
+    report, whose fires are the alert when nothing is sent."""
+
+    def job(account_id: str) -> JobOutcome:
+        report = run(account_id)
+        if report is None:  # no rules
+            return JobOutcome("skipped")
+        return JobOutcome("completed", detail=report)
+
+    return Job("exits", interval, job)

@@ -76,6 +76,8 @@ def order_body(request: OrderRequest) -> dict[str, Any]:
         body["notional"] = _wire_number(request.notional)
     if request.limit_price is not None:
         body["limit_price"] = _wire_number(request.limit_price)
+    if request.trail_percent is not None:
+        body["trail_percent"] = _wire_number(request.trail_percent)
     return body
 
 

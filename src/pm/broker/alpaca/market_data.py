@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from pm.broker.alpaca.parse import MAX_INTEGER_DIGITS
 from pm.domain.money import parse_decimal
 from pm.domain.portfolio import holding_key
 from pm.domain.sectors import is_crypto
-from pm.ports import DailyCloses
+from pm.ports import DailyCloses, MinuteBar
 
 if TYPE_CHECKING:
     from pm.broker.alpaca.transport import Transport
@@ -45,6 +45,9 @@ PAGE_LIMIT = 10_000
 MAX_PAGES = 200
 
 Closes = dict[str, list[tuple[date, Decimal]]]
+Bars = dict[str, list[MinuteBar]]
+#: Minute bars: one request (a chain of pages) per this many symbols, all at once.
+BAR_SYMBOLS_PER_REQUEST = 100
 
 
 class MalformedBars(ValueError):
@@ -85,6 +88,70 @@ class AlpacaMarketData(AlpacaDataClient):
         for rows in closes.values():
             rows.sort()
         return DailyCloses(closes, unsupported=crypto)
+
+    def minute_bars(
+        self, symbols: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[MinuteBar]]:
+        """``GET /v2/stocks/bars?timeframe=1Min``: one request per `BAR_SYMBOLS_PER_REQUEST`
+        symbols, concurrently, pages followed. Crypto pairs are not asked for."""
+        wanted = list(dict.fromkeys(holding_key(s) for s in symbols if not is_crypto(s)))
+        bars: Bars = {}
+        if not wanted or end < start:
+            return bars
+        transport = self._client()
+        deadline = transport.new_deadline()
+        chunks = [
+            wanted[i : i + BAR_SYMBOLS_PER_REQUEST]
+            for i in range(0, len(wanted), BAR_SYMBOLS_PER_REQUEST)
+        ]
+        with ThreadPoolExecutor(min(MAX_IN_FLIGHT, len(chunks))) as pool:
+            parts = [
+                pool.submit(self._fetch_minutes, transport, chunk, start, end, deadline)
+                for chunk in chunks
+            ]
+            try:
+                for part in parts:
+                    bars.update(part.result())
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        for rows in bars.values():
+            rows.sort(key=lambda b: b.t)
+        return bars
+
+    def _fetch_minutes(
+        self,
+        transport: Transport,
+        symbols: list[str],
+        start: datetime,
+        end: datetime,
+        deadline: float,
+    ) -> Bars:
+        into: Bars = {}
+        params: dict[str, Any] = {
+            "symbols": ",".join(symbols),
+            "timeframe": "1Min",
+            "start": _rfc3339(start),
+            "end": _rfc3339(end),
+            "feed": self._feed,
+            "limit": PAGE_LIMIT,
+        }
+        for _ in range(MAX_PAGES):
+            raw = transport.get("/stocks/bars", params, deadline=deadline)
+            try:
+                token = parse_minute_page(raw, into, start, end)
+            except MalformedBars as exc:
+                raise transport.unavailable(
+                    f"alpaca sent malformed bars for /v2/stocks/bars: {exc}",
+                    self._clock.now(),
+                ) from None
+            if not token:
+                return into
+            params = {**params, "page_token": token}
+        raise transport.unavailable(
+            f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
+            self._clock.now(),
+        )
 
     def _fetch(
         self,
@@ -160,6 +227,45 @@ def parse_page(raw: Any, into: Closes) -> str | None:
             if close.adjusted() >= MAX_INTEGER_DIGITS:
                 raise MalformedBars(f"{symbol} close on {day} is out of range: {close:.3E}")
             target.append((day, close))
+    token = raw.get("next_page_token")
+    if token is not None and not isinstance(token, str):
+        raise MalformedBars("'next_page_token' is not a string")
+    return token or None
+
+
+def _rfc3339(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_minute_page(raw: Any, into: Bars, start: datetime, end: datetime) -> str | None:
+    """Add one page's minute bars (t, h, l, c) in [start, end] to `into`; the next token."""
+    if not isinstance(raw, dict):
+        raise MalformedBars(f"expected an object, got {type(raw).__name__}")
+    bars = raw.get("bars") or {}
+    if not isinstance(bars, dict):
+        raise MalformedBars("'bars' is not an object")
+    for symbol, rows in bars.items():
+        if not isinstance(rows, list):
+            raise MalformedBars(f"bars of {symbol} are not a list")
+        target = into.setdefault(holding_key(str(symbol)), [])
+        for bar in rows:
+            if not isinstance(bar, dict) or any(k not in bar for k in ("t", "h", "l", "c")):
+                raise MalformedBars(f"a bar of {symbol} lacks t, h, l or c")
+            try:
+                at = datetime.fromisoformat(str(bar["t"]).replace("Z", "+00:00"))
+                high = parse_decimal(bar["h"], f"{symbol} high")
+                low = parse_decimal(bar["l"], f"{symbol} low")
+                close = parse_decimal(bar["c"], f"{symbol} close")
+            except ValueError as exc:
+                raise MalformedBars(str(exc)) from None
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=UTC)
+            if min(high, low, close) <= 0 or high < low:
+                raise MalformedBars(f"{symbol} bar at {bar['t']} is not a positive range")
+            if start <= at <= end:
+                target.append(MinuteBar(at, high, low, close))
+        if not target:
+            into.pop(holding_key(str(symbol)), None)
     token = raw.get("next_page_token")
     if token is not None and not isinstance(token, str):
         raise MalformedBars("'next_page_token' is not a string")

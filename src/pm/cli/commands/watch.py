@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -55,6 +55,10 @@ def watch(
     )
     jobs.register(trades_job(broker, repo, clock, interval=every))
     # Later: jobs.register(rebalance_job(...)), risk alerts, exit rules.
+    from pm.cli.exits_job import build_exits_job
+
+    if _has_exit_rules(app_):
+        jobs.register(build_exits_job(app_))
     regime_job = build_regime_job(app_)
     if regime_job is not None:
         jobs.register(regime_job)
@@ -70,3 +74,14 @@ def watch(
         failure = watcher.run(once=once)
     if once and failure is not None:
         raise failure
+
+
+def _has_exit_rules(app_: Any) -> bool:
+    """Whether the account has exit rules (the `exits` job runs only then); when the account
+    cannot be resolved yet (an outage at start), the job is registered and skips itself."""
+    from pm.domain.errors import PmError
+
+    try:
+        return bool(app_.repo().exits.rules(app_.account_id()))
+    except PmError:
+        return True

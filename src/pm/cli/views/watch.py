@@ -10,6 +10,7 @@ from pm.cli.views.common import when
 from pm.cli.views.reconcile import summary
 from pm.domain.reconcile import RunRecord
 from pm.records import watch as records
+from pm.services.exits import ExitReport
 from pm.services.regime import RegimeReport
 from pm.services.watch import WatchEvent
 
@@ -31,7 +32,10 @@ class WatchView:
                 return
             line = self._line(event)
             if line is not None:
-                self.terminal.status(line, keep=event.event in _KEPT)
+                alert = isinstance(event.data.get("detail"), ExitReport) and bool(
+                    event.data["detail"].fires
+                )
+                self.terminal.status(line, keep=event.event in _KEPT or alert)
 
     @staticmethod
     def _line(event: WatchEvent) -> str | None:
@@ -48,6 +52,8 @@ class WatchView:
                     f", EMERGENCY STOP: {detail.emergency_reason}" if detail.emergency_stop else ""
                 )
                 text = f"{detail.call.regime} (x{detail.call.multiplier}){stop}"
+            if isinstance(detail, ExitReport):
+                text = _exits(detail)
             return f"{at} cycle {d['cycle']}: {d['job']} {text}"
         if event.event == "outage":
             retry = d.get("retry_in_s")
@@ -58,3 +64,13 @@ class WatchView:
         if event.event == "stopped":
             return f"{at} watch stopped ({d['reason']}) after {d['cycles']} cycles"
         return None
+
+
+def _exits(report: ExitReport) -> str:
+    fires = report.fires
+    if not fires:
+        return f"{len(report.positions)} positions, nothing to fire"
+    what = ", ".join(f"{p.symbol} {f.name} {f.qty}" for p, f in fires)
+    if report.executed:
+        return f"SENT {what}"
+    return f"ALERT would fire {what} (PM_EXITS_AUTO_EXECUTE=true sends them)"
