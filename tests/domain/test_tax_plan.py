@@ -67,8 +67,10 @@ def test_tax_aware_plans_stay_within_the_plain_plans_tolerance(
         sold = next((i.qty for i in taxed.sells if i.symbol == symbol), D(0))
         after = (h.qty - sold) * h.price / v.equity * 100
         step = v.tradability.get(symbol, Tradability()).step
-        # a cut trim leaves the position at most the tolerance (and one step) above target
-        assert after <= target + tolerance + step * h.price / v.equity * 100 + D("0.0001")
+        # a cut trim leaves the position at most the tolerance (and one step, and a cent of
+        # rounding: equities of a few dollars are generated too) above target
+        slack = (step * h.price + D("0.01")) / v.equity * 100
+        assert after <= target + tolerance + slack
         assert cap < plain_sells[symbol].qty
     # and never realizes more short-term gain than the plain plan
     assert realized(taxed.intents, lots, TODAY) <= realized(plain.intents, lots, TODAY)
