@@ -68,9 +68,10 @@ def decode(body: bytes) -> Any:
 class PagedBroker:
     """Serves the JSON pages, decoded and parsed as `AlpacaBroker.get_activities` does."""
 
-    def __init__(self, pages: list[bytes]) -> None:
+    def __init__(self, pages: list[bytes], last_ids: list[str]) -> None:
         self.pages = pages
-        self.ids = [decode(p)[-1]["id"] for p in pages]
+        # page k+1 follows the token of page k's last id (known beforehand: not timed)
+        self.next_page = {last: k + 1 for k, last in enumerate(last_ids)}
 
     def get_activities(
         self,
@@ -82,7 +83,7 @@ class PagedBroker:
     ) -> ActivityPage:
         if kind == "cash":
             return parse_activities([])
-        index = 0 if page_token is None else self.ids.index(page_token) + 1
+        index = 0 if page_token is None else self.next_page[page_token]
         if index >= len(self.pages):
             return parse_activities([])
         return parse_activities(decode(self.pages[index]))
@@ -92,11 +93,16 @@ def parse_only(pages: list[bytes]) -> int:
     return sum(len(parse_activities(decode(p)).fills) for p in pages)
 
 
+def last_ids(pages: list[bytes]) -> list[str]:
+    return [decode(p)[-1]["id"] for p in pages]
+
+
 def sync_and_lots(pages: list[bytes], url: str) -> tuple[int, Decimal]:
+    broker = PagedBroker(pages, last_ids(pages))
     with open_database(url) as db:
         repo = db.repository()
         start = time.perf_counter()
-        result = trades.sync(PagedBroker(pages), repo, "acct-bench", FakeClock(T0))  # type: ignore[arg-type]
+        result = trades.sync(broker, repo, "acct-bench", FakeClock(T0))  # type: ignore[arg-type]
         lots = trades.lots(repo, "acct-bench")
         elapsed = time.perf_counter() - start
     sync_and_lots.elapsed = elapsed  # type: ignore[attr-defined]
