@@ -322,8 +322,9 @@ def _replace_provisional(conn: Connection, account_id: str, new: Sequence[Fill])
     waiting = {order_id for _, order_id, _ in provisional if order_id}
     executed: dict[str, Decimal] = {}
     for f in new:
-        if f.broker_order_id in waiting:
-            executed[f.broker_order_id] = executed.get(f.broker_order_id, Decimal(0)) + f.qty
+        order = f.broker_order_id
+        if order is not None and order in waiting:
+            executed[order] = executed.get(order, Decimal(0)) + f.qty
     for row_id, order_id, qty in provisional:
         if order_id not in executed:
             continue
