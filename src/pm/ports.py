@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -336,6 +336,11 @@ class ReconcileStore(Protocol):
 
     def open_book(self, account_id: str) -> list[BookPosition]:
         """The open positions of the account, only the columns the diff compares."""
+        ...
+
+    def stream_open_book(self, account_id: str) -> Iterator[BookPosition]:
+        """`open_book` read in chunks as it is consumed (one chunk of rows held at a time),
+        for a caller that goes through it once (`pm positions`' book write)."""
         ...
 
     def apply(

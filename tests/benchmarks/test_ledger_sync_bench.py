@@ -7,12 +7,19 @@ of everything stored (`pm.services.trades.lots`, read back from the database), a
 floor: decoding and parsing the same JSON pages into `Fill` records and nothing else.
 Target: within 2x the parse. Also reported: the floor of the database part, the driver's
 bare ``executemany`` of the same rows (ready in stored form) into the `fills` table in one
-transaction. That insert alone (the table and its unique and time indexes) costs about as
-much as pm's parse, and reading 100,000 fills back plus FIFO about as much again, so the 2x
-target is not met on SQLite (4x to 7x on the shared 2-core machine, where one run's figures
-vary by 2x): the table says so. The ratio is reported, not asserted; the results (every fill
-stored once, the lots' realized P/L) are checked. The default suite runs 20,000 activities,
---benchmark-enable 100,000.
+transaction.
+
+Why the target is not met on SQLite: the parts beyond the parse each cost a large share of
+it, measured on the shared 2-core machine (100,000 activities, parse about 0.9 s): the
+insert alone (the table with its unique and time indexes) 0.5-0.6x, reading the 100,000
+fills back for the lots (the lots are computed from the database, whatever wrote the fills)
+0.5-0.7x, FIFO over them 0.3-0.5x, the stored form of the times and the commits 0.2x: about
+3x with nothing else, 3x-5x measured (4x-7x before FIFO kept its working lots mutable and
+the page commit stopped summing pages for provisional fills that were not there). The
+ratio is reported against the target and asserted against a regression guard
+(`GUARD_RATIO`: per-row inserts or a quadratic FIFO would cross it); the results (every
+fill stored once, the lots' realized P/L) are checked. The default suite runs 20,000
+activities, --benchmark-enable 100,000.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from tests.support.clocks import FakeClock
 
 T0 = datetime(2025, 1, 2, 14, 30, tzinfo=UTC)
 TARGET_RATIO = 2.0
+#: Asserted: a regression guard, well above the 3x-5x measured (see the module doc).
+GUARD_RATIO = 8.0
 PAGE = 100
 SYMBOLS = [f"S{i:03d}" for i in range(200)]
 
@@ -68,9 +77,10 @@ def decode(body: bytes) -> Any:
 class PagedBroker:
     """Serves the JSON pages, decoded and parsed as `AlpacaBroker.get_activities` does."""
 
-    def __init__(self, pages: list[bytes]) -> None:
+    def __init__(self, pages: list[bytes], last_ids: list[str]) -> None:
         self.pages = pages
-        self.ids = [decode(p)[-1]["id"] for p in pages]
+        # page k+1 follows the token of page k's last id (known beforehand: not timed)
+        self.next_page = {last: k + 1 for k, last in enumerate(last_ids)}
 
     def get_activities(
         self,
@@ -82,7 +92,7 @@ class PagedBroker:
     ) -> ActivityPage:
         if kind == "cash":
             return parse_activities([])
-        index = 0 if page_token is None else self.ids.index(page_token) + 1
+        index = 0 if page_token is None else self.next_page[page_token]
         if index >= len(self.pages):
             return parse_activities([])
         return parse_activities(decode(self.pages[index]))
@@ -92,11 +102,16 @@ def parse_only(pages: list[bytes]) -> int:
     return sum(len(parse_activities(decode(p)).fills) for p in pages)
 
 
+def last_ids(pages: list[bytes]) -> list[str]:
+    return [decode(p)[-1]["id"] for p in pages]
+
+
 def sync_and_lots(pages: list[bytes], url: str) -> tuple[int, Decimal]:
+    broker = PagedBroker(pages, last_ids(pages))
     with open_database(url) as db:
         repo = db.repository()
         start = time.perf_counter()
-        result = trades.sync(PagedBroker(pages), repo, "acct-bench", FakeClock(T0))  # type: ignore[arg-type]
+        result = trades.sync(broker, repo, "acct-bench", FakeClock(T0))  # type: ignore[arg-type]
         lots = trades.lots(repo, "acct-bench")
         elapsed = time.perf_counter() - start
     sync_and_lots.elapsed = elapsed  # type: ignore[attr-defined]
@@ -157,6 +172,11 @@ def test_sync_and_lots_within_2x_parsing(benchmark, record, tmp_path: Path) -> N
         f"trades sync + FIFO lots, {n:,} fill activities, sqlite: vs parsing the same JSON",
         f"{min(sync_times):.2f} s vs {min(parse_times):.2f} s: **{ratio:.2f}x** (a bare "
         f"executemany of the same rows alone: {min(bare_times):.2f} s)",
-        f"within {TARGET_RATIO:.0f}x (not asserted: see the benchmark's docstring)",
+        f"within {TARGET_RATIO:.0f}x (asserted: within {GUARD_RATIO:.0f}x; see the "
+        "benchmark's docstring)",
         ok,
+    )
+    assert ratio <= GUARD_RATIO, (
+        f"sync + lots took {min(sync_times):.2f} s, {ratio:.2f}x the {min(parse_times):.2f} s "
+        f"parse (guard {GUARD_RATIO:g}x)"
     )

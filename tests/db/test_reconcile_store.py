@@ -384,3 +384,26 @@ def test_progress_reports_every_row_written(database, repo, store, clock) -> Non
     result = run(many, repo, store, clock, progress=lambda done, total: seen.append((done, total)))
     assert result.run.added == store_module.CHUNK + 5
     assert seen == [(store_module.CHUNK, result.run.added), (result.run.added, result.run.added)]
+
+
+def test_streamed_book_is_the_open_book_chunk_by_chunk(database, repo, store, clock) -> None:
+    """`stream_open_book` (what `pm positions`' book write diffs against) yields the rows of
+    `open_book`, exact Decimals included, however small its chunks; a closed row is not in it."""
+    broker = MemoryBroker(
+        positions=[pos(f"S{i}", qty=f"{i}.5", price=f"{100 + i}.125") for i in range(1, 8)]
+    )
+    run(broker, repo, store, clock)
+    broker.positions = broker.positions[1:]  # S1 closed outside pm
+    run(broker, repo, store, clock)
+    whole = store.open_book("acct-1")
+    assert len(whole) == 6
+    assert "S1" not in {row.symbol for row in whole}
+    streamed = list(store.stream_open_book("acct-1", chunk=4))
+    assert sorted(streamed, key=lambda r: r.id) == sorted(whole, key=lambda r: r.id)
+    assert {r.symbol: (r.qty, r.current_price) for r in streamed}["S7"] == (
+        Decimal("7.5"),
+        Decimal("107.125"),
+    )
+    # the diff goes through a stream once and finds what it found in the list
+    assert diff(broker.positions, iter(streamed)) == diff(broker.positions, whole)
+    assert diff(broker.positions, store.stream_open_book("acct-1", chunk=2)).empty

@@ -303,14 +303,11 @@ def _replace_provisional(conn: Connection, account_id: str, new: Sequence[Fill])
     executions the broker reports later: the new FILL activities of that order take its
     place. What they do not cover yet stays provisional (its quantity reduced), so the
     order's total is the same before and after."""
-    executed: dict[str, Decimal] = {}
-    for f in new:
-        if f.broker_order_id:
-            executed[f.broker_order_id] = executed.get(f.broker_order_id, Decimal(0)) + f.qty
-    if not executed:
+    if not new:
         return
     # Provisional rows are few (pm's own fills not yet seen as activities): read them all,
-    # through the unique index's range of `order:` ids.
+    # through the unique index's range of `order:` ids, before looking at the page's fills
+    # (usually there are none, and a page of 5,000 fills need not be summed).
     prefix = order_fill_id("")
     provisional = conn.execute(
         select(fills.c.id, fills.c.broker_order_id, fills.c.qty).where(
@@ -320,6 +317,14 @@ def _replace_provisional(conn: Connection, account_id: str, new: Sequence[Fill])
             fills.c.source == "order",
         )
     ).all()
+    if not provisional:
+        return
+    waiting = {order_id for _, order_id, _ in provisional if order_id}
+    executed: dict[str, Decimal] = {}
+    for f in new:
+        order = f.broker_order_id
+        if order is not None and order in waiting:
+            executed[order] = executed.get(order, Decimal(0)) + f.qty
     for row_id, order_id, qty in provisional:
         if order_id not in executed:
             continue

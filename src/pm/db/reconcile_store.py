@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter
 from typing import Any, cast
@@ -71,6 +72,8 @@ ADDED_COLUMNS: tuple[str, ...] = (
     "entry_time",
     "updated_at",
 )
+#: The numbers of an open book row the diff compares (quantity, entry and current price).
+_BOOK_NUMBERS = tuple(position_column(f) for f in ("qty", "avg_entry_price", "current_price"))
 CONFLICT_COLUMNS: tuple[str, ...] = (
     "account_id",
     "run_id",
@@ -256,16 +259,34 @@ class SqlReconcileStore(Transactions):
         return cast(datetime | None, value)
 
     def open_book(self, account_id: str) -> list[BookPosition]:
-        query = select(
-            positions_t.c.id,
-            positions_t.c.symbol,
-            positions_t.c.quantity,
-            positions_t.c.entry_price,
-            positions_t.c.current_price,
-        ).where(positions_t.c.account_id == account_id, positions_t.c.closed_at.is_(None))
+        return list(self.stream_open_book(account_id))
+
+    def stream_open_book(self, account_id: str, chunk: int = CHUNK) -> Iterator[BookPosition]:
+        """The open book, `chunk` rows at a time, through the driver's cursor (a server-side
+        one on PostgreSQL): no SQLAlchemy row or column type per value. SQLite stores the
+        three numbers as their exact text (`DecimalType`), made Decimals here; psycopg
+        returns NUMERIC as Decimals."""
         with self.read() as conn:
-            rows = conn.execute(query).all()
-        return [BookPosition(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+            form = StoredForm(conn, positions_t)
+            names = ", ".join(map(form.quote, ("id", "symbol", *_BOOK_NUMBERS)))
+            statement = (
+                f"SELECT {names} FROM {form.quote(positions_t.name)} WHERE "
+                f"{form.quote('account_id')} = {form.mark} AND {form.quote('closed_at')} IS NULL"
+            )
+            driver = conn.connection.dbapi_connection
+            assert driver is not None
+            cursor = driver.cursor() if form.sqlite else driver.cursor(name="pm_open_book")
+            try:
+                cursor.execute(statement, (account_id,))
+                while rows := cursor.fetchmany(chunk):
+                    if form.sqlite:
+                        for i, s, q, e, c in rows:
+                            yield BookPosition(i, s, Decimal(q), Decimal(e), Decimal(c))
+                    else:
+                        for row in rows:
+                            yield BookPosition(*row)
+            finally:
+                cursor.close()
 
     def runs(
         self, account_id: str, *, since: datetime | None = None, limit: int | None = None

@@ -20,6 +20,8 @@ from pm.domain.models import PositionSide
 
 Term = Literal["short", "long"]
 
+_ZERO = Decimal(0)
+
 
 def long_term_from(opened: date) -> date:
     """The first day a lot opened on `opened` is held for more than one year."""
@@ -84,40 +86,81 @@ class Lots:
         return sum((lot.realized_pl for lot in self.closed), Decimal(0))
 
 
+class _Open:
+    """A lot being matched: the opening fill and what is left of it (mutable, internal)."""
+
+    __slots__ = ("fill", "left", "side")
+
+    def __init__(self, fill: Fill, left: Decimal, side: PositionSide) -> None:
+        self.fill = fill
+        self.left = left
+        self.side = side
+
+
+def _time_ordered(fills: Iterable[Fill]) -> list[Fill]:
+    """`fills` by time, then id; a list already in that order (what the store reads) is
+    used as it is, after one pass that checks it."""
+    listed = fills if isinstance(fills, list) else list(fills)
+    previous: Fill | None = None
+    for fill in listed:
+        if previous is not None and (
+            fill.transaction_time < previous.transaction_time
+            or (
+                fill.transaction_time == previous.transaction_time
+                and fill.fill_id < previous.fill_id
+            )
+        ):
+            return sorted(listed, key=lambda f: (f.transaction_time, f.fill_id))
+        previous = fill
+    return listed
+
+
 def match_fifo(fills: Iterable[Fill]) -> Lots:
     """Open and closed lots of `fills` (any order: they are sorted by time, then id)."""
-    queues: dict[str, deque[OpenLot]] = {}
+    queues: dict[str, deque[_Open]] = {}
     closed: list[ClosedLot] = []
-    for fill in sorted(fills, key=lambda f: (f.transaction_time, f.fill_id)):
-        queue = queues.setdefault(fill.symbol, deque())
+    for fill in _time_ordered(fills):
+        queue = queues.get(fill.symbol)
+        if queue is None:
+            queue = queues[fill.symbol] = deque()
         side: PositionSide = "long" if fill.side == "buy" else "short"
         left = fill.qty
-        while left > 0 and queue and queue[0].side != side:
+        # the oldest lots of the other side first, each closed in full or in part
+        while left > _ZERO and queue and queue[0].side != side:
             lot = queue[0]
-            taken = min(lot.qty, left)
+            if lot.left <= left:
+                taken = lot.left
+                queue.popleft()
+            else:
+                taken = left
+                lot.left -= left
+            opening = lot.fill
             closed.append(
                 ClosedLot(
-                    symbol=fill.symbol,
-                    side=lot.side,
-                    qty=taken,
-                    open_price=lot.price,
-                    close_price=fill.price,
-                    opened_at=lot.opened_at,
-                    closed_at=fill.transaction_time,
-                    open_fill_id=lot.fill_id,
-                    close_fill_id=fill.fill_id,
+                    fill.symbol,
+                    lot.side,
+                    taken,
+                    opening.price,
+                    fill.price,
+                    opening.transaction_time,
+                    fill.transaction_time,
+                    opening.fill_id,
+                    fill.fill_id,
                 )
             )
             left -= taken
-            if taken == lot.qty:
-                queue.popleft()
-            else:
-                queue[0] = OpenLot(
-                    lot.symbol, lot.side, lot.qty - taken, lot.price, lot.opened_at, lot.fill_id
-                )
-        if left > 0:
-            queue.append(
-                OpenLot(fill.symbol, side, left, fill.price, fill.transaction_time, fill.fill_id)
-            )
-    open_lots = tuple(lot for queue in queues.values() for lot in queue)
+        if left > _ZERO:
+            queue.append(_Open(fill, left, side))
+    open_lots = tuple(
+        OpenLot(
+            lot.fill.symbol,
+            lot.side,
+            lot.left,
+            lot.fill.price,
+            lot.fill.transaction_time,
+            lot.fill.fill_id,
+        )
+        for queue in queues.values()
+        for lot in queue
+    )
     return Lots(open=open_lots, closed=tuple(closed))

@@ -80,6 +80,7 @@ class ReconcileDiff:
 def diff(broker: Iterable[Position], book: Iterable[BookPosition]) -> ReconcileDiff:
     """What to change in the book so its open positions equal the broker's non-dust ones.
 
+    `book` is gone through once and may be a stream: only the rows that change are kept.
     A symbol the broker lists twice counts once (the last one wins). Book rows that are dust
     are not held at the broker (it is dropped there), so they are closed.
     """
@@ -89,13 +90,16 @@ def diff(broker: Iterable[Position], book: Iterable[BookPosition]) -> ReconcileD
     conflicts: list[Conflict] = []
     updated: list[PriceUpdate] = []
     unchanged = 0
-    stored: dict[str, BookPosition] = {}
+    # the broker's symbols also open in the book (the broker's own strings: `book` may be a
+    # stream of rows, none of which is kept unless it changes)
+    stored: set[str] = set()
     for row in book:
-        stored[row.symbol] = row
         live = wanted.get(row.symbol)
         if live is None:
             removed.append(row)
-        elif live.qty != row.qty:
+            continue
+        stored.add(live.symbol)
+        if live.qty != row.qty:
             conflicts.append(Conflict(row.id, row.symbol, row.qty, live.qty, live))
         elif live.current_price != row.current_price or live.avg_entry_price != row.avg_entry_price:
             updated.append(PriceUpdate(row.id, live))

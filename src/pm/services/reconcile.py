@@ -97,7 +97,8 @@ def write_fetched(
         if not got:
             return None
         run = RunRecord(None, account_id, "completed", "positions", clock.now(), 0)
-        changes = diff(positions, store.open_book(account_id))
+        # the book streamed in chunks: only the diff's result is held, not a copy of the book
+        changes = diff(positions, store.stream_open_book(account_id))
         if changes.empty:
             return None
         done = store.apply(run, changes, clock)
