@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pm.domain.models import Source, TradingDay
+from pm.domain.errors import PmError
+from pm.domain.models import MarketClock, Source, TradingDay
 from pm.ports import Broker, Clock
 from pm.services.live import source_of
 
@@ -73,6 +74,11 @@ def status(broker: Broker, clock: Clock) -> MarketStatus:
     )
 
 
-def is_open(broker: Broker) -> bool:
-    """Whether the market is open now (one clock request), for validation and rebalancing."""
-    return broker.get_clock().is_open
+def clock_or_none(broker: Broker) -> MarketClock | None:
+    """The broker's clock for validation and rebalancing (one request); None when it cannot be
+    read: market hours never stop an order at Alpaca (it queues it), so an unreadable clock
+    only leaves the market-hours note out."""
+    try:
+        return broker.get_clock()
+    except PmError:
+        return None

@@ -25,10 +25,10 @@ from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pm.domain.breaker import BreakerStatus
-from pm.domain.errors import BadInput, CheckFailed, PmError
+from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
 from pm.domain.lots import match_fifo
-from pm.domain.models import Account, Actor, MarketClock, OrderSide, Position, Source
+from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
@@ -37,6 +37,7 @@ from pm.domain.tax import WASH_SALE_DAYS, trade_date, wash_sale_of_buy
 from pm.domain.validation import PDT_MAX_DAY_TRADES, ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices, LedgerStore
 from pm.services import breaker as breakers
+from pm.services import market as market_hours
 from pm.services.live import source_of
 from pm.services.sectors import SectorResolver
 
@@ -161,7 +162,9 @@ def validate_all(
                 held_positions = [replace(p, qty_available=None) for p in held_positions]
             account_f, positions_f = _done(fetched.account), _done(held_positions)
         needs_clock = any(o.type == "market" and not is_crypto(o.symbol) for o in orders)
-        clock_f = pool.submit(_market_clock, guard.broker) if needs_clock else _done(None)
+        clock_f = (
+            pool.submit(market_hours.clock_or_none, guard.broker) if needs_clock else _done(None)
+        )
         symbols = [order.symbol for order in orders]
         sectors_f = pool.submit(_sectors_of, guard, symbols, positions_f)
         breaker_f = pool.submit(_breaker_after, guard, account_f, positions_f, sectors_f)
@@ -240,15 +243,6 @@ def validate_all(
             )
         )
     return results
-
-
-def _market_clock(broker: Broker) -> MarketClock | None:
-    """The broker's clock; None when it cannot be read (the note is then left out: market
-    hours never stop an order, so they must not stop validation either)."""
-    try:
-        return broker.get_clock()
-    except PmError:
-        return None
 
 
 def _local(when: datetime) -> str:
