@@ -115,7 +115,8 @@ class SqlOrderStore(Transactions):
             rows = [
                 {
                     "account_id": account_id,
-                    "client_order_id": new_client_order_id(origin, audit_id, leg, salt),
+                    "client_order_id": intent.client_order_id
+                    or new_client_order_id(origin, audit_id, leg, salt),
                     "origin": origin,
                     "origin_ref": origin_ref if origin_ref is not None else str(audit_id),
                     "audit_id": audit_id,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pm.db.policy_store import SqlPolicyStore
     from pm.db.reconcile_store import SqlReconcileStore
     from pm.db.risk_store import SqlRiskStore
+    from pm.db.run_store import SqlRunStore
     from pm.db.snapshot_store import SqlSnapshotStore
 
 
@@ -106,6 +107,13 @@ class SqlRepository:
         from pm.db.order_store import SqlOrderStore
 
         return SqlOrderStore(self.engine)
+
+    @cached_property
+    def runs(self) -> SqlRunStore:
+        """Rebalance runs (`rebalance_runs`)."""
+        from pm.db.run_store import SqlRunStore
+
+        return SqlRunStore(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:

@@ -85,6 +85,9 @@ class OrderIntent:
     time_in_force: str = "day"
     limit_price: Decimal | None = None
     reason_codes: tuple[str, ...] = ()
+    # A caller-given client_order_id (a rebalance run names its orders by run id and intent
+    # seq, so `resume` finds them); None: the order path's own `pm-<origin>-<audit>-<leg>-...`.
+    client_order_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
