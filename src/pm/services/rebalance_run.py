@@ -400,6 +400,9 @@ def _drive(
     buys = [i for i in intents if i.side == "buy"]
     skipped: list[Skip] = []
     adjusted: dict[int, Decimal] = {}
+    if desk.book is not None:  # the book equal to the broker first: the fills then move it
+        desk.throttle()
+        orders.sync_book(desk, run.account_id, desk.broker.get_positions())
     _send(desk, run, sells, "sells")
     desk.checkpoint(SELLS_SENT)
     waiting = _wait(desk, run, [i.seq for i in sells], settings)

@@ -1,0 +1,159 @@
+"""`pm rebalance run --execute`, `resume`, `show`, `list`: on the demo (any hour, with
+--queue) and against the Alpaca stand-in (market hours, queued orders, pending, resume)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pm.db.engine import open_database
+from pm.db.tables import orders, rebalance_runs
+from tests.cli.conftest import PmRunner
+from tests.support.fake_alpaca import FakeAlpaca, payload
+
+POLICY = ("--target", "AAPL=5", "--target", "MSFT=5", "--target", "XOM=5", "--cash-pct", "85")
+
+
+@pytest.fixture
+def demo_policy(pm: PmRunner) -> None:
+    assert pm("--demo", "policy", "create", "core", *POLICY).code == 0
+    assert pm("--demo", "policy", "activate", "core").code == 0
+
+
+def runs_in(pm_home: Path) -> list[dict[str, object]]:
+    with open_database(f"sqlite:///{pm_home / 'pm.db'}") as db, db.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(select(rebalance_runs))]
+
+
+def db_rows(pm_home: Path, table: object) -> list[dict[str, object]]:
+    with open_database(f"sqlite:///{pm_home / 'pm.db'}") as db, db.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(select(table))]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db_path(pm_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PM_DATABASE_URL", f"sqlite:///{pm_home / 'pm.db'}")
+    return pm_home
+
+
+def test_a_demo_run_executes_the_plan_and_is_shown_and_listed(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    planned = pm("--demo", "rebalance", "plan", "--json").json()
+    done = pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue", "--json")
+    assert done.code == 0, done.stderr
+    run = done.json()
+    assert run["status"] == "completed" and run["skipped"] == []
+    assert [i["symbol"].replace("/", "") for i in run["intents"]] == [
+        i["symbol"] for i in planned["intents"]
+    ]
+    assert {o["status"] for o in run["orders"]} == {"filled"}
+    assert all(
+        o["client_order_id"].startswith(f"pm-rebalance-{run['run_id']}-") for o in run["orders"]
+    )
+    sides = [o["side"] for o in run["orders"]]
+    assert sides == sorted(sides, key=lambda s: s == "buy")  # every sell before any buy
+    assert Decimal(str(run["drift_after_pct"])) < Decimal(str(run["drift_before_pct"]))
+    assert run["metrics"]["orders_filled"] == len(run["intents"])
+    stored = runs_in(db_path)
+    assert [(r["status"], r["trigger_type"]) for r in stored] == [("completed", "manual")]
+    assert stored[0]["completed_at"] is not None and stored[0]["trace_id"] == run["trace_id"]
+    assert {o["origin"] for o in db_rows(db_path, orders)} == {"rebalance"}
+    # the book followed the fills: a reconciliation finds nothing to change
+    recon = pm("--demo", "reconcile", "--force", "--json").json()
+    assert (recon["added"], recon["removed"], recon["conflicts"]) == (0, 0, 0)
+    shown = pm("--demo", "rebalance", "show", str(run["run_id"]), "--json")
+    assert shown.code == 0 and shown.json()["fills"] == run["fills"]
+    assert len(run["fills"]) == len(run["orders"])
+    listed = pm("--demo", "rebalance", "list", "--json").json()
+    assert [(r["run_id"], r["status"]) for r in listed] == [(run["run_id"], "completed")]
+    csv = pm("--demo", "rebalance", "list", "--csv", "--status", "completed")
+    assert csv.stdout.splitlines()[0].startswith("run_id,status,trigger")
+    assert pm("--demo", "rebalance", "list", "--status", "failed", "--json").json() == []
+    table = pm("--demo", "rebalance", "list")
+    assert "manual 1; 1/1 completed" in table.stdout
+
+
+def test_not_confirmed_sends_and_stores_nothing(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    refused = pm("--demo", "rebalance", "run", "--execute", "--queue")
+    assert refused.code == 2
+    assert runs_in(db_path) == []
+    assert db_rows(db_path, orders) == []
+
+
+def test_unknown_runs_and_bad_options(pm: PmRunner, db_path: Path, demo_policy: None) -> None:
+    assert pm("--demo", "rebalance", "show", "99").code == 4
+    assert pm("--demo", "rebalance", "resume", "99").code == 4
+    assert pm("--demo", "rebalance", "run", "--run", "99", "--execute", "--yes").code == 4
+    assert pm("--demo", "rebalance", "list", "--status", "done").code == 2
+    assert pm("--demo", "rebalance", "run", "--policy", "x", "--run", "1").code == 2
+    bad = pm("--demo", "rebalance", "run", "--execute", "--yes", "--limit-slippage-bps", "-5")
+    assert bad.code == 2
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--policy", "nope").code == 4
+
+
+def test_the_jq_style_edited_plan_executes(pm: PmRunner, db_path: Path, demo_policy: None) -> None:
+    import json
+
+    doc = json.loads(pm("--demo", "rebalance", "plan", "--json").stdout)
+    doc["intents"] = [i for i in doc["intents"] if i["symbol"] != "AMZN"]
+    done = pm(
+        "--demo", "rebalance", "run", "--plan", "-", "--execute", "--yes", "--queue", "--json",
+        input=json.dumps(doc),
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    run = done.json()
+    assert "AMZN" not in {o["symbol"] for o in run["orders"]}
+    assert run["status"] == "completed"
+    held = {p["symbol"] for p in pm("--demo", "positions", "--json").json()}
+    assert "AMZN" in held
+
+
+# -- against the Alpaca stand-in --------------------------------------------------------------
+
+
+@pytest.fixture
+def alpaca_policy(pm: PmRunner, alpaca: FakeAlpaca) -> FakeAlpaca:
+    alpaca.activities = []
+    alpaca.positions = [p for p in alpaca.positions if p["symbol"] == "AAPL"]
+    assert pm("policy", "create", "core", "--target", "AAPL=1", "--cash-pct", "99").code == 0
+    assert pm("policy", "activate", "core").code == 0
+    return alpaca
+
+
+def test_market_closed_is_refused_with_the_next_open(
+    pm: PmRunner, alpaca_policy: FakeAlpaca, pm_home: Path
+) -> None:
+    alpaca_policy.clock = payload("trading/clock_closed")
+    refused = pm("rebalance", "run", "--execute", "--yes")
+    assert refused.code == 2, refused.stderr
+    assert "market is closed" in refused.stderr and "--queue" in refused.stderr
+    assert alpaca_policy.count("POST", "/v2/orders") == 0
+
+
+def test_queued_orders_leave_the_run_pending_and_resume_finishes_it(
+    pm: PmRunner, alpaca_policy: FakeAlpaca, pm_home: Path
+) -> None:
+    server = alpaca_policy
+    server.clock = payload("trading/clock_closed")
+    server.fill_orders = False  # held for the open
+    queued = pm(
+        "rebalance", "run", "--execute", "--yes", "--queue", "--fill-timeout", "0.2", "--json"
+    )
+    assert queued.code == 0, queued.stderr
+    run = queued.json()
+    assert run["status"] == "pending" and "resume" in run["rationale"]
+    assert server.count("POST", "/v2/orders") == len(run["intents"]) == 1
+    early = pm("rebalance", "resume", str(run["run_id"]), "--fill-timeout", "0", "--json")
+    assert early.code == 0 and early.json()["status"] == "pending"
+    for order in list(server.orders.values()):  # the open: the broker fills what it held
+        server._fill(order)
+    done = pm("rebalance", "resume", str(run["run_id"]), "--json")
+    assert done.code == 0, done.stderr
+    assert done.json()["status"] == "completed"
+    assert server.count("POST", "/v2/orders") == 1  # looked up, never sent again
