@@ -46,7 +46,8 @@ def test_a_demo_run_executes_the_plan_and_is_shown_and_listed(
     done = pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue", "--json")
     assert done.code == 0, done.stderr
     run = done.json()
-    assert run["status"] == "completed" and run["skipped"] == []
+    assert run["status"] == "completed"
+    assert run["skipped"] == []
     assert [i["symbol"].replace("/", "") for i in run["intents"]] == [
         i["symbol"] for i in planned["intents"]
     ]
@@ -60,13 +61,15 @@ def test_a_demo_run_executes_the_plan_and_is_shown_and_listed(
     assert run["metrics"]["orders_filled"] == len(run["intents"])
     stored = runs_in(db_path)
     assert [(r["status"], r["trigger_type"]) for r in stored] == [("completed", "manual")]
-    assert stored[0]["completed_at"] is not None and stored[0]["trace_id"] == run["trace_id"]
+    assert stored[0]["completed_at"] is not None
+    assert stored[0]["trace_id"] == run["trace_id"]
     assert {o["origin"] for o in db_rows(db_path, orders)} == {"rebalance"}
     # the book followed the fills: a reconciliation finds nothing to change
     recon = pm("--demo", "reconcile", "--force", "--json").json()
     assert (recon["added"], recon["removed"], recon["conflicts"]) == (0, 0, 0)
     shown = pm("--demo", "rebalance", "show", str(run["run_id"]), "--json")
-    assert shown.code == 0 and shown.json()["fills"] == run["fills"]
+    assert shown.code == 0
+    assert shown.json()["fills"] == run["fills"]
     assert len(run["fills"]) == len(run["orders"])
     listed = pm("--demo", "rebalance", "list", "--json").json()
     assert [(r["run_id"], r["status"]) for r in listed] == [(run["run_id"], "completed")]
@@ -132,7 +135,8 @@ def test_market_closed_is_refused_with_the_next_open(
     alpaca_policy.clock = payload("trading/clock_closed")
     refused = pm("rebalance", "run", "--execute", "--yes")
     assert refused.code == 2, refused.stderr
-    assert "market is closed" in refused.stderr and "--queue" in refused.stderr
+    assert "market is closed" in refused.stderr
+    assert "--queue" in refused.stderr
     assert alpaca_policy.count("POST", "/v2/orders") == 0
 
 
@@ -147,10 +151,12 @@ def test_queued_orders_leave_the_run_pending_and_resume_finishes_it(
     )
     assert queued.code == 0, queued.stderr
     run = queued.json()
-    assert run["status"] == "pending" and "resume" in run["rationale"]
+    assert run["status"] == "pending"
+    assert "resume" in run["rationale"]
     assert server.count("POST", "/v2/orders") == len(run["intents"]) == 1
     early = pm("rebalance", "resume", str(run["run_id"]), "--fill-timeout", "0", "--json")
-    assert early.code == 0 and early.json()["status"] == "pending"
+    assert early.code == 0
+    assert early.json()["status"] == "pending"
     for order in list(server.orders.values()):  # the open: the broker fills what it held
         server._fill(order)
     done = pm("rebalance", "resume", str(run["run_id"]), "--json")

@@ -114,12 +114,15 @@ def test_a_run_killed_at_any_step_resumes_to_the_same_holdings(
     assert doc["skipped"] == []
     # never an order twice: at the broker, one order a client_order_id, one filled a seq
     sent = Counter(o["client_order_id"] for o in table(db_url, demo_orders))
-    assert sent and max(sent.values()) == 1
+    assert sent
+    assert max(sent.values()) == 1
     filled = Counter(o["seq"] for o in doc["orders"] if o["status"] == "filled")
-    assert filled and max(filled.values()) == 1
+    assert filled
+    assert max(filled.values()) == 1
     assert set(filled) == {i["seq"] for i in doc["intents"]}
     assert len(table(db_url, orders)) == len(doc["orders"])
     assert holdings(env) == uninterrupted
     again = pm(env, "rebalance", "resume", str(run["id"]), "--json")  # a completed run: as is
-    assert again.returncode == 0 and json.loads(again.stdout)["status"] == "completed"
+    assert again.returncode == 0
+    assert json.loads(again.stdout)["status"] == "completed"
     assert Counter(o["client_order_id"] for o in table(db_url, demo_orders)) == sent

@@ -42,7 +42,7 @@ from pm.domain.errors import (
     NotFound,
     PmError,
 )
-from pm.domain.models import MarketClock
+from pm.domain.models import Account, MarketClock, Position
 from pm.domain.money import CENT
 from pm.domain.pm_orders import (
     NOT_SENT,
@@ -95,7 +95,7 @@ class RunSettings:
     poll_every_s: float = 0.5
     queue: bool = False
     cash_buffer_pct: Decimal = Decimal("0.25")
-    max_workers: int = 20  # orders in flight at once
+    max_workers: int = 40  # orders in flight at once
     per_minute: int = 200  # the broker's rate limit (Alpaca: 200 requests a minute)
     limit_slippage_bps: Decimal | None = None  # limit orders this far from the estimate
 
@@ -257,6 +257,7 @@ def market_gate(desk: OrderDesk, intents: Sequence[RunIntent], queue: bool) -> M
     """`MarketClosed` for equity intents while the market is closed, unless `queue`."""
     if not any(not i.is_crypto for i in intents):
         return None
+    desk.throttle()
     clock = desk.broker.get_clock()
     if not clock.is_open and not queue:
         raise MarketClosed(
@@ -283,8 +284,8 @@ def execute(
     driven to its end (see the module doc)."""
     pacer = pacer or Pacer(settings.per_minute)
     fast = _fast(desk, settings, pacer)
-    market_gate(fast, intents, settings.queue)
     with orders.session(fast, account_id):
+        positions = _gate_and_positions(fast, intents, settings.queue)
         run = runs.create(
             account_id=account_id,
             policy_id=policy_id,
@@ -300,7 +301,25 @@ def execute(
             "rebalance run started", run_id=run.id, trace_id=run.trace_id, intents=len(intents)
         )
         fast.checkpoint(RUN_ROW_COMMITTED)
-        return _guarded(fast, runs, run, settings)
+        return _guarded(fast, runs, run, settings, positions)
+
+
+def _gate_and_positions(
+    desk: OrderDesk, intents: Sequence[RunIntent], queue: bool
+) -> list[Position]:
+    """The market gate and the positions (for the book), read concurrently."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if desk.broker.simulated:
+        market_gate(desk, intents, queue)
+        desk.throttle()
+        return desk.broker.get_positions()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pm-run") as pool:
+        gate = pool.submit(market_gate, desk, intents, queue)
+        desk.throttle()
+        positions = pool.submit(desk.broker.get_positions)
+        gate.result()
+        return positions.result()
 
 
 def store_pending(
@@ -366,10 +385,17 @@ def _fast(desk: OrderDesk, settings: RunSettings, pacer: Pacer) -> OrderDesk:
     return replace(desk, fill_wait_s=0.0, max_workers=settings.max_workers, throttle=pacer)
 
 
-def _guarded(desk: OrderDesk, runs: RunStore, run: RebalanceRun, settings: RunSettings) -> RunDone:
+def _guarded(
+    desk: OrderDesk,
+    runs: RunStore,
+    run: RebalanceRun,
+    settings: RunSettings,
+    positions: list[Position] | None = None,
+) -> RunDone:
     started = time.monotonic()
+    reads = _Reads(desk)
     try:
-        return _drive(desk, runs, run, settings, started)
+        return _drive(desk, runs, run, settings, started, reads, positions)
     except PmError as error:
         rows = orders_of(desk, run)
         sent = [o for o in rows if o.status not in (NOT_SENT, REJECTED)]
@@ -390,10 +416,41 @@ def _guarded(desk: OrderDesk, runs: RunStore, run: RebalanceRun, settings: RunSe
             "rebalance run failed", run_id=run.id, trace_id=run.trace_id, error=error.message
         )
         raise
+    finally:
+        reads.close()
+
+
+class _Reads:
+    """The account and its positions, read ahead (while the fills that the broker reported
+    are being recorded) or when asked."""
+
+    def __init__(self, desk: OrderDesk) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.desk = desk
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-run-read")
+        self.ahead: Future[tuple[Account, list[Position]]] | None = None
+
+    def start(self) -> None:
+        if self.ahead is None:
+            self.ahead = self.pool.submit(_read, self.desk)
+
+    def take(self) -> tuple[Account, list[Position]]:
+        ahead, self.ahead = self.ahead, None
+        return ahead.result() if ahead is not None else _read(self.desk)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
 
 
 def _drive(
-    desk: OrderDesk, runs: RunStore, run: RebalanceRun, settings: RunSettings, started: float
+    desk: OrderDesk,
+    runs: RunStore,
+    run: RebalanceRun,
+    settings: RunSettings,
+    started: float,
+    reads: _Reads,
+    positions: list[Position] | None,
 ) -> RunDone:
     intents = run.intents
     sells = [i for i in intents if i.side == "sell"]
@@ -401,24 +458,21 @@ def _drive(
     skipped: list[Skip] = []
     adjusted: dict[int, Decimal] = {}
     if desk.book is not None:  # the book equal to the broker first: the fills then move it
-        desk.throttle()
-        orders.sync_book(desk, run.account_id, desk.broker.get_positions())
+        if positions is None:
+            desk.throttle()
+            positions = desk.broker.get_positions()
+        orders.sync_book(desk, run.account_id, positions)
     _send(desk, run, sells, "sells")
     desk.checkpoint(SELLS_SENT)
-    waiting = _wait(desk, run, [i.seq for i in sells], settings)
+    waiting = _wait(desk, run, [i.seq for i in sells], settings, reads)
     if waiting:
         return _pending(desk, runs, run, waiting, "sells")
     desk.checkpoint(SELLS_DONE)
     rows = _by_seq(orders_of(desk, run))
     unsent = [b for b in buys if not _live(rows.get(b.seq, []))]
     if unsent:
-        desk.throttle()
-        account = desk.broker.get_account()
-        desk.throttle()
-        positions = drop_dust(desk.broker.get_positions())
-        prices = {
-            order_symbol(holding_key(p.symbol), p.asset_class): p.current_price for p in positions
-        }
+        account, held = reads.take()
+        prices = {order_symbol(holding_key(p.symbol), p.asset_class): p.current_price for p in held}
         buffer = Decimal(str(run.input_snapshot.get("cash_buffer", "0")))
         if not buffer:
             buffer = (max(account.equity, Decimal(0)) * settings.cash_buffer_pct / 100).quantize(
@@ -438,11 +492,11 @@ def _drive(
         adjusted.update(sized.adjusted)
         _send(desk, run, sized.intents, "buys")
     desk.checkpoint(BUYS_SENT)
-    waiting = _wait(desk, run, [i.seq for i in buys], settings)
+    waiting = _wait(desk, run, [i.seq for i in buys], settings, reads)
     if waiting:
         return _pending(desk, runs, run, waiting, "buys", skipped, adjusted)
     desk.checkpoint(BUYS_DONE)
-    return _finish(desk, runs, run, skipped, adjusted, started)
+    return _finish(desk, runs, run, skipped, adjusted, started, reads)
 
 
 def _send(desk: OrderDesk, run: RebalanceRun, intents: Sequence[RunIntent], phase: str) -> None:
@@ -514,7 +568,11 @@ def _by_seq(rows: Sequence[PmOrder]) -> dict[int, list[PmOrder]]:
 
 
 def _wait(
-    desk: OrderDesk, run: RebalanceRun, seqs: Sequence[int], settings: RunSettings
+    desk: OrderDesk,
+    run: RebalanceRun,
+    seqs: Sequence[int],
+    settings: RunSettings,
+    reads: _Reads,
 ) -> list[PmOrder]:
     """Poll the open orders of these intents in batches (one list of the broker's orders a
     round, a lookup by client_order_id for those not in it) until all are final or
@@ -526,7 +584,7 @@ def _wait(
         open_ = [o for s, os in rows.items() if s in wanted for o in os if not is_final(o.status)]
         if not open_:
             return []
-        _poll(desk, open_)
+        _poll(desk, open_, reads)
         rows = _by_seq(orders_of(desk, run))
         open_ = [o for s, os in rows.items() if s in wanted for o in os if not is_final(o.status)]
         if not open_ or time.monotonic() >= deadline:
@@ -534,9 +592,14 @@ def _wait(
         time.sleep(min(settings.poll_every_s, max(0.0, deadline - time.monotonic())))
 
 
-def _poll(desk: OrderDesk, open_: Sequence[PmOrder]) -> None:
+def _poll(desk: OrderDesk, open_: Sequence[PmOrder], reads: _Reads) -> None:
+    """One round: the broker's recent orders in one request; when it says every open one is
+    done, the account is read again (in the background) while the fills are recorded."""
     desk.throttle()
     listed = {o.client_order_id: o for o in desk.broker.list_orders(status="all", limit=500)}
+    found = [listed.get(row.client_order_id) for row in open_]
+    if all(a is not None and is_final(a.status) for a in found):
+        reads.start()
     for row in open_:
         answer = listed.get(row.client_order_id)
         if answer is None:
@@ -587,6 +650,7 @@ def _finish(
     skipped: list[Skip],
     adjusted: dict[int, Decimal],
     started: float,
+    reads: _Reads,
 ) -> RunDone:
     rows = orders_of(desk, run)
     by_seq = _by_seq(rows)
@@ -605,10 +669,7 @@ def _finish(
             skipped.append(Skip(seq, i.symbol, i.side, "not_sent", "the broker never received it"))
         elif last.filled_qty == 0:
             skipped.append(Skip(seq, i.symbol, i.side, "unfilled", f"ended {last.status}"))
-    desk.throttle()
-    account = desk.broker.get_account()
-    desk.throttle()
-    positions = drop_dust(desk.broker.get_positions())
+    account, positions = reads.take()
     targets = {k: Decimal(str(v)) for k, v in (run.input_snapshot.get("targets") or {}).items()}
     values = {holding_key(p.symbol): p.market_value for p in positions if p.qty > 0}
     if run.input_snapshot.get("plan_id") and "edited" in run.input_snapshot:
@@ -651,6 +712,20 @@ def _finish(
         **{k: str(v) for k, v in metrics.items()},
     )
     return RunDone(stored, 1 if skipped else 0, tuple(rows))
+
+
+def _read(desk: OrderDesk) -> tuple[Account, list[Position]]:
+    """The account and its positions, read concurrently (two paced requests)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    desk.throttle()
+    desk.throttle()
+    if desk.broker.simulated:
+        return desk.broker.get_account(), drop_dust(desk.broker.get_positions())
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pm-run") as pool:
+        account = pool.submit(desk.broker.get_account)
+        positions = pool.submit(desk.broker.get_positions)
+        return account.result(), drop_dust(positions.result())
 
 
 def _value(rows: Sequence[PmOrder], side: str) -> Decimal:
