@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     pm_risk_free_rate: Decimal = Field(default=Decimal(0), ge=-1, le=1)
     pm_rebalance_cash_buffer_pct: Decimal = Field(default=Decimal("0.25"), ge=0, le=100)
     pm_rebalance_min_trade_pct: Decimal = Field(default=Decimal("0.1"), ge=0, le=100)
+    # `pm watch`'s scheduled and threshold rebalance runs execute only when true (else they
+    # are stored pending, with an alert, for `pm rebalance run --run ID --execute`)
+    pm_rebalance_auto_execute: bool = False
     # FRED for `pm regime`: its endpoint (tests and proxies point elsewhere), the cache's TTL in
     # seconds, and the VIX above which the circuit breaker trips by itself (emergency stop).
     fred_api_url: str = FRED_URL

@@ -614,6 +614,9 @@ class Repository(Protocol):
     @property
     def orders(self) -> OrderStore: ...
 
+    @property
+    def runs(self) -> RunStore: ...
+
 
 # -- the demo broker's own state, kept in the local database through this port ----------------
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,3 +164,79 @@ def test_queued_orders_leave_the_run_pending_and_resume_finishes_it(
     assert done.code == 0, done.stderr
     assert done.json()["status"] == "completed"
     assert server.count("POST", "/v2/orders") == 1  # looked up, never sent again
+
+
+# -- triggers: pm watch --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def overweight_policy(pm: PmRunner) -> None:
+    # the demo holds about 6 % AAPL: beyond 2 % x 1.5, so the threshold trigger fires
+    made = pm("--demo", "policy", "create", "core", "--target", "AAPL=2", "--cash-pct", "98")
+    assert made.code == 0, made.stderr
+    assert pm("--demo", "policy", "activate", "core").code == 0
+
+
+def watch_jobs(pm: PmRunner) -> dict[str, dict[str, object]]:
+    done = pm("--demo", "watch", "--once", "--json", "--interval", "1")
+    assert done.code == 0, done.stderr
+    import json
+
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return {str(e["job"]): e for e in events if e.get("event") == "job"}
+
+
+def test_the_threshold_trigger_stores_a_pending_run_and_an_alert_then_approval_runs_it(
+    pm: PmRunner, db_path: Path, overweight_policy: None
+) -> None:
+    jobs = watch_jobs(pm)
+    assert jobs["rebalance-threshold"]["status"] == "completed"
+    assert "rebalance-scheduled" in jobs
+    (run,) = pm("--demo", "rebalance", "list", "--status", "pending", "--json").json()
+    assert run["trigger"] == "threshold"
+    assert "wait for approval (PM_REBALANCE_AUTO_EXECUTE" in run["rationale"]
+    assert db_rows(db_path, orders) == []  # nothing sent without PM_REBALANCE_AUTO_EXECUTE
+    alerts = pm("--demo", "alerts", "--json").json()
+    assert any(a["code"] == "rebalance_threshold_pending" for a in alerts)
+    shown = pm("--demo", "rebalance", "show", str(run["run_id"]), "--json").json()
+    assert [(i["symbol"], i["side"], i["reason"]) for i in shown["intents"]] == [
+        ("AAPL", "sell", "overweight_trim")
+    ]
+    # a second cycle does not pile up another run while this one waits
+    time.sleep(1.1)  # the jobs' interval
+    again = watch_jobs(pm)["rebalance-threshold"]
+    assert again["status"] == "skipped"
+    assert len(runs_in(db_path)) == 1
+    approved = pm(
+        "--demo", "rebalance", "run", "--run", str(run["run_id"]), "--execute", "--yes",
+        "--queue", "--json",
+    )  # fmt: skip
+    assert approved.code == 0, approved.stderr
+    assert approved.json()["status"] == "completed"
+    assert [o["symbol"] for o in approved.json()["orders"]] == ["AAPL"]
+
+
+def test_with_auto_execute_the_trigger_executes(
+    pm: PmRunner, db_path: Path, overweight_policy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_REBALANCE_AUTO_EXECUTE", "true")
+    job = watch_jobs(pm)["rebalance-threshold"]
+    assert job["status"] == "completed"
+    (run,) = runs_in(db_path)
+    if "market is closed" in str(run["rationale"] or ""):  # the demo's own hours: it waits
+        assert run["status"] == "pending"
+        assert db_rows(db_path, orders) == []
+    else:
+        assert run["status"] == "completed"
+        assert [o["origin"] for o in db_rows(db_path, orders)] == ["rebalance"]
+
+
+def test_an_approval_is_needed_for_a_pending_triggered_run(
+    pm: PmRunner, db_path: Path, overweight_policy: None
+) -> None:
+    watch_jobs(pm)
+    (run,) = runs_in(db_path)
+    refused = pm("--demo", "rebalance", "resume", str(run["id"]))
+    assert refused.code == 1
+    assert "approval" in refused.stderr
+    assert db_rows(db_path, orders) == []

@@ -214,3 +214,36 @@ def intent_from_json(x: Mapping[str, Any]) -> RunIntent:
         is_crypto=bool(x.get("is_crypto", False)),
         whole_shares=bool(x.get("whole_shares", False)),
     )
+
+
+# -- triggers ---------------------------------------------------------------------------------
+
+
+def schedule_due(
+    frequency: str,
+    *,
+    now: datetime,
+    market_open: bool,
+    market_day: str,
+    last_completed: datetime | None,
+    last_scheduled_day: str | None,
+) -> str | None:
+    """Why a scheduled run is not due now (None: it is). At most once per market day, after
+    the open; `frequency` (daily / weekly / monthly) since the last completed run.
+    `market_day` and `last_scheduled_day` are exchange-local dates (ISO text)."""
+    if not market_open:
+        return "the market is closed"
+    if last_scheduled_day == market_day:
+        return "a scheduled run was made this market day already"
+    if last_completed is None:
+        return None
+    elapsed = now - last_completed
+    if frequency == "daily" and last_completed.date().isoformat() < market_day:
+        return None
+    if frequency == "weekly" and elapsed.days >= 7:
+        return None
+    if frequency == "monthly" and (
+        (now.year, now.month) != (last_completed.year, last_completed.month) and elapsed.days >= 28
+    ):
+        return None
+    return f"the policy's {frequency} period has not passed since the last completed run"
