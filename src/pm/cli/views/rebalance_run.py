@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal
 
 from pm.cli.terminal import Shown
 from pm.cli.views.common import money, quantity
@@ -35,6 +36,10 @@ LIST_COLUMNS = (
 )
 
 
+def _pct(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, Decimal) else "?"
+
+
 def run(r: RebalanceRun, orders: Sequence[PmOrder], *, note: str | None = None) -> Shown:
     record = records.run(r, orders)
     return Shown(record, lambda: _table(r, orders, record), note=note)
@@ -54,11 +59,11 @@ def _table(r: RebalanceRun, orders: Sequence[PmOrder], record: dict[str, object]
         )
         for o in record["orders"]  # type: ignore[attr-defined]
     ]
-    before, after = record["drift_before_pct"], record["drift_after_pct"]
+    before, after = _pct(record["drift_before_pct"]), _pct(record["drift_after_pct"])
     notes = [
         f"run {r.id} ({r.trigger_type}, policy {record['policy']}): {r.status}; "
         f"{len(r.order_intents)} intents, {len(orders)} orders",
-        f"drift {before} % -> {after if after is not None else '?'} %",
+        f"drift {before} % -> {after} %",
         f"trace {r.trace_id}",
     ]
     if r.rationale:
@@ -89,7 +94,7 @@ def _list_table(runs: Sequence[RebalanceRun], data: list[dict[str, object]]) -> 
             str(d["intents"]),
             "" if d["orders_filled"] is None else str(d["orders_filled"]),
             "" if d["skipped"] is None else str(d["skipped"]),
-            f"{d['drift_before_pct']} -> {d['drift_after_pct'] or '?'}",
+            f"{_pct(d['drift_before_pct'])} -> {_pct(d['drift_after_pct'])}",
         )
         for d in data
     ]
