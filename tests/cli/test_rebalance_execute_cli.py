@@ -13,7 +13,7 @@ from sqlalchemy import select
 from pm.db.engine import open_database
 from pm.db.tables import orders, rebalance_runs
 from tests.cli.conftest import PmRunner
-from tests.support.fake_alpaca import FakeAlpaca, payload
+from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
 
 POLICY = ("--target", "AAPL=5", "--target", "MSFT=5", "--target", "XOM=5", "--cash-pct", "85")
 
@@ -240,3 +240,55 @@ def test_an_approval_is_needed_for_a_pending_triggered_run(
     assert refused.code == 1
     assert "approval" in refused.stderr
     assert db_rows(db_path, orders) == []
+
+
+def test_an_order_the_broker_never_received_fails_the_run_and_resume_sends_it_again(
+    pm: PmRunner, alpaca_policy: FakeAlpaca, pm_home: Path
+) -> None:
+    server = alpaca_policy
+    server.script(Reply(503, payload("errors/internal_error_500")), path="/v2/orders")
+    failed = pm("rebalance", "run", "--execute", "--yes", "--json")
+    assert failed.code == 3, failed.stderr
+    (run,) = runs_in(pm_home)
+    assert run["status"] == "failed"
+    assert "never reached the broker" in str(run["rationale"])
+    assert server.count("POST", "/v2/orders") == 1
+    assert server.orders == {}  # the broker holds nothing
+    done = pm("rebalance", "resume", str(run["id"]), "--json")
+    assert done.code == 0, done.stderr
+    resumed = done.json()
+    assert resumed["status"] == "completed"
+    assert [o["status"] for o in resumed["orders"]] == ["not_sent", "filled"]
+    first, second = (o["client_order_id"] for o in resumed["orders"])
+    assert first.startswith(f"pm-rebalance-{run['id']}-1.0-")
+    assert second.startswith(f"pm-rebalance-{run['id']}-1.1-")
+    assert list(server.orders) == [second]
+
+
+def test_a_refused_order_completes_the_run_with_skips_and_exit_1(
+    pm: PmRunner, alpaca_policy: FakeAlpaca, pm_home: Path
+) -> None:
+    server = alpaca_policy
+    server.order_replies["AAPL"] = Reply(403, payload("errors/insufficient_buying_power_403"))
+    done = pm("rebalance", "run", "--execute", "--yes", "--json")
+    assert done.code == 1, done.stderr
+    run = done.json()
+    assert run["status"] == "completed"
+    assert [(s["symbol"], s["reason"]) for s in run["skipped"]] == [("AAPL", "rejected")]
+    assert "partly executed" in done.stderr
+
+
+def test_limit_slippage_makes_limit_orders_beyond_the_estimate(
+    pm: PmRunner, alpaca_policy: FakeAlpaca, pm_home: Path
+) -> None:
+    done = pm("rebalance", "run", "--execute", "--yes", "--limit-slippage-bps", "50", "--json")
+    assert done.code == 0, done.stderr
+    (order,) = done.json()["orders"]
+    (intent,) = done.json()["intents"]
+    est = Decimal(intent["est_price"])
+    assert order["order_type"] == "limit"
+    limit = Decimal(str(order["limit_price"]))
+    if order["side"] == "sell":
+        assert limit == (est * Decimal("0.995")).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    else:
+        assert limit == (est * Decimal("1.005")).quantize(Decimal("0.01"), rounding="ROUND_UP")

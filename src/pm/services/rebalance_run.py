@@ -130,7 +130,8 @@ class Pacer:
 @dataclass(frozen=True, slots=True)
 class RunDone:
     run: RebalanceRun
-    exit_code: int  # 0 completed (or pending: queued), 1 partly executed
+    # 0 completed (or pending: queued), 1 partly executed, 3 orders never reached the broker
+    exit_code: int
     orders: tuple[PmOrder, ...] = field(default_factory=tuple)
 
 
@@ -688,7 +689,15 @@ def _finish(
         "drift_after_pct": drift_after,
         "duration_s": round(time.monotonic() - started, 3),
     }
-    if skipped:
+    lost = [s for s in skipped if s.reason == "not_sent"]
+    before = Decimal(str(metrics["drift_before_pct"] or 0)).quantize(CENT)
+    if lost:
+        rationale = (
+            f"failed: {len(lost)} order(s) never reached the broker ("
+            + "; ".join(f"#{s.seq} {s.side} {s.symbol}" for s in lost)
+            + f"); `pm rebalance resume {run.id}` sends them again"
+        )
+    elif skipped:
         rationale = (
             f"completed with skips: {len(planned) - len(skipped)} of {len(planned)} intents "
             "executed; skipped "
@@ -696,22 +705,22 @@ def _finish(
         )
     else:
         rationale = f"completed: all {len(planned)} intents executed"
-    rationale += f"; drift {metrics['drift_before_pct']} -> {drift_after} %"
+    rationale += f"; drift {before} -> {drift_after} %"
     stored = runs.update(
         run.account_id,
         run.id,
-        status="completed",
+        status="failed" if lost else "completed",
         rationale=rationale,
         executed_orders=_executed(run, rows, skipped, adjusted, metrics),
         completed_at=desk.clock.now(),
     )
     log.info(
-        "rebalance run completed",
+        f"rebalance run {stored.status}",
         run_id=run.id,
         trace_id=run.trace_id,
         **{k: str(v) for k, v in metrics.items()},
     )
-    return RunDone(stored, 1 if skipped else 0, tuple(rows))
+    return RunDone(stored, 3 if lost else 1 if skipped else 0, tuple(rows))
 
 
 def _read(desk: OrderDesk) -> tuple[Account, list[Position]]:

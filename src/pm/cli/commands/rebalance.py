@@ -313,6 +313,14 @@ def _show_done(app_: object, done: object) -> None:
     app_.terminal.show(run_view.run(done.run, done.orders, note=note))  # type: ignore[attr-defined]
     if done.exit_code == 1:
         raise CheckFailed(f"rebalance run {done.run.id} was partly executed: {done.run.rationale}")
+    if done.exit_code == 3:
+        from pm.domain.errors import BrokerUnavailable
+
+        raise BrokerUnavailable(
+            f"rebalance run {done.run.id}: {done.run.rationale}",
+            broker=app_.broker().name,  # type: ignore[attr-defined]
+            last_attempt=done.run.completed_at or done.run.started_at,
+        )
 
 
 @app.command("resume")
