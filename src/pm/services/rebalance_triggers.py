@@ -12,7 +12,6 @@ approval no other is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,7 @@ from pm.services import rebalance as planning
 from pm.services import rebalance_run as runs_service
 from pm.services.orders import OrderDesk
 from pm.services.validate import Guard
-from pm.services.watch import Job, JobOutcome
+from pm.services.watch import JobOutcome
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -41,43 +40,37 @@ class TriggerContext:
     auto_execute: bool
 
 
-def scheduled_job(ctx: TriggerContext, *, interval: timedelta) -> Job:
-    def run(account_id: str) -> JobOutcome:
-        policy = ctx.policies.active(account_id)
-        if policy is None:
-            return JobOutcome("skipped", detail={"reason": "no active policy"})
-        ctx.desk.throttle()
-        clock = ctx.desk.broker.get_clock()
-        now = ctx.desk.clock.now()
-        day = now.astimezone(NEW_YORK).date().isoformat()
-        completed = ctx.runs.runs(account_id, status="completed", limit=1)
-        scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
-        why_not = schedule_due(
-            policy.spec.rebalance_frequency,
-            now=now,
-            market_open=clock.is_open,
-            market_day=day,
-            last_completed=completed[0].completed_at if completed else None,
-            last_scheduled_day=(
-                scheduled[0].started_at.astimezone(NEW_YORK).date().isoformat()
-                if scheduled
-                else None
-            ),
-        )
-        if why_not is not None:
-            return JobOutcome("skipped", detail={"reason": why_not})
-        return _trigger(ctx, account_id, "scheduled", "manual")
-
-    return Job("rebalance-scheduled", interval, run)
+def scheduled(ctx: TriggerContext, account_id: str) -> JobOutcome:
+    """One run of ``rebalance-scheduled`` for the account."""
+    policy = ctx.policies.active(account_id)
+    if policy is None:
+        return JobOutcome("skipped", detail={"reason": "no active policy"})
+    ctx.desk.throttle()
+    clock = ctx.desk.broker.get_clock()
+    now = ctx.desk.clock.now()
+    day = now.astimezone(NEW_YORK).date().isoformat()
+    completed = ctx.runs.runs(account_id, status="completed", limit=1)
+    scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
+    why_not = schedule_due(
+        policy.spec.rebalance_frequency,
+        now=now,
+        market_open=clock.is_open,
+        market_day=day,
+        last_completed=completed[0].completed_at if completed else None,
+        last_scheduled_day=(
+            scheduled[0].started_at.astimezone(NEW_YORK).date().isoformat() if scheduled else None
+        ),
+    )
+    if why_not is not None:
+        return JobOutcome("skipped", detail={"reason": why_not})
+    return _trigger(ctx, account_id, "scheduled", "manual")
 
 
-def threshold_job(ctx: TriggerContext, *, interval: timedelta) -> Job:
-    def run(account_id: str) -> JobOutcome:
-        if ctx.policies.active(account_id) is None:
-            return JobOutcome("skipped", detail={"reason": "no active policy"})
-        return _trigger(ctx, account_id, "threshold", "threshold")
-
-    return Job("rebalance-threshold", interval, run)
+def threshold(ctx: TriggerContext, account_id: str) -> JobOutcome:
+    """One run of ``rebalance-threshold`` for the account."""
+    if ctx.policies.active(account_id) is None:
+        return JobOutcome("skipped", detail={"reason": "no active policy"})
+    return _trigger(ctx, account_id, "threshold", "threshold")
 
 
 def _trigger(ctx: TriggerContext, account_id: str, trigger: str, plan_kind: str) -> JobOutcome:
@@ -156,7 +149,3 @@ def _trigger(ctx: TriggerContext, account_id: str, trigger: str, plan_kind: str)
 
 def _detail(run_id: int, status: str, intents: list[Any]) -> dict[str, Any]:
     return {"run_id": run_id, "status": status, "intents": len(intents)}
-
-
-def build_jobs(ctx: TriggerContext, *, interval: timedelta) -> list[Job]:
-    return [scheduled_job(ctx, interval=interval), threshold_job(ctx, interval=interval)]
