@@ -292,3 +292,17 @@ def test_limit_slippage_makes_limit_orders_beyond_the_estimate(
         assert limit == (est * Decimal("0.995")).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
     else:
         assert limit == (est * Decimal("1.005")).quantize(Decimal("0.01"), rounding="ROUND_UP")
+
+
+def test_approving_a_pending_run_after_the_account_changed_is_refused_as_stale(
+    pm: PmRunner, db_path: Path, overweight_policy: None
+) -> None:
+    watch_jobs(pm)
+    (run,) = runs_in(db_path)
+    assert pm("--demo", "close", "AAPL", "--qty", "1", "--yes").code == 0
+    stale = pm(
+        "--demo", "rebalance", "run", "--run", str(run["id"]), "--execute", "--yes", "--queue"
+    )
+    assert stale.code == 1
+    assert "plan is stale" in stale.stderr
+    assert [o["origin"] for o in db_rows(db_path, orders)] == ["close"]  # nothing of the run's

@@ -126,3 +126,30 @@ def test_a_run_killed_at_any_step_resumes_to_the_same_holdings(
     assert again.returncode == 0
     assert json.loads(again.stdout)["status"] == "completed"
     assert Counter(o["client_order_id"] for o in table(db_url, demo_orders)) == sent
+
+
+def test_two_runs_at_once_one_executes_the_other_finds_its_plan_stale(
+    db_url: str, tmp_path: Path
+) -> None:
+    env = env_for(tmp_path, db_url)
+    prepare(env)
+    args = [sys.executable, "-m", "pm", "--demo", "rebalance", "run", "--execute", "--yes"]
+    procs = [
+        subprocess.Popen(
+            [*args, "--queue", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 1], outs
+    refused = next(err for p, (_o, err) in zip(procs, outs, strict=True) if p.returncode == 1)
+    assert "stale" in refused or "another pm command" in refused
+    runs = table(db_url, rebalance_runs)
+    assert [r["status"] for r in runs] == ["completed"]
+    sent = Counter(o["client_order_id"] for o in table(db_url, demo_orders))
+    assert len(sent) == len(runs[0]["order_intents"])

@@ -287,6 +287,7 @@ def execute(
     fast = _fast(desk, settings, pacer)
     with orders.session(fast, account_id):
         positions = _gate_and_positions(fast, intents, settings.queue)
+        _still_as_planned(snapshot, positions)
         run = runs.create(
             account_id=account_id,
             policy_id=policy_id,
@@ -303,6 +304,25 @@ def execute(
         )
         fast.checkpoint(RUN_ROW_COMMITTED)
         return _guarded(fast, runs, run, settings, positions)
+
+
+def _still_as_planned(snapshot: dict[str, Any], positions: Sequence[Position]) -> None:
+    """Under the order lock: the positions are still those the plan was made from (another
+    run, or any order, may have changed them while this one waited): else `CheckFailed`,
+    nothing sent, no run stored."""
+    based_on = snapshot.get("based_on") or {}
+    planned = {
+        holding_key(str(p["symbol"])): Decimal(str(p["qty"]))
+        for p in based_on.get("positions") or []
+    }
+    live = {holding_key(p.symbol): p.qty for p in drop_dust(positions)}
+    if "positions" in based_on and planned != live:
+        changed = sorted(s for s in set(planned) | set(live) if planned.get(s) != live.get(s))
+        raise CheckFailed(
+            "plan is stale: the positions changed since it was made ("
+            + ", ".join(f"{s} {planned.get(s, 0)} -> {live.get(s, 0)}" for s in changed[:5])
+            + "); another run or order got there first. Nothing was sent: plan again"
+        )
 
 
 def _gate_and_positions(
@@ -371,13 +391,15 @@ def resume(
             f"rebalance run {run_id} waits for approval: `pm rebalance run --run {run_id} "
             "--execute` sends it"
         )
-    if approving:
-        queue = settings.queue or bool(run.input_snapshot.get("queue"))
-        market_gate(fast, run.intents, queue)
+    queue = settings.queue or bool(run.input_snapshot.get("queue"))
     with orders.session(fast, account_id):
+        positions = None
+        if approving:  # a plan stored for approval: still the account it was made for?
+            positions = _gate_and_positions(fast, run.intents, queue)
+            _still_as_planned(run.input_snapshot, positions)
         run = runs.update(account_id, run_id, status="running", completed_at=None)
         log.info("rebalance run resumed", run_id=run.id, trace_id=run.trace_id)
-        return _guarded(fast, runs, run, settings)
+        return _guarded(fast, runs, run, settings, positions)
 
 
 def _fast(desk: OrderDesk, settings: RunSettings, pacer: Pacer) -> OrderDesk:
