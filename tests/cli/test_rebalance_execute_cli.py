@@ -306,3 +306,6 @@ def test_approving_a_pending_run_after_the_account_changed_is_refused_as_stale(
     assert stale.code == 1
     assert "plan is stale" in stale.stderr
     assert [o["origin"] for o in db_rows(db_path, orders)] == ["close"]  # nothing of the run's
+    (failed,) = runs_in(db_path)  # it can never be approved now: the next trigger plans anew
+    assert failed["status"] == "failed"
+    assert "not approved in time" in str(failed["rationale"])

@@ -396,7 +396,17 @@ def resume(
         positions = None
         if approving:  # a plan stored for approval: still the account it was made for?
             positions = _gate_and_positions(fast, run.intents, queue)
-            _still_as_planned(run.input_snapshot, positions)
+            try:
+                _still_as_planned(run.input_snapshot, positions)
+            except CheckFailed as stale:  # it can never be approved now: a new plan is due
+                runs.update(
+                    account_id,
+                    run_id,
+                    status="failed",
+                    rationale=f"not approved in time: {stale.message}",
+                    completed_at=desk.clock.now(),
+                )
+                raise
         run = runs.update(account_id, run_id, status="running", completed_at=None)
         log.info("rebalance run resumed", run_id=run.id, trace_id=run.trace_id)
         return _guarded(fast, runs, run, settings, positions)
