@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # (percentage points of equity) a tax-aware rebalance may leave a trim above its target.
     pm_wash_sale: Literal["warn", "block"] = "warn"
     pm_tax_drift_tolerance_pct: Decimal = Field(default=Decimal(1), ge=0, le=100)
+    # `pm watch`'s scheduled and threshold rebalance runs execute only when true (else they
+    # are stored pending, with an alert, for `pm rebalance run --run ID --execute`)
+    pm_rebalance_auto_execute: bool = False
     # FRED for `pm regime`: its endpoint (tests and proxies point elsewhere), the cache's TTL in
     # seconds, and the VIX above which the circuit breaker trips by itself (emergency stop).
     fred_api_url: str = FRED_URL

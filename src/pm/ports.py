@@ -28,6 +28,7 @@ from pm.domain.performance import HistoryPoint
 from pm.domain.pm_orders import OrderIntent, PmOrder
 from pm.domain.policy import Policy, PolicySpec
 from pm.domain.portfolio import Snapshot
+from pm.domain.rebalance_runs import RebalanceRun
 from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
 from pm.domain.regime import Observation
 from pm.domain.risk import Alert, AlertLevel
@@ -491,6 +492,52 @@ class PolicyStore(Protocol):
     def remove(self, account_id: str, name: str) -> Policy: ...
 
 
+class RunStore(Protocol):
+    """Rebalance runs (`rebalance_runs`): `create` commits the run row before any order."""
+
+    def create(
+        self,
+        *,
+        account_id: str,
+        policy_id: int | None,
+        trace_id: str,
+        status: str,
+        trigger_type: str,
+        input_snapshot: dict[str, Any],
+        order_intents: list[dict[str, Any]],
+        rationale: str | None,
+        started_at: datetime,
+    ) -> RebalanceRun: ...
+
+    def get(self, account_id: str, run_id: int) -> RebalanceRun:
+        """The run, or NotFound."""
+        ...
+
+    def runs(
+        self,
+        account_id: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        trigger_type: str | None = None,
+        limit: int | None = None,
+    ) -> list[RebalanceRun]:
+        """Newest first."""
+        ...
+
+    def update(
+        self,
+        account_id: str,
+        run_id: int,
+        *,
+        status: str | None = None,
+        executed_orders: dict[str, Any] | None = None,
+        rationale: str | None = None,
+        completed_at: datetime | None = ...,
+        trace_id: str | None = None,
+    ) -> RebalanceRun: ...
+
+
 class OrderStore(Protocol):
     """pm's own orders (`orders`), the fills they make and the lock of order-placing commands.
 
@@ -592,6 +639,9 @@ class Repository(Protocol):
 
     @property
     def exits(self) -> ExitStore: ...
+
+    @property
+    def runs(self) -> RunStore: ...
 
 
 # -- the demo broker's own state, kept in the local database through this port ----------------

@@ -34,6 +34,17 @@ def demo_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _ok("risk", codes=(0, 1))
         _ok("policy", "create", "core", "--target", "AAPL=5", "--cash-pct", "95")
         _ok("policy", "activate", "core")
+        # a rebalance run (one intent of the plan, so the other examples keep their holdings)
+        import json
+
+        plan = json.loads(call("--demo", "rebalance", "plan", "--json").stdout)
+        plan["intents"] = plan["intents"][:1]
+
+        done = call(
+            "--demo", "rebalance", "run", "--plan", "-", "--execute", "--yes", "--queue",
+            input=json.dumps(plan),
+        )  # fmt: skip
+        assert done.code == 0, done.stderr
     return home / "pm.db"
 
 

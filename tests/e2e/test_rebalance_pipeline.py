@@ -54,3 +54,42 @@ def test_plan_jq_run_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # 
     assert "AMT" in symbols  # the other exits are still there
     assert checked["status"] == "checked"
     assert any("edited" in w for w in checked["warnings"])
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="needs jq")
+def test_plan_jq_run_execute_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # noqa: F811
+    """The issue's pipeline, executing: plan --json | jq | run --plan - --execute --yes."""
+    pm = str(pm_script)
+    for args in (
+        ["policy", "create", "core", "--target", "AAPL=5", "--target", "MSFT=5",
+         "--cash-pct", "90"],
+        ["policy", "activate", "core"],
+    ):  # fmt: skip
+        done = run([pm_script, "--demo", *args], env)
+        assert done.returncode == 0, done.stderr
+    pipeline = (
+        f"{pm} --demo rebalance plan --json"
+        " | jq '.intents |= map(select(.symbol != \"TSLA\"))'"
+        f" | {pm} --demo rebalance run --plan - --execute --yes --queue --json"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    executed = json.loads(done.stdout)
+    assert executed["status"] == "completed"
+    sent = {o["symbol"] for o in executed["orders"]}
+    assert "TSLA" not in sent
+    assert "AMT" in sent
+    assert all(o["status"] == "filled" for o in executed["orders"])
+    held = json.loads(run([pm_script, "--demo", "positions", "--json"], env).stdout)
+    symbols = {p["symbol"] for p in held}
+    assert "TSLA" in symbols  # the edit kept it
+    assert "AMT" not in symbols  # sold by the run
+    listed = json.loads(run([pm_script, "--demo", "rebalance", "list", "--json"], env).stdout)
+    assert [(r["run_id"], r["status"]) for r in listed] == [(executed["run_id"], "completed")]

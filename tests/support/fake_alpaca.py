@@ -173,7 +173,7 @@ class FakeAlpaca:
 
     def start(self) -> FakeAlpaca:
         handler = _make_handler(self)
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        server = _Server(("127.0.0.1", self.port), handler)
         server.daemon_threads = True
         server.block_on_close = False  # a hanging handler must not block stop()
         self._server = server
@@ -461,6 +461,12 @@ def activities_page(items: list[dict[str, Any]], query: dict[str, list[str]]) ->
 
 
 _NO_ROUTE = Reply(404, {"code": 40400000, "message": "endpoint not found"})
+
+
+class _Server(ThreadingHTTPServer):
+    # a listen backlog like a real server's: 40 clients connecting at once must not wait
+    # for a SYN retransmission (the default backlog is 5)
+    request_queue_size = 128
 
 
 def _make_handler(fake: FakeAlpaca) -> Callable[..., BaseHTTPRequestHandler]:

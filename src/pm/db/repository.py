@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pm.db.policy_store import SqlPolicyStore
     from pm.db.reconcile_store import SqlReconcileStore
     from pm.db.risk_store import SqlRiskStore
+    from pm.db.run_store import SqlRunStore
     from pm.db.snapshot_store import SqlSnapshotStore
 
 
@@ -113,6 +114,13 @@ class SqlRepository:
         from pm.db.exit_store import SqlExitStore
 
         return SqlExitStore(self.engine)
+
+    @cached_property
+    def runs(self) -> SqlRunStore:
+        """Rebalance runs (`rebalance_runs`)."""
+        from pm.db.run_store import SqlRunStore
+
+        return SqlRunStore(self.engine)
 
     @cached_property
     def demo(self) -> SqlDemoStore:

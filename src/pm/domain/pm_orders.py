@@ -85,8 +85,9 @@ class OrderIntent:
     time_in_force: str = "day"
     limit_price: Decimal | None = None
     reason_codes: tuple[str, ...] = ()
-    # The origin's own deterministic id (exits: one per position, rule and level), else
-    # `new_client_order_id` makes one from the audit row.
+    # The caller's own deterministic client_order_id (exits: one per position, rule and level;
+    # a rebalance run: run id and intent seq, so `resume` finds them); None: the order path
+    # makes one from the audit row (`pm-<origin>-<audit>-<leg>-...`).
     client_order_id: str | None = None
     trail_percent: Decimal | None = None  # a ``trailing_stop`` order's trail (exits --native)
 

@@ -76,6 +76,9 @@ class OrderDesk:
     # With it, the positions read under the lock are written to the book first (as
     # `pm positions` does), so the fills that follow move rows that match the broker.
     book: ReconcileStore | None = None
+    # Called before each broker request the order path makes (a caller's rate limit, e.g.
+    # a rebalance run's 200 requests a minute); by default nothing.
+    throttle: Callable[[], None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,7 @@ def settle(desk: OrderDesk, account_id: str) -> list[PmOrder]:
     audits = dict.fromkeys(desk.store.unfinished_audits(account_id), True)
     for order in reversed(open_orders):  # oldest first
         was_unknown = order.status in (PENDING, UNKNOWN)
+        desk.throttle()
         answer = desk.broker.get_order_by_client_id(order.client_order_id)
         now = desk.clock.now()
         if answer is None:
@@ -313,6 +317,7 @@ def _request(row: PmOrder) -> OrderRequest:
 def _send(desk: OrderDesk, row: PmOrder) -> Leg:
     """One order to the broker and its answer into the table."""
     try:
+        desk.throttle()
         answer = desk.broker.submit_order(_request(row))
     except BrokerUnavailable as error:  # the adapter's lookup by client id failed too
         stored = desk.store.record(row, UNKNOWN, desk.clock.now())
@@ -356,6 +361,7 @@ def _wait_for_fill(desk: OrderDesk, answer: Order) -> Order:
     while not is_final(answer.status) and time.monotonic() < deadline:
         time.sleep(desk.poll_every_s)
         try:
+            desk.throttle()
             found = desk.broker.get_order_by_client_id(answer.client_order_id)
         except BrokerUnavailable:
             break  # the order was taken; its fill is settled later

@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import requests.adapters
 from alpaca.common.exceptions import APIError
 from alpaca.common.rest import RESTClient
 from requests.exceptions import HTTPError
@@ -48,6 +49,7 @@ from pm.ports import Clock
 
 BROKER = "alpaca"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+POOL_SIZE = 40  # kept-alive connections per host
 MAX_ERROR_BODY = 4096
 MAX_MESSAGE = 200
 STREAM_CHUNK = 256 * 1024
@@ -159,6 +161,10 @@ class _Client(RESTClient):
     ):
         super().__init__(base_url=base_url, api_key=api_key, secret_key=secret_key, raw_data=True)
         self._retry = 0  # alpaca-py's own 429/504 loop: off; `Transport` owns retries
+        # room for the connections of concurrent requests (a rebalance sends up to 40 at once)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         self._policy = policy
         self._scrub = scrub
         self._local = threading.local()

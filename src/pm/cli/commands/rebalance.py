@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pm.cli.options import JsonOpt
+from pm.cli.confirm import LiveOpt, YesOpt
+from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, SinceOpt
 
 if TYPE_CHECKING:
     from pm.cli.context import AppContext
@@ -116,43 +117,290 @@ MaxMoveOpt = Annotated[
 ]
 
 
+ExecuteOpt = Annotated[
+    bool, typer.Option("--execute", help="Send the orders (without it: a dry run).")
+]
+SlippageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--limit-slippage-bps",
+        metavar="N",
+        help="Limit orders at the estimated price +/- N basis points (default: market).",
+    ),
+]
+FillTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--fill-timeout",
+        metavar="S",
+        min=0,
+        max=86_400,
+        help="Wait at most S seconds for each phase's fills (default 60).",
+    ),
+]
+QueueOpt = Annotated[
+    bool,
+    typer.Option(
+        "--queue",
+        help="While the market is closed: submit day orders the broker holds for the open.",
+    ),
+]
+RunIdOpt = Annotated[
+    int | None,
+    typer.Option("--run", metavar="RUN_ID", min=1, help="A stored pending run (approve it)."),
+]
+RunArg = Annotated[int, typer.Argument(metavar="RUN_ID", min=1, help="The run (see the list).")]
+
+
+def _run_settings(app_: object, fill_timeout: float, queue: bool, bps: str | None) -> object:
+    from pm.cli.options import decimal_arg
+    from pm.domain.errors import BadInput
+    from pm.services.rebalance_run import RunSettings
+
+    slippage = decimal_arg(bps, "--limit-slippage-bps")
+    if slippage is not None and not 0 <= slippage <= 1000:
+        raise BadInput("--limit-slippage-bps must be in [0, 1000]")
+    return RunSettings(
+        fill_timeout_s=fill_timeout,
+        queue=queue,
+        cash_buffer_pct=app_.settings.pm_rebalance_cash_buffer_pct,  # type: ignore[attr-defined]
+        limit_slippage_bps=slippage,
+    )
+
+
 @app.command("run")
 def run(
     ctx: typer.Context,
     policy: PolicyOpt = None,
     plan_file: PlanFileOpt = None,
     max_price_move_pct: MaxMoveOpt = "2",
+    execute: ExecuteOpt = False,
+    yes: YesOpt = False,
+    live: LiveOpt = False,
+    limit_slippage_bps: SlippageOpt = None,
+    fill_timeout: FillTimeoutOpt = 60.0,
+    queue: QueueOpt = False,
+    run_id: RunIdOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """A dry run: the plan of a policy, or a plan read back (checked again in full: stale
-    exits 1, invalid 2, refused by the gate 1). Sends nothing."""
+    """Without --execute a dry run: the plan of a policy, or a plan read back (checked again
+    in full: stale exits 1, invalid 2, refused by the gate 1); sends nothing. With it: asks,
+    then sells, waits for the fills, buys with the cash there (exit 0 completed, 1 partly
+    executed, 2 market closed / not confirmed, 3 broker unavailable)."""
     import sys
 
+    from pm.cli.confirm import require_live_allowed
     from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
     from pm.cli.options import decimal_arg, read_text_file
     from pm.cli.views import rebalance as view
     from pm.domain.errors import BadInput
+    from pm.records.rebalance import plan as plan_record
     from pm.records.rebalance import read_plan
     from pm.services import rebalance as service
+    from pm.services import rebalance_run as runs_service
 
     app_ = ctx.obj
-    if policy is not None and plan_file is not None:
-        raise BadInput("give --policy or --plan, not both")
+    chosen = [x for x in (policy, plan_file, run_id) if x is not None]
+    if len(chosen) > 1:
+        raise BadInput("give one of --policy, --plan and --run")
     max_move = decimal_arg(max_price_move_pct, "--max-price-move-pct")
     if max_move is None or max_move < 0:
         raise BadInput("--max-price-move-pct must be >= 0")
+    run_settings = _run_settings(app_, fill_timeout, queue, limit_slippage_bps)
+    assert isinstance(run_settings, runs_service.RunSettings)
+    if execute:
+        require_live_allowed(app_.settings, live, "rebalance run")
+    settings = plan_settings(app_)
+    account_id = app_.account_id()
+    if run_id is not None:
+        _approve(app_, account_id, run_id, execute=execute, yes=yes, settings=run_settings)
+        return
     if plan_file is None:
         with speaking_flags():
             made = make_plan(app_, policy, "manual")
-        app_.terminal.show(view.plan(made))
-        return
-    text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
-    document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
-    checked = service.check_plan(
-        build_guard(app_), document, max_price_move_pct=max_move, settings=plan_settings(app_)
+        if not execute:
+            app_.terminal.show(view.plan(made))
+            return
+        bps = run_settings.limit_slippage_bps
+        intents = runs_service.intents_of_plan(made, bps)
+        snapshot = runs_service.snapshot_of_plan(made, plan_record(made)["plan_id"])
+        policy_id: int | None = made.policy.id
+    else:
+        text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
+        document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
+        checked = service.check_plan(
+            build_guard(app_), document, max_price_move_pct=max_move, settings=settings
+        )
+        if not execute:
+            app_.terminal.show(view.checked(checked))
+            return
+        intents = runs_service.intents_of_checked(checked, run_settings.limit_slippage_bps)
+        snapshot = runs_service.snapshot_of_checked(checked, settings.min_trade_pct)
+        policy_id = _policy_id(app_, account_id, document.policy_name)
+    _execute(app_, account_id, intents, snapshot, policy_id, run_settings, yes=yes)
+
+
+def _execute(
+    app_: Any,
+    account_id: str,
+    intents: list[Any],
+    snapshot: dict[str, Any],
+    policy_id: int | None,
+    run_settings: Any,
+    *,
+    yes: bool,
+) -> None:
+    from pm.cli.flags import speaking_flags
+    from pm.cli.guard import build_desk
+    from pm.services import rebalance_run as runs_service
+
+    desk = build_desk(app_)
+    with speaking_flags():
+        runs_service.market_gate(desk, intents, run_settings.queue)
+    sells = sum(1 for i in intents if i.side == "sell")
+    app_.terminal.confirm(
+        f"Send {sells} sells, then {len(intents) - sells} buys (sized to the cash after the "
+        f"sells) to account {account_id}?",
+        yes=yes,
+        what="rebalance run",
     )
-    app_.terminal.show(view.checked(checked))
+    with speaking_flags():
+        done = runs_service.execute(
+            desk,
+            app_.repo().runs,
+            account_id,
+            intents=intents,
+            snapshot=snapshot,
+            policy_id=policy_id,
+            trigger="manual",
+            settings=run_settings,
+        )
+    _show_done(app_, done)
+
+
+def _approve(
+    app_: Any, account_id: str, run_id: int, *, execute: bool, yes: bool, settings: Any
+) -> None:
+    """`run --run RUN_ID`: show a stored run; with --execute, send it (approve a pending run)."""
+    from pm.cli.flags import speaking_flags
+    from pm.cli.guard import build_desk
+    from pm.cli.views import rebalance_run as run_view
+    from pm.services import rebalance_run as runs_service
+
+    stored = app_.repo().runs.get(account_id, run_id)
+    desk = build_desk(app_)
+    if not execute:
+        app_.terminal.show(run_view.run(stored, runs_service.orders_of(desk, stored)))
+        return
+    app_.terminal.confirm(
+        f"Send the {len(stored.order_intents)} orders of rebalance run {run_id}?",
+        yes=yes,
+        what="rebalance run",
+    )
+    with speaking_flags():
+        done = runs_service.resume(
+            desk, app_.repo().runs, account_id, run_id, settings=settings, approve=True
+        )
+    _show_done(app_, done)
+
+
+def _policy_id(app_: object, account_id: str, name: str | None) -> int | None:
+    from pm.domain.errors import NotFound
+
+    if name is None:
+        return None
+    try:
+        return int(app_.repo().policies.get(account_id, name).id)  # type: ignore[attr-defined]
+    except NotFound:
+        return None
+
+
+def _show_done(app_: object, done: object) -> None:
+    from pm.cli.views import rebalance_run as run_view
+    from pm.domain.errors import CheckFailed
+    from pm.services.rebalance_run import RunDone
+
+    assert isinstance(done, RunDone)
+    note = f"rebalance run {done.run.id}: {done.run.status}"
+    app_.terminal.show(run_view.run(done.run, done.orders, note=note))  # type: ignore[attr-defined]
+    if done.exit_code == 1:
+        raise CheckFailed(f"rebalance run {done.run.id} was partly executed: {done.run.rationale}")
+    if done.exit_code == 3:
+        from pm.domain.errors import BrokerUnavailable
+
+        raise BrokerUnavailable(
+            f"rebalance run {done.run.id}: {done.run.rationale}",
+            broker=app_.broker().name,  # type: ignore[attr-defined]
+            last_attempt=done.run.completed_at or done.run.started_at,
+        )
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context,
+    run_id: RunArg,
+    live: LiveOpt = False,
+    fill_timeout: FillTimeoutOpt = 60.0,
+    json_: JsonOpt = False,
+) -> None:
+    """Continue a run left running (a crash), pending (queued for the open, or not filled in
+    time) or failed: every intent is looked up by its client_order_id first, none sent twice."""
+    from pm.cli.confirm import require_live_allowed
+    from pm.cli.flags import speaking_flags
+    from pm.cli.guard import build_desk
+    from pm.services import rebalance_run as runs_service
+
+    app_ = ctx.obj
+    require_live_allowed(app_.settings, live, "rebalance resume")
+    run_settings = _run_settings(app_, fill_timeout, False, None)
+    assert isinstance(run_settings, runs_service.RunSettings)
+    with speaking_flags():
+        done = runs_service.resume(
+            build_desk(app_), app_.repo().runs, app_.account_id(), run_id, settings=run_settings
+        )
+    _show_done(app_, done)
+
+
+@app.command("show")
+def show(ctx: typer.Context, run_id: RunArg, json_: JsonOpt = False) -> None:
+    """A run: its intents, orders, fills, drift before and after, and the rationale."""
+    from pm.cli.guard import build_desk
+    from pm.cli.views import rebalance_run as run_view
+    from pm.services import rebalance_run as runs_service
+
+    app_ = ctx.obj
+    stored = app_.repo().runs.get(app_.account_id(), run_id)
+    app_.terminal.show(run_view.run(stored, runs_service.orders_of(build_desk(app_), stored)))
+
+
+StatusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--status", metavar="pending|running|completed|failed", help="Only runs in this status."
+    ),
+]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    limit: LimitOpt = None,
+    json_: JsonOpt = False,
+    csv_: CsvOpt = False,
+) -> None:
+    """The account's rebalance runs, newest first, with trigger counts and success rate."""
+    from pm.cli.views import rebalance_run as run_view
+    from pm.domain.errors import BadInput
+    from pm.domain.rebalance_runs import RUN_STATUSES
+
+    app_ = ctx.obj
+    if status is not None and status not in RUN_STATUSES:
+        raise BadInput(f"--status {status!r} must be one of {', '.join(RUN_STATUSES)}")
+    found = app_.repo().runs.runs(app_.account_id(), status=status, since=since, limit=limit)
+    app_.terminal.show(run_view.listing(found))
 
 
 def plan_settings(app_: AppContext) -> PlanSettings:

@@ -33,6 +33,7 @@ def watch(
 
     from pm.cli.graceful import stop_on_signals
     from pm.cli.guard import build_desk
+    from pm.cli.rebalance_jobs import build_rebalance_jobs
     from pm.cli.regime_job import build_regime_job
     from pm.cli.views.watch import WatchView
     from pm.services.orders import settle_if_free
@@ -54,7 +55,8 @@ def watch(
         )
     )
     jobs.register(trades_job(broker, repo, clock, interval=every))
-    # Later: jobs.register(rebalance_job(...)), risk alerts, exit rules.
+    for job in build_rebalance_jobs(app_, desk, interval=every):
+        jobs.register(job)
     from pm.cli.exits_job import build_exits_job
 
     if _has_exit_rules(app_):
