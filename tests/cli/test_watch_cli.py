@@ -43,15 +43,18 @@ def test_once_runs_one_cycle_and_writes_ndjson(pm: PmRunner, alpaca: FakeAlpaca)
         "job",
         "job",
         "job",
+        "job",
         "cycle_finished",
         "stopped",
     ]
     job, trades = lines[2], lines[3]
-    # the rebalance triggers skip an account without an active policy
-    assert [(e["job"], e["status"], e["detail"]) for e in lines[4:6]] == [
-        ("rebalance-scheduled", "skipped", {"reason": "no active policy"}),
-        ("rebalance-threshold", "skipped", {"reason": "no active policy"}),
+    # the rebalance triggers skip an account without an active policy, exits one without rules
+    assert [(e["job"], e["status"]) for e in lines[4:7]] == [
+        ("rebalance-scheduled", "skipped"),
+        ("rebalance-threshold", "skipped"),
+        ("exits", "skipped"),
     ]
+    assert lines[4]["detail"] == lines[5]["detail"] == {"reason": "no active policy"}
     assert (trades["job"], trades["status"], trades["detail"]["new_fills"]) == (
         "trades",
         "completed",

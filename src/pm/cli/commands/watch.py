@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -31,6 +31,7 @@ def watch(
     """Reconcile (and run later periodic jobs) every interval until SIGINT/SIGTERM."""
     import threading
 
+    from pm.cli.exits_job import build_exits_job
     from pm.cli.graceful import stop_on_signals
     from pm.cli.guard import build_desk
     from pm.cli.rebalance_jobs import build_rebalance_jobs
@@ -57,10 +58,7 @@ def watch(
     jobs.register(trades_job(broker, repo, clock, interval=every))
     for job in build_rebalance_jobs(app_, desk, interval=every):
         jobs.register(job)
-    from pm.cli.exits_job import build_exits_job
-
-    if _has_exit_rules(app_):
-        jobs.register(build_exits_job(app_))
+    jobs.register(build_exits_job(app_))  # skips itself while the account has no exit rules
     regime_job = build_regime_job(app_)
     if regime_job is not None:
         jobs.register(regime_job)
@@ -76,14 +74,3 @@ def watch(
         failure = watcher.run(once=once)
     if once and failure is not None:
         raise failure
-
-
-def _has_exit_rules(app_: Any) -> bool:
-    """Whether the account has exit rules (the `exits` job runs only then); when the account
-    cannot be resolved yet (an outage at start), the job is registered and skips itself."""
-    from pm.domain.errors import PmError
-
-    try:
-        return bool(app_.repo().exits.rules(app_.account_id()))
-    except PmError:
-        return True
