@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from pm.domain.errors import BadInput, CheckFailed, NotFound, PmError
-from pm.domain.models import Account, MarketClock, Position, Source
+from pm.domain.models import Account, Position, Source
 from pm.domain.money import CENT
 from pm.domain.policy import Policy
 from pm.domain.portfolio import drop_dust, holding_key
@@ -39,6 +39,7 @@ from pm.domain.rebalance import (
 from pm.domain.tax_plan import PlanTax
 from pm.domain.timestamps import iso
 from pm.ports import PolicyStore
+from pm.services import market as market_hours
 from pm.services.live import source_of
 from pm.services.validate import Fetched, Guard, ProposedOrder, require_all, validate_all
 
@@ -94,7 +95,7 @@ def make_plan(
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="pm-plan") as pool:
         account_f = pool.submit(broker.get_account)
         positions_f = pool.submit(broker.get_positions)
-        clock_f = pool.submit(_clock, broker.get_clock)
+        clock_f = pool.submit(market_hours.clock_or_none, broker)  # only a warning needs it
         account, positions = account_f.result(), drop_dust(positions_f.result())
         clock = clock_f.result()
     fetched_at = guard.clock.now()
@@ -123,13 +124,6 @@ def make_plan(
         source=source_of(broker, guard.clock),
         warnings=tuple(warnings),
     )
-
-
-def _clock(get: Callable[[], MarketClock]) -> MarketClock | None:
-    try:
-        return get()
-    except PmError:
-        return None  # the plan does not depend on it; only a warning does
 
 
 def _with_blocked(v: PlanInput, blocked: dict[str, str]) -> PlanInput:
