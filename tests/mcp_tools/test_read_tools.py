@@ -36,7 +36,7 @@ READ_TOOLS = {
 }
 LOCAL_TOOLS = {"get_reconcile_status", "get_trades", "get_lots"}  # no broker round trip
 LIST_KEYS = {spec.name: spec.list_key for spec in TOOLS}
-WRITE_TOOLS = {"trip_circuit_breaker", "close_position"}
+WRITE_TOOLS = {"trip_circuit_breaker", "close_position", "execute_rebalance"}
 CALLS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("get_portfolio_snapshot", {}, ["snapshot"]),
     ("get_live_positions", {}, ["positions"]),
@@ -116,6 +116,9 @@ def test_write_tools_are_listed_only_with_allow_writes_and_are_destructive(
         assert "confirmation_token" in listed[name].input_schema["properties"]
     assert listed["trip_circuit_breaker"].annotations.idempotent_hint is True  # type: ignore[union-attr]
     assert listed["close_position"].annotations.idempotent_hint is False  # type: ignore[union-attr]
+    rebalance = listed["execute_rebalance"].annotations
+    assert rebalance is not None
+    assert (rebalance.idempotent_hint, rebalance.open_world_hint) == (False, True)
     assert "reset" not in " ".join(listed)  # resetting the breaker and close-all: never
     assert "close_all" not in listed
 

@@ -202,6 +202,7 @@ def test_live_writes_need_both_flags_and_a_listed_account(
     for name, arguments in (
         ("close_position", {"symbol": "AAPL"}),
         ("trip_circuit_breaker", {"reason": "x"}),
+        ("execute_rebalance", {"queue": True}),
     ):
         refused = tools.error(name, **arguments)
         assert refused["reason"] == "LiveRefused"

@@ -42,6 +42,7 @@ class _Pending:
     arguments: str
     state: str
     expires_at: datetime
+    held: Any = None  # what the preview computed and the second call executes (a plan)
 
 
 class Confirmations:
@@ -53,18 +54,22 @@ class Confirmations:
         self._pending: dict[str, _Pending] = {}
         self._lock = threading.Lock()
 
-    def issue(self, action: str, arguments: dict[str, Any], state: str) -> tuple[str, datetime]:
-        """A new token for `action` with `arguments` on the account `state`; its expiry."""
+    def issue(
+        self, action: str, arguments: dict[str, Any], state: str, held: Any = None
+    ) -> tuple[str, datetime]:
+        """A new token for `action` with `arguments` on the account `state`; its expiry.
+        `held` is kept with the token and given back by `redeem`."""
         token = secrets.token_urlsafe(24)
         now = self._clock.now()
         expires_at = now + self.ttl
         with self._lock:
             self._drop_expired(now)
-            self._pending[token] = _Pending(action, fingerprint(arguments), state, expires_at)
+            self._pending[token] = _Pending(action, fingerprint(arguments), state, expires_at, held)
         return token, expires_at
 
-    def redeem(self, token: str, action: str, arguments: dict[str, Any], state: str) -> None:
-        """Spend `token` for this exact action on this state, or raise ConfirmationRefused."""
+    def redeem(self, token: str, action: str, arguments: dict[str, Any], state: str) -> Any:
+        """Spend `token` for this exact action on this state (what `issue` held), or raise
+        ConfirmationRefused."""
         now = self._clock.now()
         with self._lock:
             pending = self._pending.pop(token, None)  # spent whatever happens next
@@ -81,6 +86,7 @@ class Confirmations:
             raise ConfirmationRefused(
                 "the account changed since the preview (the token is bound to it)" + again
             )
+        return pending.held
 
     def _drop_expired(self, now: datetime) -> None:
         for token in [t for t, p in self._pending.items() if now > p.expires_at]:

@@ -257,9 +257,14 @@ Token = Annotated[
 
 
 def _preview(
-    front: Front, action: str, arguments: dict[str, Any], state: str, what: dict[str, Any]
+    front: Front,
+    action: str,
+    arguments: dict[str, Any],
+    state: str,
+    what: dict[str, Any],
+    held: Any = None,
 ) -> dict[str, Any]:
-    token, expires_at = front.confirmations.issue(action, arguments, state)
+    token, expires_at = front.confirmations.issue(action, arguments, state, held)
     return {
         "executed": False,
         "action": action,
@@ -353,6 +358,70 @@ def close_position(
     return _done(action, records.close(done))
 
 
+def _plan_state(made: Any) -> str:
+    """What a rebalance token is bound to besides its plan: the account, its cash and
+    positions, and the policy as stored (an edit or another active policy changes it)."""
+    from pm.domain.portfolio import holding_key
+    from pm.mcp.confirm import fingerprint
+    from pm.records.policy import policy as policy_record
+
+    held = sorted((holding_key(p.symbol), p.qty, p.side) for p in made.positions)
+    return fingerprint(made.account.account_id, made.account.cash, held, policy_record(made.policy))
+
+
+def execute_rebalance(
+    front: Front,
+    policy: Annotated[
+        str | None, Field(description="Policy name (default: the active one).")
+    ] = None,
+    queue: Annotated[
+        bool,
+        Field(description="While the market is closed: day orders the broker holds for the open."),
+    ] = False,
+    confirmation_token: Token = None,
+) -> dict[str, Any]:
+    """Rebalance the account to its allocation policy (as `pm rebalance run --execute`): sells
+    first, then buys sized to the cash after the sells, under the account's order lock, stored
+    as a rebalance run. Two steps: without `confirmation_token` it returns the plan (the
+    fields of `pm rebalance plan --json`), the pre-trade gate's verdict and a token good for
+    60 s, bound to that plan and the account's cash, positions and policy; call again with the
+    token to execute exactly that plan. While the market is closed equity orders are refused
+    unless `queue`."""
+    from pm.cli.commands.rebalance import make_plan, run_inputs, run_settings_for, send_run
+    from pm.cli.guard import build_desk
+    from pm.records import rebalance as records
+    from pm.records import rebalance_run as run_records
+    from pm.services.rebalance_run import market_gate
+
+    action = "execute_rebalance"
+    front.require_writes_allowed(action)
+    app = front.app
+    settings = run_settings_for(app, queue=queue)
+    made = make_plan(app, policy, "manual")
+    account_id = made.account.account_id
+    arguments = {"account_id": account_id, "policy": policy, "queue": queue}
+    state = _plan_state(made)
+    if confirmation_token is None:
+        intents, _ = run_inputs(made, settings)
+        market_gate(build_desk(app), intents, queue)  # the CLI's refusal, before a token
+        gate = {
+            "approved": True,
+            "orders": len(intents),
+            "note": "every order of the plan passed the pre-trade gate (symbols it refused "
+            "were planned out: see the plan's warnings); the orders are checked again when "
+            "sent",
+        }
+        what = {"plan": records.plan(made), "gate": gate}
+        return _preview(front, action, arguments, state, what, held=made)
+    planned = front.confirmations.redeem(confirmation_token, action, arguments, state)
+    intents, snapshot = run_inputs(planned, settings)  # the previewed plan, not today's
+    snapshot["origin"] = ORIGIN  # stored with the run (`input_snapshot`)
+    done = send_run(
+        app, build_desk(app), account_id, intents, snapshot, planned.policy.id, settings
+    )
+    return _done(action, run_records.run(done.run, done.orders))
+
+
 # -- the registry ----------------------------------------------------------------------------
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -380,6 +449,13 @@ TOOLS: tuple[ToolSpec, ...] = (
         close_position,
         "Close a position (two steps)",
         "close",
+        broker=True,
+        write=True,
+    ),
+    ToolSpec(
+        execute_rebalance,
+        "Execute a rebalance (two steps)",
+        "rebalance run --execute",
         broker=True,
         write=True,
     ),

@@ -13,7 +13,10 @@ from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, SinceOpt
 if TYPE_CHECKING:
     from pm.cli.context import AppContext
     from pm.domain.rebalance import Trigger
+    from pm.domain.rebalance_runs import RunIntent
+    from pm.services.orders import OrderDesk
     from pm.services.rebalance import PlanSettings, RebalancePlan
+    from pm.services.rebalance_run import RunDone, RunSettings
     from pm.services.validate import Guard
 
 app = typer.Typer(no_args_is_help=True, help="Rebalance the account to an allocation policy.")
@@ -195,7 +198,6 @@ def run(
     from pm.cli.options import decimal_arg, read_text_file
     from pm.cli.views import rebalance as view
     from pm.domain.errors import BadInput
-    from pm.records.rebalance import plan as plan_record
     from pm.records.rebalance import read_plan
     from pm.services import rebalance as service
     from pm.services import rebalance_run as runs_service
@@ -222,9 +224,7 @@ def run(
         if not execute:
             app_.terminal.show(view.plan(made))
             return
-        bps = run_settings.limit_slippage_bps
-        intents = runs_service.intents_of_plan(made, bps)
-        snapshot = runs_service.snapshot_of_plan(made, plan_record(made)["plan_id"])
+        intents, snapshot = run_inputs(made, run_settings)
         policy_id: int | None = made.policy.id
     else:
         text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
@@ -266,17 +266,58 @@ def _execute(
         what="rebalance run",
     )
     with speaking_flags():
-        done = runs_service.execute(
-            desk,
-            app_.repo().runs,
-            account_id,
-            intents=intents,
-            snapshot=snapshot,
-            policy_id=policy_id,
-            trigger="manual",
-            settings=run_settings,
-        )
+        done = send_run(app_, desk, account_id, intents, snapshot, policy_id, run_settings)
     _show_done(app_, done)
+
+
+def run_settings_for(
+    app_: AppContext, *, queue: bool, fill_timeout: float = 60.0, bps: str | None = None
+) -> RunSettings:
+    """The settings of a run as `pm rebalance run --execute` makes them (and `pm mcp`'s
+    execute_rebalance)."""
+    from pm.services.rebalance_run import RunSettings
+
+    made = _run_settings(app_, fill_timeout, queue, bps)
+    assert isinstance(made, RunSettings)
+    return made
+
+
+def run_inputs(
+    made: RebalancePlan, run_settings: RunSettings
+) -> tuple[list[RunIntent], dict[str, Any]]:
+    """A plan's run intents and the run's input snapshot (with the plan's `plan_id`): what
+    `pm rebalance run --execute` and `pm mcp`'s execute_rebalance send."""
+    from pm.records.rebalance import plan as plan_record
+    from pm.services import rebalance_run as runs_service
+
+    intents = runs_service.intents_of_plan(made, run_settings.limit_slippage_bps)
+    snapshot = runs_service.snapshot_of_plan(made, plan_record(made)["plan_id"])
+    return intents, snapshot
+
+
+def send_run(
+    app_: Any,
+    desk: OrderDesk,
+    account_id: str,
+    intents: list[RunIntent],
+    snapshot: dict[str, Any],
+    policy_id: int | None,
+    run_settings: RunSettings,
+) -> RunDone:
+    """A new manual run of `intents` through the rebalance run service (order lock, run row,
+    the one order path); the command's and `pm mcp`'s execute_rebalance."""
+    from pm.services import rebalance_run as runs_service
+
+    return runs_service.execute(
+        desk,
+        app_.repo().runs,
+        account_id,
+        intents=intents,
+        snapshot=snapshot,
+        policy_id=policy_id,
+        trigger="manual",
+        settings=run_settings,
+    )
 
 
 def _approve(
