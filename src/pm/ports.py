@@ -298,8 +298,9 @@ class MarketData(Protocol):
     def minute_bars(
         self, symbols: Sequence[str], start: datetime, end: datetime
     ) -> dict[str, list[MinuteBar]]:
-        """One-minute bars of `symbols` that start in [start, end], oldest first; symbols
-        without bars (crypto on the stocks endpoint, nothing traded) are absent."""
+        """One-minute bars of `symbols` (stocks and crypto pairs) that start in [start, end],
+        oldest first, keyed by the caller's spelling (``BTCUSD`` as positions say it);
+        symbols without bars (nothing traded, unknown) are absent."""
         ...
 
 

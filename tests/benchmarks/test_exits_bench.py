@@ -1,9 +1,10 @@
 """One `exits check` pass over 500 positions against the Alpaca stand-in.
 
 Measures: the requests one pass makes (one positions request, one minute-bars request per
-100 stock symbols, sent concurrently) and the compute of the pass's rule evaluation
-(`observe` + `due` over every position, no I/O) against a 50 ms budget.
-Target: exactly 1 + ceil(stocks / 100) requests; the evaluation under 50 ms.
+100 stock symbols and one per 100 crypto pairs, sent concurrently) and the compute of the
+pass's rule evaluation (`observe` + `due` over every position, no I/O) against a 50 ms budget.
+Target: exactly 1 + ceil(stocks / 100) + ceil(crypto / 100) requests; the evaluation under
+50 ms.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pm.broker.alpaca.adapter import AlpacaBroker
 from pm.broker.alpaca.market_data import AlpacaMarketData
 from pm.db.engine import open_database
 from pm.domain.exits import ExitRule, due, new_state, observe
-from pm.domain.sectors import is_crypto
 from pm.services import exits as service
 from tests.support.clocks import FakeClock
 from tests.support.fake_alpaca import FakeAlpaca, many_positions
@@ -31,7 +31,10 @@ NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
 def test_one_exits_check_over_500_positions(tmp_path: Path, record) -> None:
     clock = FakeClock(NOW)
     with FakeAlpaca() as server, open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db:
-        server.positions = many_positions(POSITIONS)
+        server.positions = [  # crypto positions spelled as pairs are (X00002USD -> X00002/USD)
+            {**p, "symbol": f"X{p['symbol'][1:]}USD"} if p["asset_class"] == "crypto" else p
+            for p in many_positions(POSITIONS)
+        ]
         server.activities = []
         repo = db.repository()
         env = service.ExitsEnv(
@@ -52,14 +55,14 @@ def test_one_exits_check_over_500_positions(tmp_path: Path, record) -> None:
         before = len(server.requests)
         report = service.run(env, "acct")
         made = server.requests[before:]
-    stocks = sum(
-        1 for p in server.positions if not is_crypto(p["symbol"]) and p["asset_class"] != "crypto"
-    )
+    crypto = sum(1 for p in server.positions if p["asset_class"] == "crypto")
+    stocks = POSITIONS - crypto
     paths = sorted(r.path for r in made)
-    expected = 1 + math.ceil(stocks / 100)
+    expected = 1 + math.ceil(stocks / 100) + math.ceil(crypto / 100)
     assert len(report.positions) == POSITIONS
     assert paths.count("/v2/positions") == 1
     assert paths.count("/v2/stocks/bars") == math.ceil(stocks / 100)
+    assert paths.count("/v1beta3/crypto/us/bars") == math.ceil(crypto / 100)
     # the evaluation itself, over the same 500 positions
     rule = ExitRule()
     ladder = rule.ladder(Decimal(20))

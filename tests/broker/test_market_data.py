@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -201,3 +201,69 @@ def test_demo_closes_are_the_demo_prices() -> None:
     assert len(result.closes["BTCUSD"]) == 14  # crypto trades every day
     again = md.daily_closes(["AAPL"], date(2026, 3, 2), date(2026, 3, 15))
     assert again.closes["AAPL"] == aapl  # deterministic
+
+
+def _bar(at: str, high: float) -> dict[str, object]:
+    return {
+        "t": at,
+        "o": high,
+        "h": high,
+        "l": high - 1,
+        "c": high - 0.5,
+        "v": 1,
+        "n": 1,
+        "vw": high,
+    }
+
+
+def test_crypto_minute_bars_come_from_the_crypto_endpoint_keyed_as_positions_say() -> None:
+    begin = datetime(2026, 3, 1, 15, tzinfo=UTC)  # a Sunday: only crypto trades
+    with FakeAlpaca() as srv:
+        srv.bars = {"AAPL": [_bar("2026-03-01T15:01:00Z", 190.0)]}
+        srv.crypto_bars = {
+            "BTC/USD": [_bar("2026-03-01T15:02:00Z", 66000.5), _bar("2026-03-01T15:01:00Z", 65000)],
+            "ETH/USD": [_bar("2026-03-01T15:01:00Z", 3100.25)],
+        }
+        srv.bars_page_size = 2  # the crypto answer takes two pages
+        got = make(srv.base_url).minute_bars(
+            ["AAPL", "BTCUSD", "ETH/USD"], begin, begin + timedelta(minutes=5)
+        )
+        stocks = [r.query for r in srv.requests if r.path == "/v2/stocks/bars"]
+        crypto = [r.query for r in srv.requests if r.path == "/v1beta3/crypto/us/bars"]
+    assert [q["symbols"] for q in stocks] == [["AAPL"]]
+    assert [q["symbols"] for q in crypto] == [["BTC/USD,ETH/USD"]] * 2  # one request, 2 pages
+    assert crypto[0]["timeframe"] == ["1Min"]
+    assert "feed" not in crypto[0]  # the crypto endpoint has no feed
+    assert crypto[1]["page_token"] == ["2"]
+    assert set(got) == {"AAPL", "BTCUSD", "ETH/USD"}  # the caller's spellings
+    assert [(b.t.minute, b.high) for b in got["BTCUSD"]] == [
+        (1, Decimal(65000)),
+        (2, Decimal("66000.5")),
+    ]  # oldest first, Decimal
+    assert got["ETH/USD"][0].high == Decimal("3100.25")
+
+
+def test_only_crypto_asks_only_the_crypto_endpoint() -> None:
+    begin = datetime(2026, 3, 1, 15, tzinfo=UTC)
+    with FakeAlpaca() as srv:
+        srv.crypto_bars = {"BTC/USD": [_bar("2026-03-01T15:01:00Z", 65000)]}
+        got = make(srv.base_url).minute_bars(["BTCUSD"], begin, begin + timedelta(minutes=5))
+        assert [r.path for r in srv.requests] == ["/v1beta3/crypto/us/bars"]
+    assert list(got) == ["BTCUSD"]
+
+
+def test_malformed_crypto_bars_name_the_crypto_endpoint() -> None:
+    begin = datetime(2026, 3, 1, 15, tzinfo=UTC)
+    with FakeAlpaca() as srv:
+        srv.script(Reply(200, {"bars": {"BTC/USD": [{"t": "x"}]}}), path="/v1beta3/crypto/us/bars")
+        with pytest.raises(BrokerUnavailable, match="/v1beta3/crypto/us/bars"):
+            make(srv.base_url).minute_bars(["BTCUSD"], begin, begin + timedelta(minutes=5))
+
+
+def test_demo_minute_bars_cover_crypto_on_weekends() -> None:
+    sunday = datetime(2026, 3, 1, 15, tzinfo=UTC)
+    bars = DemoMarketData().minute_bars(["AAPL", "BTCUSD"], sunday, sunday + timedelta(hours=1))
+    assert "AAPL" not in bars  # stocks do not trade on Sunday
+    instrument = lookup("BTCUSD")
+    assert instrument is not None
+    assert [b.high for b in bars["BTCUSD"]] == [price_on(instrument, sunday.date())]

@@ -1,5 +1,6 @@
 """`pm exits` against the local Alpaca stand-in: minute bars move the high-water mark (a
-spike between two checks is not missed; one bars request, timeframe 1Min)."""
+spike between two checks is not missed, for stocks and crypto; one bars request each,
+timeframe 1Min)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,48 @@ def test_minute_bars_between_checks_move_the_high_water_mark(
         logged = [r.message for r in conn.execute(select(exit_events).order_by(exit_events.c.id))]
     assert "hwm 190.5 -> 201.25" in logged
     assert any("trail 3 % under the hwm" in m for m in logged)
+
+
+def test_a_crypto_spike_between_checks_moves_the_high_water_mark(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    now = [NOW]
+    monkeypatch.setattr("pm.cli.context.SystemClock.now", lambda self: now[0])
+    with FakeAlpaca() as server:
+        point_at(monkeypatch, server)
+        set_ = call("exits", "set", "BTCUSD", "--no-take-profit", "--trail", "3")
+        assert set_.code == 0, set_.stderr
+        first = call("exits", "status", "--json")
+        assert first.code == 0, first.stderr
+        btc = next(p for p in first.json() if p["symbol"] == "BTCUSD")
+        assert btc["hwm"] == Decimal(64000)  # the price: BTCUSD 60000 -> 64000
+        spike = (NOW + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        server.crypto_bars = {
+            "BTC/USD": [
+                {"t": spike, "o": 64100, "h": 70000.5, "l": 64050, "c": 64200, "v": 1.5,
+                 "n": 40, "vw": 66000},
+            ]
+        }  # fmt: skip
+        now[0] = NOW + timedelta(minutes=5)
+        done = call("exits", "check", "--json")
+        assert done.code == 0, done.stderr
+        btc = next(p for p in done.json()["positions"] if p["symbol"] == "BTCUSD")
+        assert btc["hwm"] == Decimal("70000.5")
+        assert btc["stop"] == Decimal("67900.485")  # 3 % under the spike
+        fires = done.json()["fires"]
+        assert [(f["symbol"], f["level"], f["qty"]) for f in fires] == [
+            ("BTCUSD", "trail", Decimal("0.5"))
+        ]
+        crypto = [r for r in server.requests if r.path == "/v1beta3/crypto/us/bars"]
+        assert len(crypto) == 1
+        assert crypto[0].query["symbols"] == ["BTC/USD"]
+        assert crypto[0].query["timeframe"] == ["1Min"]
+        assert server.count("GET", "/v2/stocks/bars") == 0  # no stock has a rule
+        assert server.count("POST", "/v2/orders") == 0
+    with open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db, db.engine.connect() as conn:
+        logged = [r.message for r in conn.execute(select(exit_events).order_by(exit_events.c.id))]
+    assert "hwm 64000 -> 70000.5" in logged
 
 
 def test_native_places_one_trailing_stop_order_and_tracks_its_fill(

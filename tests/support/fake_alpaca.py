@@ -28,6 +28,8 @@ symbol); DELETE /v2/orders (207), /v2/orders/{id}, /v2/positions/{s} and DELETE 
 Market data (the same server can stand in for ALPACA_DATA_URL): GET /v2/stocks/bars serves
 `srv.bars` ({symbol: [wire bars]}, the reference's by default) for the requested symbols
 between start and end, `srv.bars_page_size` bars a page with a next_page_token.
+GET /v1beta3/crypto/us/bars serves `srv.crypto_bars` ({"BTC/USD": [wire bars]}, none by
+default) the same way.
 GET /v2/stocks/trades/latest?symbols=A,B serves `srv.latest_trades` ({symbol: last price}).
 DELETE /v2/positions answers 207 with `srv.close_all_results` (set it to
 payload("trading/close_all_positions_207_partial_failure") for a partial failure).
@@ -156,6 +158,8 @@ class FakeAlpaca:
         self.close_all_results: list[dict[str, Any]] = payload("trading/close_all_positions_207")
         self.bars: dict[str, list[dict[str, Any]]] = payload("data/stock_bars")["bars"]
         self.bars_page_size = 10_000
+        # GET /v1beta3/crypto/us/bars: {"BTC/USD": [wire bars]}, paged like the stock bars
+        self.crypto_bars: dict[str, list[dict[str, Any]]] = {}
         # GET /v2/account/portfolio/history (pm performance)
         self.portfolio_history: dict[str, Any] = payload("trading/portfolio_history_1D_cashflow")
         self.activities: list[dict[str, Any]] = reference_activities()
@@ -303,7 +307,9 @@ class FakeAlpaca:
                 return Reply(200, payload("trading/asset_crypto_btcusd"))
             return Reply(404, {"code": 40410000, "message": f"asset not found for {symbol}"})
         if path == "/v2/stocks/bars":
-            return Reply(200, self._bars_page(query))
+            return Reply(200, self._bars_page(query, self.bars))
+        if path == "/v1beta3/crypto/us/bars":
+            return Reply(200, self._bars_page(query, self.crypto_bars))
         if path == "/v2/stocks/trades/latest":  # the data API (ALPACA_DATA_URL = base_url)
             wanted = query.get("symbols", [""])[0].split(",")
             trades = {
@@ -328,7 +334,9 @@ class FakeAlpaca:
             if status == "all" or (status == "open") == (o["status"] in _OPEN)
         ]
 
-    def _bars_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
+    def _bars_page(
+        self, query: dict[str, list[str]], source: dict[str, list[dict[str, Any]]]
+    ) -> dict[str, Any]:
         """Alpaca's bars paging: one flat run of bars over the symbols, cut into pages."""
         symbols = query.get("symbols", [""])[0].split(",")
         start = query.get("start", ["0000"])[0][:10]
@@ -336,7 +344,7 @@ class FakeAlpaca:
         flat = [
             (symbol, bar)
             for symbol in symbols
-            for bar in self.bars.get(symbol, [])
+            for bar in source.get(symbol, [])
             if start <= bar["t"][:10] <= end
         ]
         offset = int(query.get("page_token", ["0"])[0])

@@ -1,7 +1,8 @@
 """`pm exits`: take-profit ladders and trailing stops that survive restarts.
 
 One pass (`run`) reads the positions once, the rules and the stored states, the minute bars
-since each state's last check (one request per 100 symbols, concurrently), moves each
+since each state's last check (one request per 100 stock symbols and one per 100 crypto
+pairs, concurrently), moves each
 position's best price and stop (`pm.domain.exits.observe`), reads back pm's exit orders of
 the positions (what executed, what is still open), and says what should fire. With a desk
 (`--execute`) the whole pass runs inside the order path's session: the account's order lock,
@@ -231,8 +232,8 @@ def run(
         positions = env.broker.get_positions()
     one = _Pass(env, account_id, now)
     tracked, results = one.track(positions, equities=equities)
-    stocks = [s for p, _, s in tracked if p.asset_class != "crypto" and not is_crypto(s.symbol)]
-    bars = _bars(env.market_data, stocks, now)
+    crypto = {s.symbol for p, _, s in tracked if p.asset_class == "crypto" or is_crypto(s.symbol)}
+    bars = _bars(env.market_data, [s for _, _, s in tracked], crypto, now)
     by_key: dict[str, list[PmOrder]] = {}
     for order in env.store.exit_orders(account_id, [s.key for _, _, s in tracked]):
         by_key.setdefault(order.origin_ref or "", []).append(order)
@@ -398,16 +399,20 @@ def _openings(
 
 
 def _bars(
-    market_data: MarketData, states: Sequence[ExitState], now: datetime
+    market_data: MarketData, states: Sequence[ExitState], crypto: set[str], now: datetime
 ) -> dict[str, list[MinuteBar]]:
-    """Minute bars since the oldest cursor of the states that have one behind `now`."""
+    """Minute bars since the oldest cursor of the states that have one behind `now`, keyed by
+    holding key. Crypto positions are asked as pairs (``BTC/USD``) so the source knows them
+    by spelling; a crypto position with no pair spelling gets no bars (its price alone)."""
     behind = [s for s in states if s.bars_until < now]
     if not behind:
         return {}
     start = max(min(s.bars_until for s in behind), now - MAX_BARS_BACK)
-    symbols = sorted({s.symbol for s in behind})
+    asked = {order_symbol(s.symbol, "crypto") if s.symbol in crypto else s.symbol for s in behind}
+    symbols = sorted(a for a in asked if a not in crypto)  # drops pairs with no spelling
     try:
-        return market_data.minute_bars(symbols, start, now)
+        found = market_data.minute_bars(symbols, start, now)
+        return {holding_key(symbol): rows for symbol, rows in found.items()}
     except PmError as error:  # the price alone still moves the state
         log.warning("minute bars unavailable", error=error.message)
         return {}

@@ -12,8 +12,11 @@ into as many chunks as needed for one page each, but no more than can be in flig
 (beyond that, longer chains cost fewer round trips than waiting chunks), and never more than
 `MAX_SYMBOLS_PER_REQUEST` to a request so the URL stays short.
 
-Crypto pairs are not on the stocks endpoint: they are not requested and are reported in
-`DailyCloses.unsupported` (risk then leaves them out of historical VaR and says so).
+Crypto pairs are not on the stocks endpoint: their daily closes are not requested and are
+reported in `DailyCloses.unsupported` (risk then leaves them out of historical VaR and says so).
+Their minute bars (exit rules' high-water marks) come from ``GET
+{data_url}/v1beta3/crypto/us/bars?symbols=BTC/USD&timeframe=1Min`` (same answer shape, no
+feed), fetched alongside the stocks' requests.
 
 Uses the trading adapter's `Transport` (timeouts, bounded retries for reads, Retry-After,
 the `pm` error vocabulary); importing this module is cheap, the transport is built on first
@@ -23,8 +26,9 @@ use. Closes are JSON numbers decoded straight to Decimal.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from pm.broker.alpaca.data_client import AlpacaDataClient
 from pm.broker.alpaca.parse import MAX_INTEGER_DIGITS
 from pm.domain.money import parse_decimal
+from pm.domain.pm_orders import order_symbol
 from pm.domain.portfolio import holding_key
 from pm.domain.sectors import is_crypto
 from pm.ports import DailyCloses, MinuteBar
@@ -52,6 +57,32 @@ BAR_SYMBOLS_PER_REQUEST = 100
 
 class MalformedBars(ValueError):
     pass
+
+
+def _stock(symbol: str) -> str:
+    return holding_key(symbol)
+
+
+def _crypto_pair(symbol: str) -> str:
+    """The data API's form of a pair: ``BTC/USD`` as given, ``BTCUSD`` split before its quote."""
+    if "/" in symbol:
+        return symbol.strip().upper()
+    return order_symbol(holding_key(symbol), "crypto")
+
+
+@dataclass(frozen=True, slots=True)
+class BarsEndpoint:
+    """Where one kind of symbol's bars live: ``{data_url}/{version}{path}``, how a symbol is
+    spelled there and whether the request names a feed."""
+
+    version: str
+    path: str
+    spell: Callable[[str], str]
+    feed: bool
+
+
+STOCK_BARS = BarsEndpoint("v2", "/stocks/bars", _stock, feed=True)
+CRYPTO_BARS = BarsEndpoint("v1beta3", "/crypto/us/bars", _crypto_pair, feed=False)
 
 
 class AlpacaMarketData(AlpacaDataClient):
@@ -92,22 +123,30 @@ class AlpacaMarketData(AlpacaDataClient):
     def minute_bars(
         self, symbols: Sequence[str], start: datetime, end: datetime
     ) -> dict[str, list[MinuteBar]]:
-        """``GET /v2/stocks/bars?timeframe=1Min``: one request per `BAR_SYMBOLS_PER_REQUEST`
-        symbols, concurrently, pages followed. Crypto pairs are not asked for."""
-        wanted = list(dict.fromkeys(holding_key(s) for s in symbols if not is_crypto(s)))
-        bars: Bars = {}
-        if not wanted or end < start:
-            return bars
+        """``GET /v2/stocks/bars?timeframe=1Min`` for stocks and ``GET
+        /v1beta3/crypto/us/bars?timeframe=1Min`` for crypto pairs (asked as ``BTC/USD``): one
+        request per `BAR_SYMBOLS_PER_REQUEST` symbols of each kind, all concurrently, pages
+        followed. Keyed by the caller's spelling (``BTCUSD`` as positions say it)."""
+        spelled: dict[str, str] = {}
+        for symbol in symbols:
+            spelled.setdefault(holding_key(symbol), symbol)
+        if not spelled or end < start:
+            return {}
+        # by the caller's spelling: ``X/USD`` is a pair even when ``XUSD`` is not a known one
+        crypto = [symbol for symbol in spelled.values() if is_crypto(symbol)]
+        stocks = [symbol for symbol in spelled.values() if not is_crypto(symbol)]
+        jobs = [
+            (endpoint, kind[i : i + BAR_SYMBOLS_PER_REQUEST])
+            for endpoint, kind in ((STOCK_BARS, stocks), (CRYPTO_BARS, crypto))
+            for i in range(0, len(kind), BAR_SYMBOLS_PER_REQUEST)
+        ]
         transport = self._client()
         deadline = transport.new_deadline()
-        chunks = [
-            wanted[i : i + BAR_SYMBOLS_PER_REQUEST]
-            for i in range(0, len(wanted), BAR_SYMBOLS_PER_REQUEST)
-        ]
-        with ThreadPoolExecutor(min(MAX_IN_FLIGHT, len(chunks))) as pool:
+        bars: Bars = {}
+        with ThreadPoolExecutor(min(MAX_IN_FLIGHT, len(jobs))) as pool:
             parts = [
-                pool.submit(self._fetch_minutes, transport, chunk, start, end, deadline)
-                for chunk in chunks
+                pool.submit(self._fetch_minutes, transport, ep, chunk, start, end, deadline)
+                for ep, chunk in jobs
             ]
             try:
                 for part in parts:
@@ -117,39 +156,46 @@ class AlpacaMarketData(AlpacaDataClient):
                 raise
         for rows in bars.values():
             rows.sort(key=lambda b: b.t)
-        return bars
+        return {spelled[key]: rows for key, rows in bars.items() if key in spelled}
 
     def _fetch_minutes(
         self,
         transport: Transport,
+        endpoint: BarsEndpoint,
         symbols: list[str],
         start: datetime,
         end: datetime,
         deadline: float,
     ) -> Bars:
+        """The minute bars of one chunk of `endpoint`'s symbols (as the caller spells them),
+        page after page, keyed by holding key."""
         into: Bars = {}
         params: dict[str, Any] = {
-            "symbols": ",".join(symbols),
+            "symbols": ",".join(endpoint.spell(s) for s in symbols),
             "timeframe": "1Min",
             "start": _rfc3339(start),
             "end": _rfc3339(end),
-            "feed": self._feed,
             "limit": PAGE_LIMIT,
         }
+        if endpoint.feed:
+            params["feed"] = self._feed
+        where = f"/{endpoint.version}{endpoint.path}"
         for _ in range(MAX_PAGES):
-            raw = transport.get("/stocks/bars", params, deadline=deadline)
+            raw = transport.get(
+                endpoint.path, params, deadline=deadline, api_version=endpoint.version
+            )
             try:
                 token = parse_minute_page(raw, into, start, end)
             except MalformedBars as exc:
                 raise transport.unavailable(
-                    f"alpaca sent malformed bars for /v2/stocks/bars: {exc}",
+                    f"alpaca sent malformed bars for {where}: {exc}",
                     self._clock.now(),
                 ) from None
             if not token:
                 return into
             params = {**params, "page_token": token}
         raise transport.unavailable(
-            f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
+            f"alpaca kept paging {where} past {MAX_PAGES} pages",
             self._clock.now(),
         )
 

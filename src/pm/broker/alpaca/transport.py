@@ -289,8 +289,11 @@ class Transport:
         not_found: str | None = None,
         deadline: float | None = None,
         each: Callable[[Any, int], Any] | None = None,
+        api_version: str | None = None,
     ) -> Any:
         """GET with retries; raises only `pm.domain.errors` types.
+
+        `api_version` replaces the client's ``v2`` in the URL (the crypto data is ``v1beta3``).
 
         With `each`, the body must be a JSON array: it is read as it arrives and the result is
         the list of `each(element, index)` (MalformedResponse from `each` is reported as a
@@ -303,7 +306,9 @@ class Transport:
         def once() -> Any:
             attempts.append(self._clock.now())
             with self._client.deadline(at, each):
-                return self._client.get(path, params)
+                if api_version is None:
+                    return self._client.get(path, params)
+                return self._client.get(path, params, api_version=api_version)
 
         decided: dict[int, float | None] = {}  # one decision per attempt, whatever the order
         # in which tenacity asks `wait` and `stop`
