@@ -41,23 +41,7 @@ def test_no_active_policy_is_not_found(pm: PmRunner) -> None:
     assert "--policy" in result.error()["message"]
 
 
-def test_a_plan_of_the_demo_account(pm: PmRunner, tmp_path: Path) -> None:
-    made = pm(
-        "--demo",
-        "policy",
-        "create",
-        "core",
-        "--target",
-        "AAPL=5",
-        "--target",
-        "MSFT=5",
-        "--target",
-        "XOM=5",
-        "--cash-pct",
-        "85",
-    )
-    assert made.code == 0, made.stderr
-    pm("--demo", "policy", "activate", "core")
+def test_a_plan_of_the_demo_account(pm: PmRunner, tmp_path: Path, demo_policy: None) -> None:
     out = tmp_path / "plan.json"
     result = pm("--demo", "rebalance", "plan", "--json", "--out", str(out))
     assert result.code == 0, result.stderr
