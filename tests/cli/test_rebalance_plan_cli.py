@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
+from pm.records.rebalance import INTENT_COLUMNS
 from tests.cli.conftest import PmRunner
 
 PLAN_FIELDS = {
@@ -20,19 +21,7 @@ PLAN_FIELDS = {
     "warnings",
     "source",
 }
-INTENT_FIELDS = {
-    "seq",
-    "symbol",
-    "side",
-    "qty",
-    "order_type",
-    "time_in_force",
-    "est_price",
-    "est_value",
-    "reason",
-    "target_pct",
-    "current_pct",
-}
+INTENT_FIELDS = set(INTENT_COLUMNS)
 
 
 def test_no_active_policy_is_not_found(pm: PmRunner) -> None:
