@@ -23,7 +23,7 @@ use. Closes are JSON numbers decoded straight to Decimal.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -136,22 +136,10 @@ class AlpacaMarketData(AlpacaDataClient):
             "feed": self._feed,
             "limit": PAGE_LIMIT,
         }
-        for _ in range(MAX_PAGES):
-            raw = transport.get("/stocks/bars", params, deadline=deadline)
-            try:
-                token = parse_minute_page(raw, into, start, end)
-            except MalformedBars as exc:
-                raise transport.unavailable(
-                    f"alpaca sent malformed bars for /v2/stocks/bars: {exc}",
-                    self._clock.now(),
-                ) from None
-            if not token:
-                return into
-            params = {**params, "page_token": token}
-        raise transport.unavailable(
-            f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
-            self._clock.now(),
+        self._follow_pages(
+            transport, params, deadline, lambda raw: parse_minute_page(raw, into, start, end)
         )
+        return into
 
     def _fetch(
         self,
@@ -172,17 +160,29 @@ class AlpacaMarketData(AlpacaDataClient):
             "adjustment": "all",
             "limit": PAGE_LIMIT,
         }
+        self._follow_pages(transport, params, deadline, lambda raw: parse_page(raw, into))
+        return into
+
+    def _follow_pages(
+        self,
+        transport: Transport,
+        params: dict[str, Any],
+        deadline: float,
+        read_page: Callable[[Any], str | None],
+    ) -> None:
+        """GET /v2/stocks/bars page after page, each read by `read_page` (which returns the
+        next page token), until the token is null; malformed or endless paging is unavailable."""
         for _ in range(MAX_PAGES):
             raw = transport.get("/stocks/bars", params, deadline=deadline)
             try:
-                token = parse_page(raw, into)
+                token = read_page(raw)
             except MalformedBars as exc:
                 raise transport.unavailable(
                     f"alpaca sent malformed bars for /v2/stocks/bars: {exc}",
                     self._clock.now(),
                 ) from None
             if not token:
-                return into
+                return
             params = {**params, "page_token": token}
         raise transport.unavailable(
             f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
