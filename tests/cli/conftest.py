@@ -30,6 +30,18 @@ def pm(pm_home: Path) -> PmRunner:
     return call
 
 
+# The rebalance tests' policy `core`: 5 % each of AAPL, MSFT and XOM, the rest cash.
+CORE_POLICY = ("--target", "AAPL=5", "--target", "MSFT=5", "--target", "XOM=5", "--cash-pct", "85")
+
+
+@pytest.fixture
+def demo_policy(pm: PmRunner) -> None:
+    """The demo account with `core` created and active."""
+    made = pm("--demo", "policy", "create", "core", *CORE_POLICY)
+    assert made.code == 0, made.stderr
+    assert pm("--demo", "policy", "activate", "core").code == 0
+
+
 @pytest.fixture
 def alpaca(pm_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlpaca]:
     """A local Alpaca stand-in for both the trading and the data API, with pm's credentials

@@ -6,27 +6,11 @@ import json
 from pathlib import Path
 
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
+from pm.records.policy import COLUMNS
 from tests.cli.conftest import PmRunner
 
-POLICY_FIELDS = {
-    "account_id",
-    "id",
-    "name",
-    "description",
-    "is_active",
-    "max_position_weight_pct",
-    "max_sector_weight_pct",
-    "min_liquidity_tier",
-    "profit_taking_threshold_pct",
-    "overweight_threshold_pct",
-    "rotation_top_n",
-    "rebalance_frequency",
-    "cash_weight_pct",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "targets",
-}
+# `policy show|create --json`: the columns of `policy list`, with the targets in full, not counted
+POLICY_FIELDS = (set(COLUMNS) - {"targets_count"}) | {"targets"}
 
 
 def test_create_show_list_activate_rm(pm: PmRunner) -> None:

@@ -15,14 +15,6 @@ from pm.db.tables import orders, rebalance_runs
 from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
 
-POLICY = ("--target", "AAPL=5", "--target", "MSFT=5", "--target", "XOM=5", "--cash-pct", "85")
-
-
-@pytest.fixture
-def demo_policy(pm: PmRunner) -> None:
-    assert pm("--demo", "policy", "create", "core", *POLICY).code == 0
-    assert pm("--demo", "policy", "activate", "core").code == 0
-
 
 def runs_in(pm_home: Path) -> list[dict[str, object]]:
     with open_database(f"sqlite:///{pm_home / 'pm.db'}") as db, db.engine.connect() as c:

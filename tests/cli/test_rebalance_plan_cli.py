@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
+from pm.records.rebalance import INTENT_COLUMNS
 from tests.cli.conftest import PmRunner
 
 PLAN_FIELDS = {
@@ -20,19 +21,7 @@ PLAN_FIELDS = {
     "warnings",
     "source",
 }
-INTENT_FIELDS = {
-    "seq",
-    "symbol",
-    "side",
-    "qty",
-    "order_type",
-    "time_in_force",
-    "est_price",
-    "est_value",
-    "reason",
-    "target_pct",
-    "current_pct",
-}
+INTENT_FIELDS = set(INTENT_COLUMNS)
 
 
 def test_no_active_policy_is_not_found(pm: PmRunner) -> None:
@@ -41,23 +30,7 @@ def test_no_active_policy_is_not_found(pm: PmRunner) -> None:
     assert "--policy" in result.error()["message"]
 
 
-def test_a_plan_of_the_demo_account(pm: PmRunner, tmp_path: Path) -> None:
-    made = pm(
-        "--demo",
-        "policy",
-        "create",
-        "core",
-        "--target",
-        "AAPL=5",
-        "--target",
-        "MSFT=5",
-        "--target",
-        "XOM=5",
-        "--cash-pct",
-        "85",
-    )
-    assert made.code == 0, made.stderr
-    pm("--demo", "policy", "activate", "core")
+def test_a_plan_of_the_demo_account(pm: PmRunner, tmp_path: Path, demo_policy: None) -> None:
     out = tmp_path / "plan.json"
     result = pm("--demo", "rebalance", "plan", "--json", "--out", str(out))
     assert result.code == 0, result.stderr

@@ -12,23 +12,7 @@ from tests.cli.conftest import PmRunner
 
 
 @pytest.fixture
-def plan_text(pm: PmRunner) -> str:
-    made = pm(
-        "--demo",
-        "policy",
-        "create",
-        "core",
-        "--target",
-        "AAPL=5",
-        "--target",
-        "MSFT=5",
-        "--target",
-        "XOM=5",
-        "--cash-pct",
-        "85",
-    )
-    assert made.code == 0, made.stderr
-    assert pm("--demo", "policy", "activate", "core").code == 0
+def plan_text(pm: PmRunner, demo_policy: None) -> str:
     planned = pm("--demo", "rebalance", "plan", "--json")
     assert planned.code == 0, planned.stderr
     return planned.stdout

@@ -97,6 +97,21 @@ def database(db_url: str) -> Iterator[Database]:
         yield db
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_schemas: Callable[[], str],
+) -> Iterator[Database]:
+    """One database a test module shares (hypothesis runs many examples), on both backends."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp('module')) / 'module.db'}"
+    else:
+        url = pg_schemas()
+    with open_database(url) as database:
+        yield database
+
+
 @pytest.fixture
 def repo(database: Database) -> SqlRepository:
     return database.repository()

@@ -5,9 +5,8 @@ writes exactly what SQLAlchemy's per-row path (every value through `DecimalType`
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, update
 
-from pm.db.engine import Database, open_database
+from pm.db.engine import Database
 from pm.db.reconcile_store import SqlReconcileStore
 from pm.db.tables import POSITION_FIELDS, position_column, position_conflicts, positions
 from pm.domain.models import Position
 from pm.domain.reconcile import BROKER_WINS, Conflict, ReconcileDiff, RunRecord
-from tests.db.conftest import BACKENDS
 from tests.db.test_types import decimals
 from tests.support.clocks import T0, FakeClock
 
@@ -35,18 +33,9 @@ CONFLICT_STORED = (
 _accounts = itertools.count()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def db(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    pg_schemas: Callable[[], str],
-) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('bulk')) / 'bulk.db'}"
-    else:
-        url = pg_schemas()
-    with open_database(url) as database:
-        yield database
+@pytest.fixture(scope="module")
+def db(module_database: Database) -> Database:
+    return module_database
 
 
 def positions_of(values: Sequence[tuple[Decimal, ...]]) -> list[Position]:

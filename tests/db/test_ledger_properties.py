@@ -6,10 +6,8 @@ once."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +16,10 @@ from hypothesis import strategies as st
 
 from pm.broker.alpaca.activities import parse_activities
 from pm.broker.demo.activities import fill_activity_id
-from pm.db.engine import Database, open_database
+from pm.db.engine import Database
 from pm.domain.ledger import ActivityKind, ActivityPage
 from pm.domain.lots import match_fifo
 from pm.services import trades
-from tests.db.conftest import BACKENDS
 from tests.support.clocks import FakeClock
 from tests.support.fake_alpaca import activities_page
 
@@ -53,18 +50,9 @@ class WireBroker:
         return parse_activities(activities_page(self.items, query))
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def db(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    pg_schemas: Callable[[], str],
-) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('ledger')) / 'ledger.db'}"
-    else:
-        url = pg_schemas()
-    with open_database(url) as database:
-        yield database
+@pytest.fixture(scope="module")
+def db(module_database: Database) -> Database:
+    return module_database
 
 
 qtys = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("500"), places=4)

@@ -10,6 +10,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,23 @@ from pm.services.orders import (
 )
 from tests.support.fake_alpaca import FakeAlpaca, Reply, payload
 from tests.support.pm_cli import call, isolate
+
+
+@contextmanager
+def in_process_against_alpaca(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeAlpaca]:
+    """pm called in-process (isolated, its database at db_url) against the Alpaca stand-in,
+    whose activities are emptied so that the ledger holds only pm's own fills."""
+    isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("PM_DATABASE_URL", db_url)
+    with FakeAlpaca() as server:
+        server.activities = []
+        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
+        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
+        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
+        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+        yield server
 
 
 def rows(db_url: str, table: Any) -> list[dict[str, Any]]:
@@ -187,14 +206,7 @@ def test_two_concurrent_closes_send_one_order(db_url: str, tmp_path: Path) -> No
 def test_an_ambiguous_failure_is_audited_unknown_and_settled_later(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    isolate(monkeypatch, tmp_path)
-    monkeypatch.setenv("PM_DATABASE_URL", db_url)
-    with FakeAlpaca() as server:
-        server.activities = []  # the ledger holds only pm's own fills
-        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
-        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
-        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
-        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+    with in_process_against_alpaca(db_url, tmp_path, monkeypatch) as server:
         server.positions = [p for p in server.positions if p["symbol"] != "BTCUSD"]
         server.lose_order_answers = 1  # the order is taken, its answer lost (503)
         server.script(*[503] * 4, path="/v2/orders:by_client_order_id")  # lookups fail too
@@ -219,14 +231,7 @@ def test_an_ambiguous_failure_is_audited_unknown_and_settled_later(
 def test_a_refused_order_is_recorded_rejected(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    isolate(monkeypatch, tmp_path)
-    monkeypatch.setenv("PM_DATABASE_URL", db_url)
-    with FakeAlpaca() as server:
-        server.activities = []  # the ledger holds only pm's own fills
-        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
-        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
-        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
-        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+    with in_process_against_alpaca(db_url, tmp_path, monkeypatch) as server:
         server.positions = [p for p in server.positions if p["symbol"] != "BTCUSD"]
         server.order_replies["AAPL"] = Reply(403, {"code": 40310000, "message": "insufficient qty"})
         assert call("close", "AAPL", "--yes").code == 1
@@ -243,14 +248,7 @@ def test_orders_a_dead_process_left_are_settled_by_the_next_command(
 
     from pm.domain.pm_orders import OrderIntent
 
-    isolate(monkeypatch, tmp_path)
-    monkeypatch.setenv("PM_DATABASE_URL", db_url)
-    with FakeAlpaca() as server:
-        server.activities = []  # the ledger holds only pm's own fills
-        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
-        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
-        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
-        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+    with in_process_against_alpaca(db_url, tmp_path, monkeypatch) as server:
         assert call("reconcile", "--force").code == 0
         account_id = server.account["id"]
         with open_database(db_url) as db:  # what a process killed mid close-all leaves behind
@@ -292,14 +290,7 @@ def test_orders_a_dead_process_left_are_settled_by_the_next_command(
 def test_an_order_taken_then_rejected_fails_the_close(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    isolate(monkeypatch, tmp_path)
-    monkeypatch.setenv("PM_DATABASE_URL", db_url)
-    with FakeAlpaca() as server:
-        server.activities = []  # the ledger holds only pm's own fills
-        monkeypatch.setenv("ALPACA_API_KEY", "PKTESTKEY000000000001")
-        monkeypatch.setenv("ALPACA_SECRET_KEY", "secret-0123456789abcdef")
-        monkeypatch.setenv("ALPACA_BASE_URL", server.base_url)
-        monkeypatch.setenv("ALPACA_DATA_URL", server.base_url)
+    with in_process_against_alpaca(db_url, tmp_path, monkeypatch) as server:
         server.positions = [p for p in server.positions if p["symbol"] != "BTCUSD"]
         server.fill_orders = False
         rejected = {**payload("trading/order_rejected"), "symbol": "AAPL", "side": "sell"}

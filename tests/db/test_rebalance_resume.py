@@ -27,11 +27,11 @@ from pm.services.orders import (
     BEFORE_ORDER_COMMIT,
 )
 from pm.services.rebalance_run import RUN_STEPS
+from tests.cli.conftest import CORE_POLICY
 
 pytestmark = pytest.mark.slow
 
 STEPS = (BEFORE_ORDER_COMMIT, AFTER_ORDER_COMMIT, AFTER_BROKER_ANSWER, AFTER_FILL_RECORDED)
-POLICY = ("--target", "AAPL=5", "--target", "MSFT=5", "--target", "XOM=5", "--cash-pct", "85")
 
 
 def env_for(home: Path, db_url: str) -> dict[str, str]:
@@ -62,7 +62,7 @@ def pm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def prepare(env: dict[str, str]) -> None:
-    for args in (("policy", "create", "core", *POLICY), ("policy", "activate", "core")):
+    for args in (("policy", "create", "core", *CORE_POLICY), ("policy", "activate", "core")):
         done = pm(env, *args)
         assert done.returncode == 0, done.stderr
 

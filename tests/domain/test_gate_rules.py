@@ -10,26 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pm.domain.limits import RiskLimits
 from pm.domain.validation import BROKER_RULES, ValidationInput, decide
+from tests.domain.validation_input import A_SMALL_BUY
 
 D = Decimal
 
-BASE = ValidationInput(
-    symbol="AAPL",
-    side="buy",
-    qty=D(10),
-    price=D(100),
-    current_qty=D(0),
-    equity=D(100_000),
-    last_equity=D(100_000),
-    buying_power=D(50_000),
-    sector="Information Technology",
-    other_sector_value=D(0),
-    breaker_halted=False,
-    breaker_reason=None,
-    limits=RiskLimits(),
-)
+BASE = A_SMALL_BUY
 HELD = replace(BASE, current_qty=D(35), side="sell", qty=D(20), available_qty=D(15))
 
 

@@ -10,26 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pm.domain.limits import RiskLimits
-from pm.domain.validation import ValidationInput, decide
+from pm.domain.validation import decide
+from tests.domain.validation_input import A_SMALL_BUY
 
 D = Decimal
-LIMITS = RiskLimits()  # 5 % position, 25 % sector, 5 % daily loss
 
-BASE = ValidationInput(
-    symbol="AAPL",
-    side="buy",
-    qty=D(10),
-    price=D(100),
-    current_qty=D(0),
-    equity=D(100_000),
-    last_equity=D(100_000),
-    buying_power=D(50_000),
-    sector="Information Technology",
-    other_sector_value=D(0),
-    breaker_halted=False,
-    breaker_reason=None,
-    limits=LIMITS,
-)
+BASE = A_SMALL_BUY
 
 
 def test_a_small_buy_is_approved_with_its_figures() -> None:

@@ -15,31 +15,20 @@ from tests.e2e.test_installed_entry_point import env, pm_script, run  # noqa: F4
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-@pytest.mark.skipif(shutil.which("jq") is None, reason="needs jq")
-def test_plan_jq_run_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # noqa: F811
-    pm = str(pm_script)
+def activate_core(pm_script: Path, env: dict[str, str]) -> None:  # noqa: F811
+    """The demo account with policy `core` (5 % AAPL, 5 % MSFT, 90 % cash) created and active."""
     for args in (
-        [
-            "policy",
-            "create",
-            "core",
-            "--target",
-            "AAPL=5",
-            "--target",
-            "MSFT=5",
-            "--cash-pct",
-            "90",
-        ],
+        ["policy", "create", "core", "--target", "AAPL=5", "--target", "MSFT=5",
+         "--cash-pct", "90"],
         ["policy", "activate", "core"],
-    ):
+    ):  # fmt: skip
         done = run([pm_script, "--demo", *args], env)
         assert done.returncode == 0, done.stderr
-    pipeline = (
-        f"{pm} --demo rebalance plan --json"
-        " | jq '.intents |= map(select(.symbol != \"AMZN\"))'"
-        f" | {pm} --demo rebalance run --plan - --json"
-    )
-    done = subprocess.run(
+
+
+def through_bash(pipeline: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:  # noqa: F811
+    """Run a shell pipeline; with pipefail any failing stage fails the whole."""
+    return subprocess.run(
         ["bash", "-o", "pipefail", "-c", pipeline],
         env=env,
         capture_output=True,
@@ -47,6 +36,18 @@ def test_plan_jq_run_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # 
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="needs jq")
+def test_plan_jq_run_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # noqa: F811
+    pm = str(pm_script)
+    activate_core(pm_script, env)
+    pipeline = (
+        f"{pm} --demo rebalance plan --json"
+        " | jq '.intents |= map(select(.symbol != \"AMZN\"))'"
+        f" | {pm} --demo rebalance run --plan - --json"
+    )
+    done = through_bash(pipeline, env)
     assert done.returncode == 0, done.stderr
     checked = json.loads(done.stdout)
     symbols = {i["symbol"] for i in checked["intents"]}
@@ -60,26 +61,13 @@ def test_plan_jq_run_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # 
 def test_plan_jq_run_execute_pipeline(pm_script: Path, env: dict[str, str]) -> None:  # noqa: F811
     """The issue's pipeline, executing: plan --json | jq | run --plan - --execute --yes."""
     pm = str(pm_script)
-    for args in (
-        ["policy", "create", "core", "--target", "AAPL=5", "--target", "MSFT=5",
-         "--cash-pct", "90"],
-        ["policy", "activate", "core"],
-    ):  # fmt: skip
-        done = run([pm_script, "--demo", *args], env)
-        assert done.returncode == 0, done.stderr
+    activate_core(pm_script, env)
     pipeline = (
         f"{pm} --demo rebalance plan --json"
         " | jq '.intents |= map(select(.symbol != \"TSLA\"))'"
         f" | {pm} --demo rebalance run --plan - --execute --yes --queue --json"
     )
-    done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", pipeline],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = through_bash(pipeline, env)
     assert done.returncode == 0, done.stderr
     executed = json.loads(done.stdout)
     assert executed["status"] == "completed"

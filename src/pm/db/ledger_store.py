@@ -132,22 +132,7 @@ class SqlLedgerStore(Transactions):
     def add_cash_activities(self, account_id: str, new: Sequence[CashActivity]) -> int:
         """Store the activities not stored yet (by `activity_id`); returns how many."""
         with self.write() as conn:
-            known = set(
-                conn.scalars(
-                    select(cash_activities.c.activity_id).where(
-                        cash_activities.c.account_id == account_id,
-                        cash_activities.c.activity_id.in_({a.activity_id for a in new}),
-                    )
-                )
-            )
-            rows = [
-                {"account_id": account_id, **_activity_row(a)}
-                for a in new
-                if a.activity_id not in known
-            ]
-            if rows:
-                conn.execute(cash_activities.insert(), rows)
-        return len(rows)
+            return _insert_new_cash(conn, account_id, new)
 
     # -- the activities sync -----------------------------------------------------------------
 

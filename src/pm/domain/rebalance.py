@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pm.domain.book import SYMBOL_PATTERN
 from pm.domain.models import OrderSide
@@ -163,8 +163,23 @@ class Skipped:
     detail: str
 
 
+class SellsAndBuys:
+    """`sells` and `buys` of a class's `intents`: a plan and a checked plan split them alike."""
+
+    __slots__ = ()
+    intents: tuple[Intent, ...]
+
+    @property
+    def sells(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.side == "sell")
+
+    @property
+    def buys(self) -> tuple[Intent, ...]:
+        return tuple(i for i in self.intents if i.side == "buy")
+
+
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(SellsAndBuys):
     intents: tuple[Intent, ...]
     targets: tuple[EffectiveTarget, ...]
     skipped: tuple[Skipped, ...]
@@ -177,14 +192,6 @@ class Plan:
     drift_before_pct: Decimal
     drift_after_pct: Decimal
     warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def sells(self) -> tuple[Intent, ...]:
-        return tuple(i for i in self.intents if i.side == "sell")
-
-    @property
-    def buys(self) -> tuple[Intent, ...]:
-        return tuple(i for i in self.intents if i.side == "buy")
 
 
 def effective_targets(
@@ -500,17 +507,7 @@ def _drift(
 
 ORDER_TYPES = ("market", "limit")
 TIMES_IN_FORCE = ("day", "gtc", "opg", "cls", "ioc", "fok")
-REASONS: tuple[str, ...] = (
-    "overweight_trim",
-    "underweight_add",
-    "exit_not_in_targets",
-    "capped_by_position_limit",
-    "capped_by_sector_limit",
-    "cash_limited",
-    "below_min_trade",
-    "rounded_whole_shares",
-    "market_closed",
-)
+REASONS: tuple[str, ...] = get_args(Reason)  # the reasons a plan file may name
 
 
 @dataclass(frozen=True, slots=True)

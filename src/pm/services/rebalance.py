@@ -31,6 +31,7 @@ from pm.domain.rebalance import (
     PlanLimits,
     PlannedOrder,
     PlanPosition,
+    SellsAndBuys,
     Tradability,
     Trigger,
     plan,
@@ -228,7 +229,7 @@ def _gate(
 
 
 @dataclass(frozen=True, slots=True)
-class CheckedPlan:
+class CheckedPlan(SellsAndBuys):
     """A plan document that passed every check against the live account (a dry run)."""
 
     document: PlanDocument
@@ -238,14 +239,6 @@ class CheckedPlan:
     cash_buffer: Decimal
     source: Source
     warnings: tuple[str, ...]
-
-    @property
-    def sells(self) -> tuple[Intent, ...]:
-        return tuple(i for i in self.intents if i.side == "sell")
-
-    @property
-    def buys(self) -> tuple[Intent, ...]:
-        return tuple(i for i in self.intents if i.side == "buy")
 
 
 def check_plan(

@@ -179,25 +179,14 @@ class AlpacaMarketData(AlpacaDataClient):
         }
         if endpoint.feed:
             params["feed"] = self._feed
-        where = f"/{endpoint.version}{endpoint.path}"
-        for _ in range(MAX_PAGES):
-            raw = transport.get(
-                endpoint.path, params, deadline=deadline, api_version=endpoint.version
-            )
-            try:
-                token = parse_minute_page(raw, into, start, end)
-            except MalformedBars as exc:
-                raise transport.unavailable(
-                    f"alpaca sent malformed bars for {where}: {exc}",
-                    self._clock.now(),
-                ) from None
-            if not token:
-                return into
-            params = {**params, "page_token": token}
-        raise transport.unavailable(
-            f"alpaca kept paging {where} past {MAX_PAGES} pages",
-            self._clock.now(),
+        self._follow_pages(
+            transport,
+            params,
+            deadline,
+            lambda raw: parse_minute_page(raw, into, start, end),
+            endpoint=endpoint,
         )
+        return into
 
     def _fetch(
         self,
@@ -218,20 +207,39 @@ class AlpacaMarketData(AlpacaDataClient):
             "adjustment": "all",
             "limit": PAGE_LIMIT,
         }
+        self._follow_pages(
+            transport, params, deadline, lambda raw: parse_page(raw, into), endpoint=STOCK_BARS
+        )
+        return into
+
+    def _follow_pages(
+        self,
+        transport: Transport,
+        params: dict[str, Any],
+        deadline: float,
+        read_page: Callable[[Any], str | None],
+        *,
+        endpoint: BarsEndpoint,
+    ) -> None:
+        """GET `endpoint` page after page, each read by `read_page` (which returns the next
+        page token), until the token is null; malformed or endless paging is unavailable."""
+        where = f"/{endpoint.version}{endpoint.path}"
         for _ in range(MAX_PAGES):
-            raw = transport.get("/stocks/bars", params, deadline=deadline)
+            raw = transport.get(
+                endpoint.path, params, deadline=deadline, api_version=endpoint.version
+            )
             try:
-                token = parse_page(raw, into)
+                token = read_page(raw)
             except MalformedBars as exc:
                 raise transport.unavailable(
-                    f"alpaca sent malformed bars for /v2/stocks/bars: {exc}",
+                    f"alpaca sent malformed bars for {where}: {exc}",
                     self._clock.now(),
                 ) from None
             if not token:
-                return into
+                return
             params = {**params, "page_token": token}
         raise transport.unavailable(
-            f"alpaca kept paging /v2/stocks/bars past {MAX_PAGES} pages",
+            f"alpaca kept paging {where} past {MAX_PAGES} pages",
             self._clock.now(),
         )
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pm.cli.terminal import Shown
 from pm.cli.views.common import money, quantity, source_line
 from pm.cli.views.table import Col, FitTable
+from pm.domain.rebalance import Intent
 from pm.domain.tax_plan import PlanTax
 from pm.records import rebalance as records
 from pm.services.rebalance import CheckedPlan, RebalancePlan
@@ -38,6 +39,26 @@ def _pct(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _row(i: Intent) -> tuple[str, ...]:
+    """One intent as a table row, the same in a fresh plan and a checked one."""
+    return (
+        str(i.seq),
+        i.symbol,
+        i.side,
+        _pct(i.current_pct),
+        _pct(i.target_pct),
+        f"{i.current_pct - i.target_pct:+.2f}",
+        quantity(i.qty),
+        money(i.est_value),
+        i.reason,
+    )
+
+
+def _value(intents: tuple[Intent, ...]) -> Decimal:
+    """The estimated value of these intents together."""
+    return sum((i.est_value for i in intents), Decimal(0))
+
+
 def plan(p: RebalancePlan) -> Shown:
     return Shown(
         records.plan(p),
@@ -48,27 +69,13 @@ def plan(p: RebalancePlan) -> Shown:
 
 def _table(p: RebalancePlan) -> FitTable:
     result = p.plan
-    rows = [
-        (
-            str(i.seq),
-            i.symbol,
-            i.side,
-            _pct(i.current_pct),
-            _pct(i.target_pct),
-            f"{i.current_pct - i.target_pct:+.2f}",
-            quantity(i.qty),
-            money(i.est_value),
-            i.reason,
-        )
-        for i in result.intents
-    ]
+    rows = [_row(i) for i in result.intents]
     columns: tuple[Col, ...] = COLUMNS
     shown: list[tuple[str, ...]] = list(rows)
     if p.tax is not None:  # `--tax-aware`: each intent's estimated realized gain or wash sale
         columns = (*COLUMNS, Col("Est. gain", right=True))
         shown = [(*r, _tax_cell(p.tax, i.seq)) for r, i in zip(rows, result.intents, strict=True)]
-    sold = sum((i.est_value for i in result.sells), Decimal(0))
-    bought = sum((i.est_value for i in result.buys), Decimal(0))
+    sold, bought = _value(result.sells), _value(result.buys)
     notes = [
         f"policy {p.policy.name} ({p.trigger}): {len(result.sells)} sells {money(sold)}, "
         f"{len(result.buys)} buys {money(bought)}, turnover {money(result.turnover)}",
@@ -109,22 +116,8 @@ def checked(c: CheckedPlan) -> Shown:
 
 
 def _checked_table(c: CheckedPlan) -> FitTable:
-    rows = [
-        (
-            str(i.seq),
-            i.symbol,
-            i.side,
-            _pct(i.current_pct),
-            _pct(i.target_pct),
-            f"{i.current_pct - i.target_pct:+.2f}",
-            quantity(i.qty),
-            money(i.est_value),
-            i.reason,
-        )
-        for i in c.intents
-    ]
-    sold = sum((i.est_value for i in c.sells), Decimal(0))
-    bought = sum((i.est_value for i in c.buys), Decimal(0))
+    rows = [_row(i) for i in c.intents]
+    sold, bought = _value(c.sells), _value(c.buys)
     name = c.document.policy_name or "(unnamed)"
     notes = [
         f"plan {c.document.plan_id or '(no id)'} of policy {name}: {len(c.sells)} sells "
