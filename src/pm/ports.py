@@ -7,32 +7,35 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pm.domain.book import BookChanges, BookEntry, NewBookEntry
-from pm.domain.breaker import BreakerStatus
-from pm.domain.exits import ExitEvent, ExitRule, ExitState
-from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill, LedgerSync
-from pm.domain.models import (
-    Account,
-    Asset,
-    CancelResult,
-    CloseResult,
-    MarketClock,
-    Order,
-    OrderRequest,
-    Position,
-    TradingDay,
-)
-from pm.domain.performance import HistoryPoint
-from pm.domain.pm_orders import OrderIntent, PmOrder
-from pm.domain.policy import Policy, PolicySpec
-from pm.domain.portfolio import Snapshot
-from pm.domain.rebalance_runs import RebalanceRun
-from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
-from pm.domain.regime import Observation
-from pm.domain.risk import Alert, AlertLevel
-from pm.domain.sectors import SectorRecord
+# Type names only: importing the domain modules here would make every adapter and service that
+# imports a port pay for all of them at start-up.
+if TYPE_CHECKING:
+    from pm.domain.book import BookChanges, BookEntry, NewBookEntry
+    from pm.domain.breaker import BreakerStatus
+    from pm.domain.exits import ExitEvent, ExitRule, ExitState
+    from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill, LedgerSync
+    from pm.domain.models import (
+        Account,
+        Asset,
+        CancelResult,
+        CloseResult,
+        MarketClock,
+        Order,
+        OrderRequest,
+        Position,
+        TradingDay,
+    )
+    from pm.domain.performance import HistoryPoint
+    from pm.domain.pm_orders import OrderIntent, PmOrder
+    from pm.domain.policy import Policy, PolicySpec
+    from pm.domain.portfolio import Snapshot
+    from pm.domain.rebalance_runs import RebalanceRun
+    from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
+    from pm.domain.regime import Observation
+    from pm.domain.risk import Alert, AlertLevel
+    from pm.domain.sectors import SectorRecord
 
 
 class Clock(Protocol):

@@ -67,7 +67,7 @@ def read(root: Any, argv: Sequence[str]) -> CommandLine:
             break
         if not token.startswith("-") or token == "-":
             rest.append(token)
-            sub = getattr(command, "commands", {}).get(token.lower())
+            sub = _subcommand(command, token.lower())
             if sub is not None:
                 command = sub
             continue
@@ -88,3 +88,9 @@ def read(root: Any, argv: Sequence[str]) -> CommandLine:
         wants_json = wants_json or name.lower() in JSON
         wants_help = wants_help or name.lower() in HELP
     return CommandLine(front + rest, wants_json, wants_help)
+
+
+def _subcommand(command: Any, name: str) -> Any:
+    """The sub-command `name` of `command` (a lazily built group is built now), or None."""
+    get = getattr(command, "get_command", None)
+    return get(None, name) if get is not None else None

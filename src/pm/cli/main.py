@@ -20,12 +20,11 @@ COMPLETE_VAR = "_PM_COMPLETE"
 @cache
 def _command() -> Command:
     """The click command tree, built once per process (a program calling `run` many times,
-    such as the test suite, pays for it once)."""
-    import typer.main
-
+    such as the test suite, pays for it once); its groups are built when first named."""
     from pm.cli.app import app
+    from pm.cli.lazy_groups import build
 
-    return typer.main.get_command(app)
+    return build(app)
 
 
 def run(argv: list[str] | None = None) -> int:
