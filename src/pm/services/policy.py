@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pm.domain.errors import BadInput
+from pm.domain.errors import BadInput, NotFound
 from pm.domain.models import Actor
 from pm.domain.policy import Policy, PolicyInput, PolicySpec, build_spec
 from pm.ports import Clock, PolicyStore
@@ -16,6 +16,17 @@ from pm.ports import Clock, PolicyStore
 
 def policies(store: PolicyStore, account_id: str) -> list[Policy]:
     return store.policies(account_id)
+
+
+def policy_id(store: PolicyStore, account_id: str, name: str | None) -> int | None:
+    """The id of the policy named `name` (a plan read back names its policy), or None when
+    the plan names none or the policy is gone (the run is then stored without one)."""
+    if name is None:
+        return None
+    try:
+        return store.get(account_id, name).id
+    except NotFound:
+        return None
 
 
 def show(store: PolicyStore, account_id: str, name: str) -> Policy:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -64,7 +64,7 @@ def plan(
     if chosen not in ("manual", "threshold"):
         raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
     with speaking_flags():
-        made = make_plan(app_, policy, chosen, tax_aware=tax_aware)  # type: ignore[arg-type]
+        made = make_plan(app_, policy, cast("Trigger", chosen), tax_aware=tax_aware)
     shown = view.plan(made)
     if out is not None:
         from pm.cli.output import json_text
@@ -80,7 +80,7 @@ def _tax_aware(
     app_: AppContext,
     guard: Guard,
     policy: str | None,
-    trigger: str,
+    trigger: Trigger,
     plan_settings: PlanSettings,
 ) -> RebalancePlan:
     """`--tax-aware`: the ledger's lots size the trims (`pm.services.tax_plan`)."""
@@ -96,7 +96,7 @@ def _tax_aware(
         repo.ledger,
         account_id,
         policy_name=policy,
-        trigger=trigger,  # type: ignore[arg-type]
+        trigger=trigger,
         settings=plan_settings,
         tolerance_pct=app_.settings.pm_tax_drift_tolerance_pct,
     )
@@ -155,7 +155,11 @@ RunIdOpt = Annotated[
 RunArg = Annotated[int, typer.Argument(metavar="RUN_ID", min=1, help="The run (see the list).")]
 
 
-def _run_settings(app_: object, fill_timeout: float, queue: bool, bps: str | None) -> object:
+def run_settings_for(
+    app_: AppContext, *, queue: bool, fill_timeout: float = 60.0, bps: str | None = None
+) -> RunSettings:
+    """The settings of a run as `pm rebalance run --execute` makes them (and `pm mcp`'s
+    execute_rebalance)."""
     from pm.cli.options import decimal_arg
     from pm.domain.errors import BadInput
     from pm.services.rebalance_run import RunSettings
@@ -166,7 +170,7 @@ def _run_settings(app_: object, fill_timeout: float, queue: bool, bps: str | Non
     return RunSettings(
         fill_timeout_s=fill_timeout,
         queue=queue,
-        cash_buffer_pct=app_.settings.pm_rebalance_cash_buffer_pct,  # type: ignore[attr-defined]
+        cash_buffer_pct=app_.settings.pm_rebalance_cash_buffer_pct,
         limit_slippage_bps=slippage,
     )
 
@@ -199,6 +203,7 @@ def run(
     from pm.cli.views import rebalance as view
     from pm.domain.errors import BadInput
     from pm.records.rebalance import read_plan
+    from pm.services import policy as policy_service
     from pm.services import rebalance as service
     from pm.services import rebalance_run as runs_service
 
@@ -209,8 +214,9 @@ def run(
     max_move = decimal_arg(max_price_move_pct, "--max-price-move-pct")
     if max_move is None or max_move < 0:
         raise BadInput("--max-price-move-pct must be >= 0")
-    run_settings = _run_settings(app_, fill_timeout, queue, limit_slippage_bps)
-    assert isinstance(run_settings, runs_service.RunSettings)
+    run_settings = run_settings_for(
+        app_, queue=queue, fill_timeout=fill_timeout, bps=limit_slippage_bps
+    )
     if execute:
         require_live_allowed(app_.settings, live, "rebalance run")
     settings = plan_settings(app_)
@@ -237,17 +243,17 @@ def run(
             return
         intents = runs_service.intents_of_checked(checked, run_settings.limit_slippage_bps)
         snapshot = runs_service.snapshot_of_checked(checked, settings.min_trade_pct)
-        policy_id = _policy_id(app_, account_id, document.policy_name)
+        policy_id = policy_service.policy_id(app_.repo().policies, account_id, document.policy_name)
     _execute(app_, account_id, intents, snapshot, policy_id, run_settings, yes=yes)
 
 
 def _execute(
-    app_: Any,
+    app_: AppContext,
     account_id: str,
-    intents: list[Any],
+    intents: list[RunIntent],
     snapshot: dict[str, Any],
     policy_id: int | None,
-    run_settings: Any,
+    run_settings: RunSettings,
     *,
     yes: bool,
 ) -> None:
@@ -270,18 +276,6 @@ def _execute(
     _show_done(app_, done)
 
 
-def run_settings_for(
-    app_: AppContext, *, queue: bool, fill_timeout: float = 60.0, bps: str | None = None
-) -> RunSettings:
-    """The settings of a run as `pm rebalance run --execute` makes them (and `pm mcp`'s
-    execute_rebalance)."""
-    from pm.services.rebalance_run import RunSettings
-
-    made = _run_settings(app_, fill_timeout, queue, bps)
-    assert isinstance(made, RunSettings)
-    return made
-
-
 def run_inputs(
     made: RebalancePlan, run_settings: RunSettings
 ) -> tuple[list[RunIntent], dict[str, Any]]:
@@ -296,7 +290,7 @@ def run_inputs(
 
 
 def send_run(
-    app_: Any,
+    app_: AppContext,
     desk: OrderDesk,
     account_id: str,
     intents: list[RunIntent],
@@ -321,7 +315,13 @@ def send_run(
 
 
 def _approve(
-    app_: Any, account_id: str, run_id: int, *, execute: bool, yes: bool, settings: Any
+    app_: AppContext,
+    account_id: str,
+    run_id: int,
+    *,
+    execute: bool,
+    yes: bool,
+    settings: RunSettings,
 ) -> None:
     """`run --run RUN_ID`: show a stored run; with --execute, send it (approve a pending run)."""
     from pm.cli.flags import speaking_flags
@@ -346,25 +346,12 @@ def _approve(
     _show_done(app_, done)
 
 
-def _policy_id(app_: object, account_id: str, name: str | None) -> int | None:
-    from pm.domain.errors import NotFound
-
-    if name is None:
-        return None
-    try:
-        return int(app_.repo().policies.get(account_id, name).id)  # type: ignore[attr-defined]
-    except NotFound:
-        return None
-
-
-def _show_done(app_: object, done: object) -> None:
+def _show_done(app_: AppContext, done: RunDone) -> None:
     from pm.cli.views import rebalance_run as run_view
     from pm.domain.errors import CheckFailed
-    from pm.services.rebalance_run import RunDone
 
-    assert isinstance(done, RunDone)
     note = f"rebalance run {done.run.id}: {done.run.status}"
-    app_.terminal.show(run_view.run(done.run, done.orders, note=note))  # type: ignore[attr-defined]
+    app_.terminal.show(run_view.run(done.run, done.orders, note=note))
     if done.exit_code == 1:
         raise CheckFailed(f"rebalance run {done.run.id} was partly executed: {done.run.rationale}")
     if done.exit_code == 3:
@@ -372,7 +359,7 @@ def _show_done(app_: object, done: object) -> None:
 
         raise BrokerUnavailable(
             f"rebalance run {done.run.id}: {done.run.rationale}",
-            broker=app_.broker().name,  # type: ignore[attr-defined]
+            broker=app_.broker().name,
             last_attempt=done.run.completed_at or done.run.started_at,
         )
 
@@ -394,8 +381,7 @@ def resume(
 
     app_ = ctx.obj
     require_live_allowed(app_.settings, live, "rebalance resume")
-    run_settings = _run_settings(app_, fill_timeout, False, None)
-    assert isinstance(run_settings, runs_service.RunSettings)
+    run_settings = run_settings_for(app_, queue=False, fill_timeout=fill_timeout)
     with speaking_flags():
         done = runs_service.resume(
             build_desk(app_), app_.repo().runs, app_.account_id(), run_id, settings=run_settings
