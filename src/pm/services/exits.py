@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pm.domain.errors import BadInput, BrokerUnavailable, NotFound, PmError
 from pm.domain.exits import (
@@ -481,17 +481,6 @@ def intents_for(
         )
         for fire, cid in fires
     ]
-
-
-def tally(report: ExitReport) -> dict[str, Any]:
-    fires = report.fires
-    return {
-        "positions": len(report.positions),
-        "fires": [f"{p.symbol} {f.name} {f.qty}" for p, f in fires],
-        "sent": sum(len(p.sent) for p in report.positions),
-        "failed": len(report.failed),
-        "executed": report.executed,
-    }
 
 
 def execute(

@@ -36,7 +36,7 @@ from pm.domain.tax import (
 from pm.ports import Broker, Clock, LedgerStore, Repository
 from pm.services import orders
 from pm.services.live import source_of
-from pm.services.orders import Leg, OrderDesk, order_details, reason_codes
+from pm.services.orders import Leg, OrderDesk, reason_codes
 from pm.services.validate import Guard, ProposedOrder, ValidationResult, held, require_all
 
 ZERO = Decimal(0)
@@ -299,10 +299,6 @@ def nothing_to_send(plan: HarvestPlan) -> CheckFailed | None:
         return None
     blocked = "; ".join(f"{c.harvest.symbol}: {c.blocked}" for c in plan.candidates)
     return CheckFailed(f"nothing harvested: {blocked}. Nothing was sent.")
-
-
-def order_answer(leg: Leg) -> dict[str, Any] | None:
-    return order_details(leg.answer) if leg.answer is not None else None
 
 
 def nothing_done(plan: HarvestPlan) -> HarvestDone:
