@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pm.domain.errors import PmError
+from pm.domain.rebalance import Trigger
 from pm.domain.rebalance_runs import schedule_due
 from pm.domain.risk import Alert
 from pm.ports import PolicyStore, RiskStore, RunStore
@@ -73,7 +74,9 @@ def threshold(ctx: TriggerContext, account_id: str) -> JobOutcome:
     return _trigger(ctx, account_id, "threshold", "threshold")
 
 
-def _trigger(ctx: TriggerContext, account_id: str, trigger: str, plan_kind: str) -> JobOutcome:
+def _trigger(
+    ctx: TriggerContext, account_id: str, trigger: Trigger, plan_kind: Trigger
+) -> JobOutcome:
     waiting = [
         r
         for r in ctx.runs.runs(account_id, status="pending", limit=20)
@@ -89,7 +92,7 @@ def _trigger(ctx: TriggerContext, account_id: str, trigger: str, plan_kind: str)
         ctx.policies,
         account_id,
         policy_name=None,
-        trigger=plan_kind,  # type: ignore[arg-type]
+        trigger=plan_kind,
         settings=ctx.plan_settings,
     )
     if not made.plan.intents:
