@@ -49,6 +49,15 @@ def test_create_get_update_remove(repo: SqlRepository) -> None:
     assert store.get("acct-2", "core").spec.targets == SPEC.targets
 
 
+def test_policy_id_of_a_plan_names_the_policy_or_none(repo: SqlRepository) -> None:
+    from pm.services.policy import policy_id
+
+    made = repo.policies.create("acct-1", SPEC, "me@host", T0)
+    assert policy_id(repo.policies, "acct-1", "core") == made.id
+    assert policy_id(repo.policies, "acct-1", None) is None
+    assert policy_id(repo.policies, "acct-2", "core") is None  # another account's: none
+
+
 def test_activate_keeps_one_active_and_updates_updated_at(repo: SqlRepository) -> None:
     store = repo.policies
     for name in ("a", "b"):
