@@ -41,9 +41,8 @@ def build_rebalance_jobs(app_: AppContext, desk: OrderDesk, *, interval: timedel
 
 
 def _context(app_: AppContext, desk: OrderDesk) -> TriggerContext:
+    from pm.cli.commands.rebalance import plan_settings, run_settings_for
     from pm.cli.guard import build_guard
-    from pm.services import rebalance as planning
-    from pm.services import rebalance_run as runs_service
     from pm.services import rebalance_triggers as triggers
 
     settings = app_.settings
@@ -54,12 +53,7 @@ def _context(app_: AppContext, desk: OrderDesk) -> TriggerContext:
         policies=repo.policies,
         runs=repo.runs,
         alerts=repo.risk,
-        plan_settings=planning.PlanSettings(
-            cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct,
-            min_trade_pct=settings.pm_rebalance_min_trade_pct,
-        ),
-        run_settings=runs_service.RunSettings(
-            cash_buffer_pct=settings.pm_rebalance_cash_buffer_pct
-        ),
+        plan_settings=plan_settings(app_),
+        run_settings=run_settings_for(app_, queue=False),
         auto_execute=settings.pm_rebalance_auto_execute,
     )
