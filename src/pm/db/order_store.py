@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pm.db import reconcile_lock as locks
 from pm.db.audit_store import _jsonable
-from pm.db.queries import insert_one
+from pm.db.queries import insert_one, newest_first, one_of_account
 from pm.db.rows import records
 from pm.db.tables import audit_log, fills, orders, position_column
 from pm.db.tables import positions as positions_t
@@ -207,11 +207,9 @@ class SqlOrderStore(Transactions):
 
     def get(self, account_id: str, order_id: int) -> PmOrder:
         with self.read() as conn:
-            row = conn.execute(
-                select(orders).where(orders.c.account_id == account_id, orders.c.id == order_id)
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"no order {order_id} of pm's in this account")
+            row = one_of_account(
+                conn, orders, account_id, order_id, f"no order {order_id} of pm's in this account"
+            )
         return records(PmOrder, [row])[0]
 
     def orders(
@@ -223,19 +221,11 @@ class SqlOrderStore(Transactions):
         since: datetime | None = None,
         limit: int | None = None,
     ) -> list[PmOrder]:
-        query = (
-            select(orders)
-            .where(orders.c.account_id == account_id)
-            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
-        )
+        query = newest_first(orders, "created_at", account_id, since=since, limit=limit)
         if unsettled:
             query = query.where(orders.c.status.not_in(sorted(FINAL_STATUSES)))
         if symbol is not None:
             query = query.where(orders.c.symbol == symbol)
-        if since is not None:
-            query = query.where(orders.c.created_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
         with self.read() as conn:
             return records(PmOrder, conn.execute(query))
 
