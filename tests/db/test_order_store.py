@@ -15,6 +15,7 @@ from pm.db.repository import SqlRepository
 from pm.db.tables import audit_log, fills, orders
 from pm.domain.book import NewBookEntry
 from pm.domain.errors import DatabaseError
+from pm.domain.ledger import Fill
 from pm.domain.models import Order
 from pm.domain.pm_orders import MAX_CLIENT_ORDER_ID, OrderIntent
 
@@ -162,3 +163,25 @@ def test_fills_that_open_or_flip_a_position_open_a_book_row(repo: SqlRepository)
     assert (held["AAPL"].qty, held["AAPL"].avg_entry_price) == (Decimal(-3), Decimal(200))
     assert (held["BTCUSD"].qty, held["BTCUSD"].avg_entry_price) == (Decimal("0.5"), 60000)
     assert len(repo.book.entries(ACCOUNT, include_closed=True)) == 3  # the long row closed
+
+
+def test_a_fill_the_activities_sync_stored_first_is_not_counted_twice(
+    repo: SqlRepository,
+) -> None:
+    # a settle after an unknown outcome: a sync already stored the order's execution
+    repo.accounts.register_account(ACCOUNT, "demo:orders", T0)
+    repo.book.add(
+        ACCOUNT, NewBookEntry("AAPL", Decimal(27), "long", Decimal("180.00"), None, T0), T0
+    )
+    _, (row,) = _begin(repo, OrderIntent("AAPL", "sell", qty=Decimal(5)))
+    execution = Fill("exec-1", "AAPL", "sell", Decimal(5), Decimal("223.58"), T0, "activity", "b-1")
+    assert repo.ledger.add_fills(ACCOUNT, [execution]) == 1
+    done = repo.orders.record(
+        row, "filled", T0, _answer(row.client_order_id, "filled", "5", "223.58")
+    )
+    assert [f.fill_id for f in repo.ledger.fills(ACCOUNT)] == ["exec-1"]
+    assert repo.book.entries(ACCOUNT)[0].qty == Decimal(22)
+    # a later settle recording the same answer moves neither the ledger nor the book
+    repo.orders.record(done, "filled", T0, _answer(row.client_order_id, "filled", "5", "223.58"))
+    assert [f.fill_id for f in repo.ledger.fills(ACCOUNT)] == ["exec-1"]
+    assert repo.book.entries(ACCOUNT)[0].qty == Decimal(22)

@@ -111,7 +111,7 @@ class SqlLedgerStore(Transactions):
                 )
             )
             fresh = [f for f in new if f.fill_id not in known]
-            covered = _activity_qty_by_order(
+            covered = activity_qty_by_order(
                 conn,
                 account_id,
                 {f.broker_order_id for f in fresh if f.source == "order" and f.broker_order_id},
@@ -222,7 +222,7 @@ def _lock_sync(conn: Connection, account_id: str, now: datetime) -> None:
     ).one()
 
 
-def _activity_qty_by_order(
+def activity_qty_by_order(
     conn: Connection, account_id: str, order_ids: set[str]
 ) -> dict[str, Decimal]:
     """Quantity the stored FILL activities of each of `order_ids` cover."""

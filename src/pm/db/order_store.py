@@ -27,7 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from pm.db import reconcile_lock as locks
 from pm.db.audit_store import _jsonable
-from pm.db.queries import insert_one
+from pm.db.ledger_store import activity_qty_by_order
+from pm.db.queries import insert_one, newest_first, one_of_account
 from pm.db.rows import records
 from pm.db.tables import audit_log, fills, orders, position_column
 from pm.db.tables import positions as positions_t
@@ -179,6 +180,12 @@ class SqlOrderStore(Transactions):
 
     def _fill(self, conn: Connection, order: PmOrder, answer: Order, at: datetime) -> None:
         """The order's fill row and the book's change, unless this fill is stored already."""
+        if (
+            order.status in FINAL_STATUSES
+            and order.filled_qty == answer.filled_qty
+            and order.filled_avg_price is not None
+        ):
+            return  # recorded before (its fill row may since be replaced by executions)
         fill_id = f"order:{answer.id}"
         known = conn.execute(
             select(fills.c.id).where(
@@ -189,29 +196,33 @@ class SqlOrderStore(Transactions):
             return
         assert answer.filled_avg_price is not None
         when = answer.filled_at or at
-        conn.execute(
-            insert(fills).values(
-                account_id=order.account_id,
-                fill_id=fill_id,
-                order_id=order.id,
-                broker_order_id=answer.id,
-                symbol=holding_key(order.symbol),
-                side=order.side,
-                qty=answer.filled_qty,
-                price=answer.filled_avg_price,
-                transaction_time=when,
-                source="order",
-            )
+        # Executions the activities sync stored already (a settle after it ran) count once:
+        # the provisional row holds only what they do not cover, as `add_fills` does.
+        covered = activity_qty_by_order(conn, order.account_id, {answer.id}).get(
+            answer.id, Decimal(0)
         )
+        if answer.filled_qty > covered:
+            conn.execute(
+                insert(fills).values(
+                    account_id=order.account_id,
+                    fill_id=fill_id,
+                    order_id=order.id,
+                    broker_order_id=answer.id,
+                    symbol=holding_key(order.symbol),
+                    side=order.side,
+                    qty=answer.filled_qty - covered,
+                    price=answer.filled_avg_price,
+                    transaction_time=when,
+                    source="order",
+                )
+            )
         _move_book(conn, order, answer.filled_qty, answer.filled_avg_price, at)
 
     def get(self, account_id: str, order_id: int) -> PmOrder:
         with self.read() as conn:
-            row = conn.execute(
-                select(orders).where(orders.c.account_id == account_id, orders.c.id == order_id)
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"no order {order_id} of pm's in this account")
+            row = one_of_account(
+                conn, orders, account_id, order_id, f"no order {order_id} of pm's in this account"
+            )
         return records(PmOrder, [row])[0]
 
     def orders(
@@ -223,19 +234,11 @@ class SqlOrderStore(Transactions):
         since: datetime | None = None,
         limit: int | None = None,
     ) -> list[PmOrder]:
-        query = (
-            select(orders)
-            .where(orders.c.account_id == account_id)
-            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
-        )
+        query = newest_first(orders, "created_at", account_id, since=since, limit=limit)
         if unsettled:
             query = query.where(orders.c.status.not_in(sorted(FINAL_STATUSES)))
         if symbol is not None:
             query = query.where(orders.c.symbol == symbol)
-        if since is not None:
-            query = query.where(orders.c.created_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
         with self.read() as conn:
             return records(PmOrder, conn.execute(query))
 

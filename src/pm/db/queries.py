@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, Select, Table, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
-from pm.domain.errors import DatabaseError
+from pm.domain.errors import DatabaseError, NotFound
 
 
 def newest_first(
@@ -43,3 +43,15 @@ def insert_one(conn: Connection, stmt: Insert) -> int:
     if new_id is None:
         raise DatabaseError(f"{stmt.table}: the new row's id was not reported")
     return int(new_id)
+
+
+def one_of_account(
+    conn: Connection, table: Table, account_id: str, row_id: int, missing: str
+) -> Row[Any]:
+    """The row `row_id` of `table` in one account; NotFound(`missing`) when there is none."""
+    row = conn.execute(
+        select(table).where(table.c.account_id == account_id, table.c.id == row_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row

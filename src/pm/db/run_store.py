@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from pm.db.audit_store import _jsonable
-from pm.db.queries import insert_one
+from pm.db.queries import insert_one, newest_first, one_of_account
 from pm.db.rows import records
 from pm.db.tables import rebalance_runs as runs_t
 from pm.db.transactions import Transactions, ensure_account
@@ -59,11 +59,9 @@ class SqlRunStore(Transactions):
 
     def get(self, account_id: str, run_id: int) -> RebalanceRun:
         with self.read() as conn:
-            row = conn.execute(
-                select(runs_t).where(runs_t.c.account_id == account_id, runs_t.c.id == run_id)
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"no rebalance run {run_id} in this account")
+            row = one_of_account(
+                conn, runs_t, account_id, run_id, f"no rebalance run {run_id} in this account"
+            )
         return records(RebalanceRun, [row])[0]
 
     def runs(
@@ -75,19 +73,11 @@ class SqlRunStore(Transactions):
         trigger_type: str | None = None,
         limit: int | None = None,
     ) -> list[RebalanceRun]:
-        query = (
-            select(runs_t)
-            .where(runs_t.c.account_id == account_id)
-            .order_by(runs_t.c.started_at.desc(), runs_t.c.id.desc())
-        )
+        query = newest_first(runs_t, "started_at", account_id, since=since, limit=limit)
         if status is not None:
             query = query.where(runs_t.c.status == status)
         if trigger_type is not None:
             query = query.where(runs_t.c.trigger_type == trigger_type)
-        if since is not None:
-            query = query.where(runs_t.c.started_at >= since)
-        if limit is not None:
-            query = query.limit(limit)
         with self.read() as conn:
             return records(RebalanceRun, conn.execute(query))
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from pm.domain.errors import CredentialsError, PmError
 from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, Fill, LedgerSync
 from pm.domain.lots import ClosedLot, OpenLot, match_fifo
+from pm.domain.portfolio import holding_key
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Repository
 
@@ -169,7 +170,7 @@ def sync_warning(
 
 
 def _symbol(symbol: str | None) -> str | None:
-    return None if symbol is None else symbol.strip().upper().replace("/", "")
+    return None if symbol is None else holding_key(symbol)
 
 
 def fills(
