@@ -98,3 +98,16 @@ def test_lots_conserve_quantity_and_cash(rows: list[tuple[str, str, Decimal, Dec
         ((-1 if lot.side == "long" else 1) * lot.qty * lot.price for lot in lots.open), Decimal(0)
     )
     assert cash - still_open == lots.realized_pl
+
+
+def test_terms_and_holding_days_count_new_york_trade_dates() -> None:
+    """Bought at 21:00 New York time (02:00 UTC the next day), sold a year later at 10:00: by
+    New York trade dates, as `pm tax lots` counts them, the lot is held 366 days and long term
+    (by UTC dates it would be 365 days and short term)."""
+    bought_at = datetime(2024, 3, 6, 2, 0, tzinfo=UTC)  # 2024-03-05 21:00 in New York
+    sold_at = datetime(2025, 3, 6, 15, 0, tzinfo=UTC)  # 2025-03-06 10:00 in New York
+    bought = Fill("b", "BTCUSD", "buy", Decimal(1), Decimal(1), bought_at, "activity")
+    sold = Fill("s", "BTCUSD", "sell", Decimal(1), Decimal(2), sold_at, "activity")
+    (lot,) = match_fifo([bought, sold]).closed
+    assert lot.holding_days == 366
+    assert lot.term == "long"

@@ -14,11 +14,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pm.domain.ledger import Fill
 from pm.domain.models import PositionSide
 
 Term = Literal["short", "long"]
+
+#: Trade dates are New York dates (an evening crypto fill in UTC is still that day's trade).
+MARKET_TZ = ZoneInfo("America/New_York")
+
+
+def trade_date(moment: datetime) -> date:
+    """The New York calendar date of `moment` (a trade's date for tax purposes)."""
+    return moment.astimezone(MARKET_TZ).date()
+
 
 _ZERO = Decimal(0)
 
@@ -69,11 +79,12 @@ class ClosedLot:
 
     @property
     def holding_days(self) -> int:
-        return (self.closed_at.date() - self.opened_at.date()).days
+        return (trade_date(self.closed_at) - trade_date(self.opened_at)).days
 
     @property
     def term(self) -> Term:
-        return "long" if self.closed_at.date() >= long_term_from(self.opened_at.date()) else "short"
+        opened, closed = trade_date(self.opened_at), trade_date(self.closed_at)
+        return "long" if closed >= long_term_from(opened) else "short"
 
 
 @dataclass(frozen=True, slots=True)

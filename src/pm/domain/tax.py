@@ -21,22 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from zoneinfo import ZoneInfo
 
 from pm.domain.ledger import Fill
-from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from
+from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from, trade_date
 from pm.domain.portfolio import holding_key
 
 WASH_SALE_DAYS = 30
-MARKET_TZ = ZoneInfo("America/New_York")
 ZERO = Decimal(0)
-
-
-def trade_date(moment: datetime) -> date:
-    """The New York calendar date of `moment` (a trade's date for tax purposes)."""
-    return moment.astimezone(MARKET_TZ).date()
 
 
 def in_wash_window(buy_day: date, sale_day: date) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.ledger import LedgerSync
-from pm.domain.lots import match_fifo
+from pm.domain.lots import match_fifo, trade_date
 from pm.domain.models import Order, Position, Source
 from pm.domain.pm_orders import OrderIntent, order_symbol
 from pm.domain.portfolio import drop_dust, holding_key
@@ -30,7 +30,6 @@ from pm.domain.tax import (
     TaxLot,
     fifo_long_lots,
     harvest,
-    trade_date,
     value_lots,
 )
 from pm.ports import Broker, Clock, LedgerStore, Repository

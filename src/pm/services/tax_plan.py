@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from pm.domain.lots import match_fifo
+from pm.domain.lots import match_fifo, trade_date
 from pm.domain.rebalance import Trigger
-from pm.domain.tax import trade_date
 from pm.domain.tax_plan import TaxAwarePlanner, annotate
 from pm.ports import LedgerStore, PolicyStore
 from pm.services.rebalance import PlanSettings, RebalancePlan, make_plan

@@ -27,13 +27,13 @@ from zoneinfo import ZoneInfo
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.lots import match_fifo
+from pm.domain.lots import match_fifo, trade_date
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.risk import assess, exposures, measure
 from pm.domain.sectors import Sector, is_crypto
-from pm.domain.tax import WASH_SALE_DAYS, trade_date, wash_sale_of_buy
+from pm.domain.tax import WASH_SALE_DAYS, wash_sale_of_buy
 from pm.domain.validation import PDT_MAX_DAY_TRADES, ValidationDecision, ValidationInput, decide
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices, LedgerStore
 from pm.services import breaker as breakers
