@@ -186,7 +186,7 @@ def get_regime(front: Front) -> dict[str, Any]:
     """The market regime from FRED (VIX, yield spreads, unemployment; cached) and its
     position-size multiplier (the fields of `pm regime --json`). As `pm regime` does, a VIX
     above PM_EMERGENCY_VIX trips the circuit breaker (`breaker_tripped`)."""
-    from pm.cli.commands.regime import assess
+    from pm.cli.regime_job import assess
     from pm.records import regime as records
 
     return records.report(assess(front.app))

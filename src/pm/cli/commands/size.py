@@ -36,13 +36,11 @@ def size(
     Without --win-rate/--avg-win/--avg-loss the ledger's closed trades are used. The suggested
     buy is checked by the pre-trade gate and the verdict shown; nothing is sent.
     """
-    from datetime import timedelta
-
     from pm.cli.commands.trades import local_sync
     from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
+    from pm.cli.regime_job import current
     from pm.cli.views import size as view
-    from pm.services import regime as regime_service
     from pm.services import size as service
 
     app_ = ctx.obj
@@ -58,13 +56,7 @@ def size(
         kelly_fraction = service.kelly_fraction(
             decimal_arg(fraction, "--fraction"), settings.pm_kelly_fraction
         )
-        regime = regime_service.assess(
-            app_.macro_source(),
-            app_.repo().macro,
-            app_.clock,
-            ttl=timedelta(seconds=settings.pm_regime_ttl),
-            emergency_limit=settings.pm_emergency_vix,
-        )
+        regime = current(app_)
         report = service.suggest(
             build_guard(app_),
             app_.repo().ledger,
