@@ -3,7 +3,8 @@
 A tool function takes the `Front` first, then its arguments (their annotations are the tool's
 input schema), and returns the same record(s) as the matching command's `--json`, built by the
 same `pm.records` function from the same service call (where a command does more than call
-its service, the command module has a function both call: `measure`, `assess`, `make_plan`).
+its service, there is one function both call: `measure` and `make_plan` in the command module,
+`assess` in `pm.cli.regime_job`).
 Adding a tool (`execute_rebalance`) is a function here and one line in `TOOLS`.
 
 Write tools run in two steps (`pm.mcp.confirm`): without `confirmation_token` they return a
