@@ -146,51 +146,63 @@ CASES = {
     "config file missing": Case(
         ("--demo", "history"), 2, "which does not exist", env={"PM_CONFIG_FILE": "@missing"}
     ),
-    "setting not a number": Case(
-        ("--demo", "history"),
-        2,
-        "invalid setting: PM_TIMEOUT must be a number, got 'abc'",
-        env={"PM_TIMEOUT": "abc"},
-    ),
-    "setting not a choice": Case(
-        ("--demo", "history"),
-        2,
-        "PM_LOG_LEVEL must be 'debug', 'info', 'warning', 'error' or 'critical', got 'loud'",
-        env={"PM_LOG_LEVEL": "loud"},
-    ),
-    "setting out of range": Case(
-        ("--demo", "history"),
-        2,
-        "PM_RECONCILE_INTERVAL must be at most 7d, got '99999999999999999999d'",
-        env={"PM_RECONCILE_INTERVAL": "99999999999999999999d"},
-    ),
-    "broker URL not a URL": Case(
-        ("--demo", "history"),
-        2,
-        "ALPACA_BASE_URL is not a valid URL, got 'https://[::1'",
-        env={"ALPACA_BASE_URL": "https://[::1"},
-    ),
-    "empty database URL": Case(
-        ("--demo", "history"), 6, "the database URL is empty", env={"PM_DATABASE_URL": ""}
-    ),
-    "mysql": Case(
-        ("--demo", "history"),
-        6,
-        "database mysql://u:***@h/db: the driver 'mysql' is not supported",
-        env={"PM_DATABASE_URL": "mysql://u:hunter22@h/db"},
-    ),
-    "psycopg2": Case(
-        ("--demo", "history"),
-        6,
-        "the driver 'postgresql+psycopg2' is not supported",
-        env={"PM_DATABASE_URL": "postgresql+psycopg2://u:hunter22@h/db"},
-    ),
-    "no scheme": Case(
-        ("--demo", "history"),
-        6,
-        "database postgresql//user:***@host/db: not a valid database URL",
-        env={"PM_DATABASE_URL": "postgresql//user:hunter22@host/db"},
-    ),
+    # One bad environment variable under `pm --demo history`: (name, variable, value, code, says).
+    **{
+        name: Case(("--demo", "history"), code, says, env={variable: value})
+        for name, variable, value, code, says in (
+            (
+                "setting not a number",
+                "PM_TIMEOUT",
+                "abc",
+                2,
+                "invalid setting: PM_TIMEOUT must be a number, got 'abc'",
+            ),
+            (
+                "setting not a choice",
+                "PM_LOG_LEVEL",
+                "loud",
+                2,
+                "PM_LOG_LEVEL must be 'debug', 'info', 'warning', 'error' or 'critical',"
+                " got 'loud'",
+            ),
+            (
+                "setting out of range",
+                "PM_RECONCILE_INTERVAL",
+                "99999999999999999999d",
+                2,
+                "PM_RECONCILE_INTERVAL must be at most 7d, got '99999999999999999999d'",
+            ),
+            (
+                "broker URL not a URL",
+                "ALPACA_BASE_URL",
+                "https://[::1",
+                2,
+                "ALPACA_BASE_URL is not a valid URL, got 'https://[::1'",
+            ),
+            ("empty database URL", "PM_DATABASE_URL", "", 6, "the database URL is empty"),
+            (
+                "mysql",
+                "PM_DATABASE_URL",
+                "mysql://u:hunter22@h/db",
+                6,
+                "database mysql://u:***@h/db: the driver 'mysql' is not supported",
+            ),
+            (
+                "psycopg2",
+                "PM_DATABASE_URL",
+                "postgresql+psycopg2://u:hunter22@h/db",
+                6,
+                "the driver 'postgresql+psycopg2' is not supported",
+            ),
+            (
+                "no scheme",
+                "PM_DATABASE_URL",
+                "postgresql//user:hunter22@host/db",
+                6,
+                "database postgresql//user:***@host/db: not a valid database URL",
+            ),
+        )
+    },
 }
 
 

@@ -1,4 +1,5 @@
-"""The `regime` job of `pm watch` and the regime check of validation, built from settings."""
+"""The regime built from settings: for `pm regime` and `pm mcp`'s get_regime (`assess`), for
+`pm size` (`current`), the `regime` job of `pm watch` and the regime check of validation."""
 
 from __future__ import annotations
 
@@ -8,7 +9,32 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pm.cli.context import AppContext
+    from pm.services.regime import RegimeReport
     from pm.services.watch import Job
+
+
+def current(app_: AppContext) -> RegimeReport:
+    """The regime from FRED or the cache (PM_REGIME_TTL), without the emergency stop."""
+    from pm.services import regime as service
+
+    settings = app_.settings
+    return service.assess(
+        app_.macro_source(),
+        app_.repo().macro,
+        app_.clock,
+        ttl=timedelta(seconds=settings.pm_regime_ttl),
+        emergency_limit=settings.pm_emergency_vix,
+    )
+
+
+def assess(app_: AppContext) -> RegimeReport:
+    """The regime of `pm regime` (and of `pm mcp`'s get_regime): FRED or the cache, then the
+    emergency stop (VIX above PM_EMERGENCY_VIX trips the circuit breaker)."""
+    from pm.services import regime as service
+
+    return service.emergency(
+        current(app_), app_.breaker_store(), app_.clock, app_.account_id, actor=app_.actor
+    )
 
 
 def build_regime_job(app_: AppContext) -> Job | None:

@@ -3,7 +3,8 @@
 A tool function takes the `Front` first, then its arguments (their annotations are the tool's
 input schema), and returns the same record(s) as the matching command's `--json`, built by the
 same `pm.records` function from the same service call (where a command does more than call
-its service, the command module has a function both call: `measure`, `assess`, `make_plan`).
+its service, there is one function both call: `measure` and `make_plan` in the command module,
+`assess` in `pm.cli.regime_job`).
 Adding a tool (`execute_rebalance`) is a function here and one line in `TOOLS`.
 
 Write tools run in two steps (`pm.mcp.confirm`): without `confirmation_token` they return a
@@ -186,7 +187,7 @@ def get_regime(front: Front) -> dict[str, Any]:
     """The market regime from FRED (VIX, yield spreads, unemployment; cached) and its
     position-size multiplier (the fields of `pm regime --json`). As `pm regime` does, a VIX
     above PM_EMERGENCY_VIX trips the circuit breaker (`breaker_tripped`)."""
-    from pm.cli.commands.regime import assess
+    from pm.cli.regime_job import assess
     from pm.records import regime as records
 
     return records.report(assess(front.app))

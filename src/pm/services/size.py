@@ -52,6 +52,27 @@ class SizeReport:
     source: Source
 
 
+def given_stats(
+    win_rate: Decimal | None, avg_win: Decimal | None, avg_loss: Decimal | None
+) -> TradeStats | None:
+    """The caller's stats when all three are given, None when none is (the ledger's then)."""
+    explicit = (win_rate, avg_win, avg_loss)
+    if all(v is None for v in explicit):
+        return None
+    if win_rate is None or avg_win is None or avg_loss is None:
+        raise BadInput("give all of `win_rate`, `avg_win` and `avg_loss`, or none")
+    return TradeStats(win_rate=win_rate, avg_win=avg_win, avg_loss=avg_loss, trades=None)
+
+
+def kelly_fraction(given: Decimal | None, default: Decimal) -> Decimal:
+    """The share of full Kelly: `fraction` when given (above 0, at most 1), else `default`."""
+    if given is None:
+        return default
+    if not Decimal(0) < given <= 1:
+        raise BadInput(f"`fraction` must be above 0 and at most 1, got {given}")
+    return given
+
+
 def trade_stats(
     ledger: LedgerStore, account_id: str, symbol: str | None
 ) -> tuple[TradeStats, StatsFrom]:

@@ -28,13 +28,13 @@ activity ids ``<YYYYMMDD>000000000::<uuid>``, as Alpaca's non-trade activities.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
 from pm.broker.demo.activities import cash_activity_id, fill_activity_id
-from pm.broker.demo.market_hours import NEW_YORK
+from pm.broker.demo.market_hours import NEW_YORK, is_trading_day
 from pm.broker.demo.prices import price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, SEED_CASH, SEED_HOLDINGS
 from pm.broker.demo.universe import UNIVERSE, Instrument
@@ -70,15 +70,8 @@ class _Event:
     holding: tuple[str, Decimal, date] | None = None  # a trip: symbol, signed qty, closed on
 
 
-@dataclass(slots=True)
-class _Story:
-    fills: list[Fill] = field(default_factory=list)
-    activities: list[CashActivity] = field(default_factory=list)
-    trips: list[tuple[str, Decimal, date, date]] = field(default_factory=list)
-
-
 def _weekday_on_or_after(day: date) -> date:
-    while day.weekday() >= 5:
+    while not is_trading_day(day):
         day += timedelta(days=1)
     return day
 

@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from pm.services.performance import PerformanceReport
 
 
-def _until(text: str) -> datetime:
-    return parse_since(text)
-
-
 def performance(
     ctx: typer.Context,
     json_: JsonOpt = False,
@@ -35,7 +31,7 @@ def performance(
     until: Annotated[
         datetime | None,
         typer.Option(
-            "--until", parser=_until, metavar="WHEN", help="End of the window (default today)."
+            "--until", parser=parse_since, metavar="WHEN", help="End of the window (default today)."
         ),
     ] = None,
     benchmark: Annotated[

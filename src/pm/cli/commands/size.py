@@ -36,43 +36,27 @@ def size(
     Without --win-rate/--avg-win/--avg-loss the ledger's closed trades are used. The suggested
     buy is checked by the pre-trade gate and the verdict shown; nothing is sent.
     """
-    from datetime import timedelta
-    from decimal import Decimal
-
     from pm.cli.commands.trades import local_sync
     from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
+    from pm.cli.regime_job import current
     from pm.cli.views import size as view
-    from pm.domain.errors import BadInput
-    from pm.domain.sizing import TradeStats
-    from pm.services import regime as regime_service
     from pm.services import size as service
 
     app_ = ctx.obj
     settings = app_.settings
     with speaking_flags():
-        given = [decimal_arg(v, f) for v, f in ((win_rate, "--win-rate"), (avg_win, "--avg-win"))]
-        loss = decimal_arg(avg_loss, "--avg-loss")
-        explicit = [*given, loss]
-        if any(v is not None for v in explicit) and any(v is None for v in explicit):
-            raise BadInput("give all of `win_rate`, `avg_win` and `avg_loss`, or none")
-        stats = None
-        if given[0] is not None and given[1] is not None and loss is not None:
-            stats = TradeStats(win_rate=given[0], avg_win=given[1], avg_loss=loss, trades=None)
-        else:
-            local_sync(app_, app_.account_id())
-        kelly_fraction = decimal_arg(fraction, "--fraction")
-        if kelly_fraction is None:
-            kelly_fraction = settings.pm_kelly_fraction
-        elif not Decimal(0) < kelly_fraction <= 1:
-            raise BadInput(f"`fraction` must be above 0 and at most 1, got {kelly_fraction}")
-        regime = regime_service.assess(
-            app_.macro_source(),
-            app_.repo().macro,
-            app_.clock,
-            ttl=timedelta(seconds=settings.pm_regime_ttl),
-            emergency_limit=settings.pm_emergency_vix,
+        stats = service.given_stats(
+            decimal_arg(win_rate, "--win-rate"),
+            decimal_arg(avg_win, "--avg-win"),
+            decimal_arg(avg_loss, "--avg-loss"),
         )
+        if stats is None:
+            local_sync(app_, app_.account_id())
+        kelly_fraction = service.kelly_fraction(
+            decimal_arg(fraction, "--fraction"), settings.pm_kelly_fraction
+        )
+        regime = current(app_)
         report = service.suggest(
             build_guard(app_),
             app_.repo().ledger,
