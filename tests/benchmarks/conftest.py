@@ -163,12 +163,21 @@ def import_breakdown(cmd: Sequence[str], env: Mapping[str, str], top: int = 10) 
     return f"imports (self time, total {total:.0f} ms):\n" + "\n".join(lines)
 
 
+#: Runs of a benchmark after its first failed assertion, before it fails.
+RERUNS = 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every benchmark is slow: `pytest -m "not slow"` leaves them out."""
+    """Every benchmark is slow: `pytest -m "not slow"` leaves them out.
+
+    And every benchmark that misses is measured again, `RERUNS` times at most (the machine is
+    shared: a burst of other work can push one measurement over its guard); a regression
+    misses every time and fails."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.flaky(reruns=RERUNS, only_rerun=["AssertionError"]))
 
 
 @pytest.fixture
@@ -188,7 +197,10 @@ def record(request: pytest.FixtureRequest) -> Callable[[str, str, str, bool], No
     benchmark = readme.benchmark_of(request.node.nodeid)
 
     def add(name: str, measured: str, target: str, ok: bool) -> None:
-        figures.append(Figure(benchmark, name, measured, target, ok))
+        figure = Figure(benchmark, name, measured, target, ok)
+        # a rerun (see RERUNS) measures again: its figure replaces the earlier one
+        figures[:] = [f for f in figures if (f.benchmark, f.name) != (benchmark, name)]
+        figures.append(figure)
 
     return add
 

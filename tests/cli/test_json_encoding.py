@@ -125,3 +125,29 @@ def test_a_string_holding_the_marker_is_encoded_again_with_a_new_tag(
     value = {"text": "~aaaa7", "n": Decimal("2.50")}
     assert json_text(value) == '{"text": "~aaaa7", "n": 2.50}'
     assert next(tokens, None) is None, "the colliding tag was replaced"
+
+
+# Records as list commands print them: the same keys in the same order in every row, columns
+# of one type or mixed, and objects shared row after row (one `source`, one fetch time).
+KEYS = ("symbol", "qty", "100%", "at", "source")
+shared = st.shared(values, key="shared")
+cells = st.one_of(texts, decimals, scalars, shared, values)
+records = st.lists(st.tuples(*[cells] * len(KEYS)), max_size=12).map(
+    lambda rows: [dict(zip(KEYS, row, strict=True)) for row in rows]
+)
+columns_of_one_type = st.lists(st.tuples(texts, decimals, decimals, times, shared), max_size=12)
+
+
+@pytest.mark.slow
+@given(records | columns_of_one_type.map(lambda rs: [dict(zip(KEYS, r, strict=True)) for r in rs]))
+def test_records_encoded_column_by_column_equal_the_per_value_encoder(
+    rows: list[dict[str, Any]],
+) -> None:
+    assert written(print_json, rows) == reference(rows) + "\n"
+    assert written(print_jsonl, rows) == "".join(reference(r) + "\n" for r in rows)
+
+
+def test_records_with_other_keys_or_types_take_the_general_path() -> None:
+    rows: list[Any] = [{"a": Decimal("1")}, {"b": Decimal("2")}, {"a": 1, "b": 2}, ["a"], {}]
+    assert written(print_json, rows) == reference(rows) + "\n"
+    assert written(print_json, [{}, {}]) == "[{}, {}]\n"

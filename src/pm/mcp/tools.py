@@ -83,7 +83,7 @@ def get_live_positions(
     result = service.fetch(
         app.broker(), app.repo, app.clock, app.writes, sort=sort, descending=descending
     )
-    return [records.position(p, result.source, result.account_id) for p in result.positions]
+    return list(records.positions(result.positions, result.source, result.account_id))
 
 
 def check_portfolio_risk(

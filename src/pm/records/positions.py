@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pm.domain.models import Position, Source
@@ -26,6 +27,17 @@ COLUMNS = (
 
 
 def position(p: Position, src: Source, account_id: str) -> dict[str, Any]:
+    return _record(p, source(src), src, account_id)
+
+
+def positions(held: Iterable[Position], src: Source, account_id: str) -> Iterator[dict[str, Any]]:
+    """The records of a list, made as they are written; one `source` object serves every row,
+    so a 100k-row answer encodes it once."""
+    shared = source(src)
+    return (_record(p, shared, src, account_id) for p in held)
+
+
+def _record(p: Position, shared: dict[str, Any], src: Source, account_id: str) -> dict[str, Any]:
     return {
         "account_id": account_id,
         "asset_id": p.asset_id,
@@ -40,5 +52,5 @@ def position(p: Position, src: Source, account_id: str) -> dict[str, Any]:
         "unrealized_pl": p.unrealized_pl,
         "unrealized_pl_pct": pct(p.unrealized_pl_pct),
         "fetched_at": src.fetched_at,
-        "source": source(src),
+        "source": shared,
     }

@@ -22,7 +22,7 @@ COLUMNS = (
 
 def positions(result: PositionsResult) -> Shown:
     """The list (`pm positions`)."""
-    data = (records.position(p, result.source, result.account_id) for p in result.positions)
+    data = records.positions(result.positions, result.source, result.account_id)
     return Shown(data, lambda: _table(result), columns=records.COLUMNS)  # made as written
 
 
