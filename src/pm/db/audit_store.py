@@ -7,31 +7,17 @@ Arguments and details are stored as JSON: Decimals become their exact text, time
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, update
 
 from pm.db.queries import insert_one, newest_first
-from pm.db.rows import records
+from pm.db.rows import jsonable, records
 from pm.db.tables import audit_log as audit
 from pm.db.transactions import Transactions
 from pm.domain.errors import NotFound
 from pm.ports import AuditEntry
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class SqlAuditLog(Transactions):
@@ -48,7 +34,7 @@ class SqlAuditLog(Transactions):
         row = {
             "account_id": account_id,
             "action": action,
-            "arguments": _jsonable(arguments),
+            "arguments": jsonable(arguments),
             "os_user": os_user,
             "host": host,
             "created_at": at,
@@ -64,7 +50,7 @@ class SqlAuditLog(Transactions):
             changed = conn.execute(
                 update(audit)
                 .where(audit.c.id == entry_id)
-                .values(outcome=outcome, outcome_details=_jsonable(details), finished_at=at)
+                .values(outcome=outcome, outcome_details=jsonable(details), finished_at=at)
             ).rowcount
         if changed != 1:
             raise NotFound(f"audit entry {entry_id} not found")

@@ -26,10 +26,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from pm.db import reconcile_lock as locks
-from pm.db.audit_store import _jsonable
 from pm.db.ledger_store import activity_qty_by_order
 from pm.db.queries import insert_one, newest_first, one_of_account
-from pm.db.rows import records
+from pm.db.rows import jsonable, records
 from pm.db.tables import audit_log, fills, orders, position_column
 from pm.db.tables import positions as positions_t
 from pm.db.transactions import Transactions, ensure_account
@@ -75,7 +74,7 @@ def order_lock(engine: Engine, account_id: str, wait_s: float = 0) -> Iterator[b
 def _history(row_history: Any, status: str, at: datetime) -> list[dict[str, Any]]:
     history = list(row_history or [])
     if not history or history[-1].get("status") != status:
-        history.append({"status": status, "at": _jsonable(at)})
+        history.append({"status": status, "at": jsonable(at)})
     return history
 
 
@@ -103,7 +102,7 @@ class SqlOrderStore(Transactions):
                 insert(audit_log).values(
                     account_id=account_id,
                     action=action,
-                    arguments=_jsonable(arguments),
+                    arguments=jsonable(arguments),
                     os_user=os_user,
                     host=host,
                     created_at=at,
@@ -130,7 +129,7 @@ class SqlOrderStore(Transactions):
                     "trail_percent": intent.trail_percent,
                     "time_in_force": intent.time_in_force,
                     "status": PENDING,
-                    "status_history": [{"status": PENDING, "at": _jsonable(at)}],
+                    "status_history": [{"status": PENDING, "at": jsonable(at)}],
                     "broker_order_id": None,
                     "filled_qty": Decimal(0),
                     "filled_avg_price": None,

@@ -11,9 +11,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from pm.db.audit_store import _jsonable
 from pm.db.queries import insert_one, newest_first, one_of_account
-from pm.db.rows import records
+from pm.db.rows import jsonable, records
 from pm.db.tables import rebalance_runs as runs_t
 from pm.db.transactions import Transactions, ensure_account
 from pm.domain.errors import NotFound
@@ -46,8 +45,8 @@ class SqlRunStore(Transactions):
                     trace_id=trace_id,
                     status=status,
                     trigger_type=trigger_type,
-                    input_snapshot=_jsonable(input_snapshot),
-                    order_intents=_jsonable(order_intents),
+                    input_snapshot=jsonable(input_snapshot),
+                    order_intents=jsonable(order_intents),
                     executed_orders=None,
                     rationale=rationale,
                     started_at=started_at,
@@ -96,7 +95,7 @@ class SqlRunStore(Transactions):
         if status is not None:
             values["status"] = status
         if executed_orders is not None:
-            values["executed_orders"] = _jsonable(executed_orders)
+            values["executed_orders"] = jsonable(executed_orders)
         if rationale is not None:
             values["rationale"] = rationale
         if completed_at is not _UNSET:
