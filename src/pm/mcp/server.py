@@ -56,7 +56,7 @@ def hints(spec: tools.ToolSpec) -> ToolAnnotations:
     """The MCP tool annotations: read-only or destructive, and whether it calls the broker."""
     return ToolAnnotations(
         title=spec.title,
-        read_only_hint=not spec.write,
+        read_only_hint=not (spec.write or spec.trips_breaker),
         destructive_hint=spec.write,
         idempotent_hint=spec.idempotent if spec.write else True,
         open_world_hint=spec.broker,

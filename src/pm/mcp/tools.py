@@ -36,6 +36,9 @@ class ToolSpec:
     command: str  # the `pm` command whose --json it equals
     broker: bool  # may call the broker (open_world_hint)
     write: bool = False  # changes the account (only with --allow-writes; destructive_hint)
+    # may trip the circuit breaker, a safety stop that blocks orders and sends none: not
+    # read-only, not destructive, listed without --allow-writes
+    trips_breaker: bool = False
     idempotent: bool = False
     list_key: str | None = None  # a list result is returned as {list_key: [...]}
 
@@ -434,7 +437,7 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(get_reconcile_status, "Reconciliation status", "reconcile status", broker=False),
     ToolSpec(market_status, "Market clock", "market", broker=True),
     ToolSpec(get_performance, "Performance", "performance", broker=True),
-    ToolSpec(get_regime, "Market regime", "regime", broker=True),
+    ToolSpec(get_regime, "Market regime", "regime", broker=True, trips_breaker=True),
     ToolSpec(rebalance_plan, "Rebalance plan (nothing sent)", "rebalance plan", broker=True),
     ToolSpec(get_trades, "Stored fills", "trades", broker=False, list_key="fills"),
     ToolSpec(get_lots, "Tax lots", "trades lots", broker=False, list_key="lots"),
