@@ -72,6 +72,18 @@ def test_a_ladder_level_fires_once_on_the_day_it_is_reached(clock: list[datetime
     assert [(o["origin"], o["client_order_id"]) for o in orders] == [
         ("exit", executed["client_order_id"])
     ]
+    # what happened, newest first, as stored: the fire, then its order
+    events = call("--demo", "exits", "events", "--json", "--limit", "1000").json()
+    aapl = [(e["kind"], e["message"]) for e in events if e["symbol"] == "AAPL"]
+    assert aapl[:2] == [
+        ("order", f"{name}: {executed['client_order_id']} 13.5 filled"),
+        ("fire", f"{name}: gain {gain(days[later]):.2f} % reached take-profit {level} % (50 %)"),
+    ]
+    assert all(e["position_key"] == row["position_key"] for e in events if e["symbol"] == "AAPL")
+    newest = call("--demo", "exits", "events", "--jsonl", "--limit", "1").stdout.splitlines()
+    assert [json.loads(line)["kind"] for line in newest] == ["order"]
+    later_on = (clock[0] + timedelta(days=1)).date().isoformat()
+    assert call("--demo", "exits", "events", "--json", "--since", later_on).json() == []
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
+from pm.db.queries import newest_first
 from pm.db.rows import records
 from pm.db.tables import exit_events, exit_rules, exit_states, orders
 from pm.db.transactions import Transactions, ensure_account
@@ -219,15 +220,13 @@ class SqlExitStore(Transactions):
                 )
         return saved
 
-    def events(self, account_id: str, *, limit: int = 100) -> list[ExitEvent]:
+    def events(
+        self, account_id: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[ExitEvent]:
         """Newest first."""
+        query = newest_first(exit_events, "at", account_id, since=since, limit=limit)
         with self.read() as conn:
-            rows = conn.execute(
-                select(exit_events)
-                .where(exit_events.c.account_id == account_id)
-                .order_by(exit_events.c.at.desc(), exit_events.c.id.desc())
-                .limit(limit)
-            ).all()
+            rows = conn.execute(query).all()
         return [ExitEvent(r.position_key, r.symbol, r.at, r.kind, r.message) for r in rows]
 
     def exit_orders(self, account_id: str, keys: Sequence[str]) -> list[PmOrder]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pm.domain.exits import ALL_SYMBOLS, ExitRule, Level, executed_json
+from pm.domain.exits import ALL_SYMBOLS, ExitEvent, ExitRule, Level, executed_json
 from pm.services.exits import ExitReport, PositionExit
 
 RULE_COLUMNS = (
@@ -18,6 +18,8 @@ RULE_COLUMNS = (
     "native",
     "updated_at",
 )
+
+EVENT_COLUMNS = ("at", "symbol", "kind", "message", "position_key")
 
 STATUS_COLUMNS = (
     "symbol",
@@ -108,4 +110,14 @@ def check(report: ExitReport) -> dict[str, Any]:
         "executed": report.executed,
         "fires": fires(report),
         "positions": [status(p) for p in report.positions],
+    }
+
+
+def event(e: ExitEvent) -> dict[str, Any]:
+    return {
+        "at": e.at,
+        "symbol": e.symbol,
+        "kind": e.kind,
+        "message": e.message,
+        "position_key": e.key,
     }

@@ -205,6 +205,14 @@ def remove_rule(store: ExitStore, account_id: str, symbol: str | None) -> str:
     return key
 
 
+def events(
+    store: ExitStore, account_id: str, *, since: datetime | None, limit: int | None
+) -> list[ExitEvent]:
+    """What the exits did to each position (opened, high-water mark, stop, fire, order,
+    closed), newest first."""
+    return store.events(account_id, since=since, limit=limit)
+
+
 def policy_threshold(policies: PolicyStore, account_id: str) -> Decimal | None:
     active = policies.active(account_id)
     return active.spec.profit_taking_threshold_pct if active is not None else None

@@ -1,4 +1,4 @@
-"""`pm exits set|show|rm|status|check`: take-profit ladders and trailing stops."""
+"""`pm exits set|show|rm|status|check|events`: take-profit ladders and trailing stops."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pm.cli.confirm import LiveOpt, YesOpt
-from pm.cli.options import JsonOpt, decimal_arg
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt, decimal_arg
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -118,6 +118,27 @@ def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
     app_ = ctx.obj
     report = service.run(exits_env(app_), app_.account_id())
     app_.terminal.show(view.status(report))
+
+
+@app.command("events")
+def events(
+    ctx: typer.Context,
+    since: SinceOpt = None,
+    limit: LimitOpt = 50,
+    json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
+) -> None:
+    """What the exits did, newest first: positions tracked, high-water marks, stops moved,
+    levels fired, orders sent. Reads the database only."""
+    from pm.cli.views import exits as view
+    from pm.services import exits as service
+
+    app_ = ctx.obj
+    found = service.events(
+        app_.repo().exits, app_.account_id(ask_broker=False), since=since, limit=limit
+    )
+    app_.terminal.show(view.events(found))
 
 
 @app.command("check")

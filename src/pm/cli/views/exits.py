@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from pm.cli.terminal import Shown
-from pm.cli.views.common import markup_escaped, money, percent, quantity
+from pm.cli.views.common import markup_escaped, money, percent, quantity, when
 from pm.cli.views.table import Col, FitTable
-from pm.domain.exits import ExitRule, Level
+from pm.domain.exits import ExitEvent, ExitRule, Level
 from pm.records import exits as records
 from pm.services.exits import ExitReport, PositionExit
 
@@ -34,6 +34,14 @@ STATUS = (
     Col("Next level", 1),
     Col("Done", 2),
     Col("Rule", 3),
+)
+
+EVENTS = (
+    Col("At"),
+    Col("Symbol"),
+    Col("Kind"),
+    Col("What", wrap=True),
+    Col("Position key", 2),
 )
 
 FIRES = (
@@ -155,3 +163,18 @@ def check(report: ExitReport) -> Shown:
         tracked = sum(1 for p in report.positions if p.skipped is None)
         return Shown(records.check(report), f"nothing to fire ({tracked} positions checked)")
     return Shown(records.check(report), table)
+
+
+def events(found: Sequence[ExitEvent]) -> Shown:
+    def table() -> FitTable:
+        return FitTable(
+            EVENTS,
+            [(when(e.at), e.symbol, e.kind, markup_escaped(e.message), e.key) for e in found],
+        )
+
+    return Shown(
+        [records.event(e) for e in found],
+        table,
+        columns=records.EVENT_COLUMNS,
+        empty="no exit events (pm exits check and the watch job `exits` record them)",
+    )
