@@ -47,7 +47,8 @@ IMPORT_SQLALCHEMY = (sys.executable, "-c", "import sqlalchemy")
 CONFIG_FLOOR = (sys.executable, "-c", "import typer._adapters, pydantic_settings")
 SNAPSHOT_FLOOR = (sys.executable, "-c", "import typer._adapters, pydantic_settings, sqlalchemy")
 
-# Runs `pm ARGS...` in-process and reports which heavy modules ended up imported.
+# Runs `pm ARGS...` in-process and reports which heavy modules (or modules the light commands
+# have no use for) ended up imported.
 HEAVY = (
     "alpaca",
     "pandas",
@@ -64,6 +65,9 @@ HEAVY = (
     "pydantic_settings",
     "mcp",  # the MCP SDK: `pm mcp` only
     "pm.mcp",
+    "pm.domain.models",  # the broker's and the book's types: not for help or settings
+    "pm.domain.performance",  # returns and the equity history: not for a snapshot
+    "tomllib",  # the config file's parser: clean_env has no config file
 )
 PROBE = f"""\
 import contextlib, io, json, sys
@@ -172,7 +176,8 @@ def test_start_up_cpu_near_the_imports_it_needs(
 
 
 # what each light command may import of HEAVY; the demo's database is SQLite: Core, no ORM
-DATABASE = {"pydantic_settings", "sqlalchemy", "rich"}  # rich: the demo banner, for now
+# rich: the demo banner, for now
+DATABASE = {"pydantic_settings", "sqlalchemy", "rich", "pm.domain.models"}
 MAY_IMPORT: dict[tuple[str, ...], set[str]] = {
     ("--help",): set(),
     ("--version",): set(),
