@@ -71,7 +71,8 @@ class LazyGroups(TyperGroup):
         try:
             return self._click_resolve_command(ctx, args)
         except _click.exceptions.UsageError as error:
-            matches = get_close_matches(args[0], self.own_commands) if args else []
+            suggest = self.suggest_commands and args
+            matches = get_close_matches(args[0], self.own_commands) if suggest else []
             if matches:
                 suggestions = ", ".join(f"{m!r}" for m in matches)
                 error.message = f"{error.message.rstrip('.')}. Did you mean {suggestions}?"
