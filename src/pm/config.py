@@ -204,13 +204,13 @@ def read_config_file() -> dict[str, Any]:
     exist, a directory, a file that is not UTF-8 TOML, or keys that are not settings (a typo
     would otherwise be ignored without a word).
     """
-    import tomllib
-
     path = config_file_path()
     if not path.exists():
         if os.environ.get("PM_CONFIG_FILE"):
             raise BadInput(f"PM_CONFIG_FILE names {path}, which does not exist")
         return {}
+    import tomllib  # only when there is a file to read
+
     if path.is_dir():
         raise BadInput(f"config file {path} is a directory, not a TOML file")
     try:

@@ -10,10 +10,15 @@ the machine) of subprocesses of the venv's python, best of N each, runs interlea
 - `pm --demo snapshot --json` CPU against `python -c "import sqlalchemy"` (the issue's target:
   1.5x), and against its floor: typer's option parsing, pydantic-settings and SQLAlchemy Core.
   Target: within 1.5x of that floor.
-The issue's ratios are recorded as measured; the floors explain what stands between them.
+The issue's ratios are recorded as measured; the floors explain what stands between them:
+`import typer._adapters` alone is about 2.1x `import typer` (typer builds a pydantic
+TypeAdapter for the root's --timeout and -v before any command runs), and with
+pydantic-settings about 3x, so `pm config show` meets the issue's 2x only without pydantic
+at all; the snapshot's floor is itself about 1.5x `import sqlalchemy`.
 The targets go into the Performance table as they are; the suite asserts guards a little
-above them (`*_GUARD`), because these ratios sit close to their targets (--help at 1.46x to
-1.50x on a quiet machine) and a check that fails on noise would teach people to ignore it.
+above them (`*_GUARD`): a check that fails on noise would teach people to ignore it. Measured
+on this machine (best of 15, several runs): --help 1.25x to 1.28x, config show 1.09x to 1.16x
+its floor, the demo snapshot 1.41x to 1.55x its floor.
 
 Also checks (not timed) that each light command imports nothing heavy beyond what it uses.
 """
@@ -38,8 +43,9 @@ HELP_RATIO_TARGET = 1.5
 CONFIG_VS_TYPER_TARGET = 2.0
 SNAPSHOT_VS_SQLALCHEMY_TARGET = 1.5
 FLOOR_TARGET = 1.5
-HELP_RATIO_GUARD = 1.65
-FLOOR_GUARD = 1.75
+HELP_RATIO_GUARD = 1.4
+CONFIG_FLOOR_GUARD = 1.3
+SNAPSHOT_FLOOR_GUARD = 1.65
 
 PM = (sys.executable, "-m", "pm")
 IMPORT_TYPER = (sys.executable, "-c", "import typer")
@@ -47,7 +53,8 @@ IMPORT_SQLALCHEMY = (sys.executable, "-c", "import sqlalchemy")
 CONFIG_FLOOR = (sys.executable, "-c", "import typer._adapters, pydantic_settings")
 SNAPSHOT_FLOOR = (sys.executable, "-c", "import typer._adapters, pydantic_settings, sqlalchemy")
 
-# Runs `pm ARGS...` in-process and reports which heavy modules ended up imported.
+# Runs `pm ARGS...` in-process and reports which heavy modules (or modules the light commands
+# have no use for) ended up imported.
 HEAVY = (
     "alpaca",
     "pandas",
@@ -64,6 +71,9 @@ HEAVY = (
     "pydantic_settings",
     "mcp",  # the MCP SDK: `pm mcp` only
     "pm.mcp",
+    "pm.domain.models",  # the broker's and the book's types: not for help or settings
+    "pm.domain.performance",  # returns and the equity history: not for a snapshot
+    "tomllib",  # the config file's parser: clean_env has no config file
 )
 PROBE = f"""\
 import contextlib, io, json, sys
@@ -109,7 +119,7 @@ def test_help_within_1_5x_of_importing_typer(
 
 
 @pytest.mark.parametrize(
-    ("args", "versus", "issue_target", "floor", "floor_name"),
+    ("args", "versus", "issue_target", "floor", "floor_name", "guard"),
     [
         (
             ("config", "show", "--json"),
@@ -117,6 +127,7 @@ def test_help_within_1_5x_of_importing_typer(
             CONFIG_VS_TYPER_TARGET,
             CONFIG_FLOOR,
             "typer's option parsing + pydantic-settings",
+            CONFIG_FLOOR_GUARD,
         ),
         (
             ("--demo", "snapshot", "--json"),
@@ -124,6 +135,7 @@ def test_help_within_1_5x_of_importing_typer(
             SNAPSHOT_VS_SQLALCHEMY_TARGET,
             SNAPSHOT_FLOOR,
             "typer's option parsing + pydantic-settings + SQLAlchemy Core",
+            SNAPSHOT_FLOOR_GUARD,
         ),
     ],
     ids=["config-show", "demo-snapshot"],
@@ -138,6 +150,7 @@ def test_start_up_cpu_near_the_imports_it_needs(
     issue_target: float,
     floor: tuple[str, ...],
     floor_name: str,
+    guard: float,
 ) -> None:
     env = clean_env(tmp_path)
     cmd = [*PM, *args]
@@ -164,15 +177,15 @@ def test_start_up_cpu_near_the_imports_it_needs(
         f"<= {FLOOR_TARGET:g}x",
         ok,
     )
-    assert over_floor <= FLOOR_GUARD, (
+    assert over_floor <= guard, (
         f"pm {name} used {pm_cpu * 1000:.0f} ms CPU, {over_floor:.2f}x its floor "
-        f"({floor_cpu * 1000:.0f} ms: {floor_name}); target {FLOOR_TARGET}x, guard {FLOOR_GUARD}x\n"
+        f"({floor_cpu * 1000:.0f} ms: {floor_name}); target {FLOOR_TARGET}x, guard {guard}x\n"
         f"{import_breakdown(cmd, env)}"
     )
 
 
 # what each light command may import of HEAVY; the demo's database is SQLite: Core, no ORM
-DATABASE = {"pydantic_settings", "sqlalchemy", "rich"}  # rich: the demo banner, for now
+DATABASE = {"pydantic_settings", "sqlalchemy", "pm.domain.models"}
 MAY_IMPORT: dict[tuple[str, ...], set[str]] = {
     ("--help",): set(),
     ("--version",): set(),
@@ -181,7 +194,8 @@ MAY_IMPORT: dict[tuple[str, ...], set[str]] = {
     ("config", "show"): {"pydantic_settings", "rich"},
     ("--demo", "snapshot", "--json"): DATABASE,
     ("--demo", "positions", "--json"): DATABASE,
-    ("--demo", "risk", "--json"): DATABASE | {"numpy", "structlog"},  # VaR; logs a breach
+    # VaR; logs a breach (structlog.dev loads rich)
+    ("--demo", "risk", "--json"): DATABASE | {"numpy", "structlog", "rich"},
 }
 
 

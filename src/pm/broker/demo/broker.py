@@ -28,6 +28,7 @@ import copy
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 from pm.broker.demo.activities import History, activity_page, order_fill
 from pm.broker.demo.fills import QTY_PLACES, apply_fill, held_qty, opening_qty, signed_qty
@@ -50,9 +51,11 @@ from pm.domain.models import (
     TradingDay,
 )
 from pm.domain.money import CENT, pct
-from pm.domain.performance import HistoryPoint
 from pm.domain.portfolio import DUST_QTY, holding_key, is_dust
 from pm.ports import Clock, DemoHolding, DemoState, DemoStore
+
+if TYPE_CHECKING:  # pm.domain.performance loads with the history (not for pm snapshot)
+    from pm.domain.performance import HistoryPoint
 
 __all__ = ["DEMO_ACCOUNT_ID", "MARGIN_MULTIPLIER", "DemoBroker"]
 
@@ -150,6 +153,7 @@ class DemoBroker:
         """The demo's simulated past (`history.equity_series`), every calendar day; today's
         point is the live account's equity (the history assumes the seed's holdings)."""
         from pm.broker.demo.history import equity_series
+        from pm.domain.performance import HistoryPoint
 
         today = self._today()
         points = equity_series(DEMO_ACCOUNT_ID, start, min(end, today))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pm.broker.demo.activities import cash_activity_id, fill_activity_id
 from pm.broker.demo.market_hours import NEW_YORK, is_trading_day
@@ -41,8 +42,10 @@ from pm.broker.demo.universe import UNIVERSE, Instrument
 from pm.domain.ledger import CashActivity, Fill
 from pm.domain.models import OrderSide
 from pm.domain.money import CENT
-from pm.domain.performance import HistoryPoint
 from pm.domain.portfolio import DUST_QTY
+
+if TYPE_CHECKING:  # loaded by equity_series: the ledger sync (pm snapshot) needs only the events
+    from pm.domain.performance import HistoryPoint
 
 EPOCH = date(2024, 1, 2)
 TRIP_EVERY = 11
@@ -239,6 +242,8 @@ def cash_activities(account_id: str, until: date) -> list[CashActivity]:
 def equity_series(account_id: str, start: date, until: date) -> list[HistoryPoint]:
     """The demo account's equity at every calendar day's close from `start` to `until` (it
     holds bitcoin, which trades every day), with each day's cash activities by type."""
+    from pm.domain.performance import HistoryPoint
+
     if account_id != DEMO_ACCOUNT_ID or until < start:
         return []
     events = _events(until)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pm.cli.output import number
-from pm.domain.models import Source
 from pm.domain.timestamps import iso
+
+if TYPE_CHECKING:
+    from pm.domain.models import Source  # not at run time: `pm config show` needs no models
 
 
 def markup_escaped(text: str) -> str:
