@@ -45,7 +45,7 @@ SNAPSHOT_VS_SQLALCHEMY_TARGET = 1.5
 FLOOR_TARGET = 1.5
 HELP_RATIO_GUARD = 1.4
 CONFIG_FLOOR_GUARD = 1.3
-SNAPSHOT_FLOOR_GUARD = 1.65
+SNAPSHOT_FLOOR_GUARD = 1.75  # a CI run measured 1.61x where a quiet one measured 1.54x
 
 PM = (sys.executable, "-m", "pm")
 IMPORT_TYPER = (sys.executable, "-c", "import typer")
