@@ -41,8 +41,8 @@ def build_rebalance_jobs(app_: AppContext, desk: OrderDesk, *, interval: timedel
 
 
 def _context(app_: AppContext, desk: OrderDesk) -> TriggerContext:
-    from pm.cli.commands.rebalance import plan_settings, run_settings_for
     from pm.cli.guard import build_guard
+    from pm.cli.rebalancing import plan_settings, run_settings_for
     from pm.services import rebalance_triggers as triggers
 
     settings = app_.settings

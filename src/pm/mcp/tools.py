@@ -180,7 +180,7 @@ def get_performance(
     """Time- and money-weighted return, volatility, Sharpe/Sortino, drawdown and round-trip
     statistics over a window of days, from the broker's daily portfolio history and the
     ledger (the fields of `pm performance --json`)."""
-    from pm.cli.commands.performance import measure
+    from pm.cli.performance_report import measure
     from pm.records import performance as records
 
     return records.report(measure(front.app, since=since, until=until, benchmark=benchmark))
@@ -207,7 +207,7 @@ def rebalance_plan(
     policy, each passed by the pre-trade gate; a plan only, nothing is sent (the fields of
     `pm rebalance plan --json`). threshold: only trim positions beyond their overweight
     threshold."""
-    from pm.cli.commands.rebalance import make_plan
+    from pm.cli.rebalancing import make_plan
     from pm.records import rebalance as records
 
     return records.plan(make_plan(front.app, policy, trigger))
@@ -220,7 +220,7 @@ def get_trades(
 ) -> list[dict[str, Any]]:
     """Fills stored in the account's trade ledger, oldest first, under `fills` (each with the
     fields of `pm trades --json`; `pm trades sync` imports the broker's)."""
-    from pm.cli.commands.trades import ledger_account
+    from pm.cli.ledger import ledger_account
     from pm.records import trades as records
     from pm.services import trades as service
 
@@ -237,7 +237,7 @@ def get_lots(
 ) -> list[dict[str, Any]]:
     """FIFO tax lots of the stored fills under `lots`: open ones, then closed ones with
     realized P/L, holding days and term (the fields of `pm trades lots --json`)."""
-    from pm.cli.commands.trades import ledger_account
+    from pm.cli.ledger import ledger_account
     from pm.records import trades as records
     from pm.services import trades as service
 
@@ -391,8 +391,8 @@ def execute_rebalance(
     60 s, bound to that plan and the account's cash, positions and policy; call again with the
     token to execute exactly that plan. While the market is closed equity orders are refused
     unless `queue`."""
-    from pm.cli.commands.rebalance import make_plan, run_inputs, run_settings_for, send_run
     from pm.cli.guard import build_desk
+    from pm.cli.rebalancing import make_plan, run_inputs, run_settings_for, send_run
     from pm.records import rebalance as records
     from pm.records import rebalance_run as run_records
     from pm.services.rebalance_run import market_gate

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pm.cli.options import CsvOpt, JsonOpt, parse_since
+from pm.cli.performance_report import measure
 
 if TYPE_CHECKING:
     from pm.cli.context import AppContext
-    from pm.services.performance import PerformanceReport
 
 
 def performance(
@@ -74,27 +74,3 @@ def performance(
         color = not out.no_color and out.color_system is not None
         text = view.chart(report, size.width, max(20, size.height - 4), color=color)
         sys.stdout.write(text + "\n")
-
-
-def measure(
-    app_: AppContext, *, since: date | None, until: date | None, benchmark: str | None
-) -> PerformanceReport:
-    """The report of `pm performance` (and of `pm mcp`'s get_performance): the window (a year
-    to today by default), the demo's ledger brought up to date, then the service."""
-    from pm.cli.commands.trades import local_sync
-    from pm.services import performance as service
-
-    today = app_.clock.now().astimezone(UTC).date()
-    start, end = service.window(since, until if until is not None else today, today=today)
-    account_id = app_.account_id()
-    local_sync(app_, account_id)
-    return service.performance(
-        app_.broker(),
-        app_.repo(),
-        app_.market_data() if benchmark else None,
-        account_id,
-        start=start,
-        end=end,
-        risk_free_rate=app_.settings.pm_risk_free_rate,
-        benchmark=benchmark.strip().upper() if benchmark else None,
-    )

@@ -36,9 +36,9 @@ def size(
     Without --win-rate/--avg-win/--avg-loss the ledger's closed trades are used. The suggested
     buy is checked by the pre-trade gate and the verdict shown; nothing is sent.
     """
-    from pm.cli.commands.trades import local_sync
     from pm.cli.flags import speaking_flags
     from pm.cli.guard import build_guard
+    from pm.cli.ledger import local_sync
     from pm.cli.regime_job import current
     from pm.cli.views import size as view
     from pm.services import size as service

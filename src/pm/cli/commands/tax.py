@@ -25,7 +25,7 @@ def lots(
 ) -> None:
     """Open FIFO lots with cost, current price, unrealized gain, holding period (short or
     long term) and the date each becomes long term."""
-    from pm.cli.commands.trades import local_sync
+    from pm.cli.ledger import local_sync
     from pm.cli.views import tax as view
     from pm.services import tax as service
 
@@ -54,9 +54,9 @@ def harvest(
 ) -> None:
     """Lots with unrealized losses worth harvesting (the oldest lots, as the broker sells
     them), the estimated realized loss and the wash-sale window; --execute sells them."""
-    from pm.cli.commands.trades import local_sync
     from pm.cli.confirm import require_live_allowed
     from pm.cli.guard import build_desk, build_guard
+    from pm.cli.ledger import local_sync
     from pm.cli.options import decimal_arg
     from pm.cli.views import tax as view
     from pm.domain.errors import BadInput, CheckFailed

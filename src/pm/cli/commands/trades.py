@@ -6,36 +6,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pm.cli.ledger import ledger_account
 from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, SinceOpt
 
 if TYPE_CHECKING:
-    from pm.cli.context import AppContext
+    pass
 
 app = typer.Typer(no_args_is_help=False)
 
 SymbolOpt = Annotated[
     str | None, typer.Option("--symbol", metavar="SYMBOL", help="Only this symbol.")
 ]
-
-
-def local_sync(app_: AppContext, account_id: str) -> None:
-    """The demo's activities are local: bring its ledger up to date before reading it."""
-    if app_.identity().simulated:
-        from pm.services import trades as service
-
-        _, warning = service.sync_warning(
-            app_.broker(), app_.repo(), account_id, app_.clock, touch=False
-        )
-        if warning:
-            app_.terminal.warn(warning)
-
-
-def ledger_account(app_: AppContext) -> str:
-    """The account whose stored ledger `pm trades` (and `pm mcp`'s get_trades, get_lots)
-    reads: the demo's brought up to date first; a real account's as last synced."""
-    account_id = app_.account_id(ask_broker=app_.identity().simulated)
-    local_sync(app_, account_id)
-    return account_id
 
 
 @app.callback(invoke_without_command=True)
