@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from random import Random
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pm.domain.ledger import Fill
-from pm.domain.lots import long_term_from, match_fifo
+from pm.domain.lots import ClosedLot, OpenLot, long_term_from, match_fifo
 
 T0 = datetime(2024, 11, 5, 15, tzinfo=UTC)
 
@@ -111,3 +114,57 @@ def test_terms_and_holding_days_count_new_york_trade_dates() -> None:
     (lot,) = match_fifo([bought, sold]).closed
     assert lot.holding_days == 366
     assert lot.term == "long"
+
+
+def reference_fifo(fills: list[Fill]) -> tuple[list[ClosedLot], list[OpenLot]]:
+    """FIFO spelled out plainly: each lot keeps its own side, every lot is checked."""
+    queues: dict[str, list[list[Any]]] = {}
+    closed: list[ClosedLot] = []
+    for f in sorted(fills, key=lambda f: (f.transaction_time, f.fill_id)):
+        queue = queues.setdefault(f.symbol, [])
+        side = "long" if f.side == "buy" else "short"
+        left = f.qty
+        while left > 0 and queue and queue[0][2] != side:
+            opening, lot_left, lot_side = queue[0]
+            taken = min(lot_left, left)
+            if taken == lot_left:
+                queue.pop(0)
+            else:
+                queue[0][1] = lot_left - taken
+            closed.append(
+                ClosedLot(
+                    f.symbol,
+                    lot_side,
+                    taken,
+                    opening.price,
+                    f.price,
+                    opening.transaction_time,
+                    f.transaction_time,
+                    opening.fill_id,
+                    f.fill_id,
+                )
+            )
+            left -= taken
+        if left > 0:
+            queue.append([f, left, side])
+    still_open = [
+        OpenLot(o.symbol, side, left, o.price, o.transaction_time, o.fill_id)
+        for queue in queues.values()
+        for o, left, side in queue
+    ]
+    return closed, still_open
+
+
+@given(trades, st.randoms(use_true_random=False))
+def test_matching_equals_the_plain_fifo_in_any_input_order(
+    rows: list[tuple[str, str, Decimal, Decimal]], rng: Random
+) -> None:
+    # a few fills share a time (ties go by fill id); the input order is shuffled
+    fills = [fill(n, s, side, str(q), str(p), n // 3) for n, (s, side, q, p) in enumerate(rows)]
+    fills = [replace(f, transaction_time=T0 + timedelta(days=n // 3)) for n, f in enumerate(fills)]
+    closed, still_open = reference_fifo(fills)
+    shuffled = fills[:]
+    rng.shuffle(shuffled)
+    lots = match_fifo(shuffled)
+    assert list(lots.closed) == closed
+    assert list(lots.open) == still_open

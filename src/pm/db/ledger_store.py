@@ -20,6 +20,7 @@ from pm.db.bulk import StoredForm, executemany
 from pm.db.rows import records
 from pm.db.tables import cash_activities, fills, ledger_sync
 from pm.db.transactions import Transactions, ensure_account, upsert_insert
+from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import (
     ActivityKind,
     ActivityPage,
@@ -47,7 +48,7 @@ class SqlLedgerStore(Transactions):
     def fills(
         self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[Fill]:
-        with self.read() as conn:
+        with gc_paused(), self.read() as conn:
             sqlite = conn.dialect.name == "sqlite"
             # On SQLite the stored text is converted here, once, not by the column types
             # row by row (lots of a busy account read 100,000 fills).
@@ -74,14 +75,17 @@ class SqlLedgerStore(Transactions):
                 query = query.where(fills.c.symbol == symbol)
             if since is not None:
                 query = query.where(fills.c.transaction_time >= since)
-            rows = conn.execute(query).tuples().all()
-        if sqlite:
-            at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
-            return [
-                Fill(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
-                for f, s, d, q, p, t, o, b in rows
-            ]
-        return [Fill(*row) for row in rows]
+            if sqlite:
+                # the driver's rows as they are: every column is converted below anyway
+                result = conn.execute(query)
+                rows = result.cursor.fetchall()
+                result.close()
+                at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
+                return [
+                    Fill(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
+                    for f, s, d, q, p, t, o, b in rows
+                ]
+            return [Fill(*row) for row in conn.execute(query).tuples()]
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
         query = (
@@ -148,7 +152,7 @@ class SqlLedgerStore(Transactions):
     ) -> tuple[int, int]:
         """One transaction: the page's new fills (bulk, one executemany), its new cash
         activities, provisional `order:<id>` fills replaced by their executions, the cursor."""
-        with self.write() as conn:
+        with gc_paused(), self.write() as conn:
             ensure_account(conn, account_id, now)
             _lock_sync(conn, account_id, now)
             new_fills = _insert_new_fills(conn, account_id, page.fills)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import Fill
 from pm.domain.models import PositionSide
 
@@ -128,9 +129,14 @@ def _time_ordered(fills: Iterable[Fill]) -> list[Fill]:
 
 def match_fifo(fills: Iterable[Fill]) -> Lots:
     """Open and closed lots of `fills` (any order: they are sorted by time, then id)."""
+    with gc_paused():
+        return _match(_time_ordered(fills))
+
+
+def _match(fills: list[Fill]) -> Lots:
     queues: dict[str, deque[_Open]] = {}
     closed: list[ClosedLot] = []
-    for fill in _time_ordered(fills):
+    for fill in fills:
         queue = queues.get(fill.symbol)
         if queue is None:
             queue = queues[fill.symbol] = deque()
