@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
 from pm.db.engine import open_database
 from pm.domain.lots import match_fifo
@@ -69,6 +71,19 @@ def test_negative_kelly_is_zero_and_no_order(pm: PmRunner) -> None:
     assert data["suggested_qty"] == 0
     assert "no edge" in data["reasons"][0]
     assert data["gate"]["approved"] is None
+    table = pm("--demo", "size", "KO", "--win-rate", "0.3", "--avg-win", "1", "--avg-loss", "1")
+    assert "none (the suggested size is 0)" in table.stdout
+    assert "buy 0" not in table.stdout
+
+
+def test_a_position_over_its_limit_gets_no_order_and_says_what_is_held(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PM_MAX_POSITION_PCT", "0.5")  # every demo holding is above it
+    data = pm("--demo", "size", "AAPL", *GIVEN, "--json").json()
+    assert (data["suggested_qty"], data["capped_by"]) == (0, "position_limit")
+    held = pm("--demo", "positions", "show", "AAPL", "--json").json()["market_value"]
+    assert f"(less {held:,.2f} already held)" in data["reasons"][0]
 
 
 def test_the_gate_rejects_while_halted(pm: PmRunner) -> None:

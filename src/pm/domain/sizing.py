@@ -104,7 +104,7 @@ def size(
         value, capped_by = room, "position_limit"
         reasons.append(
             f"capped at the position limit {max_position_pct} % of equity"
-            + (f" (less {held_value:.2f} already held)" if held_value > 0 else "")
+            + (f" (less {held_value:,.2f} already held)" if held_value > 0 else "")
         )
     bp = max(buying_power, Decimal(0))
     if value > bp:

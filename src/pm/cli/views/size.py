@@ -45,9 +45,8 @@ def _panel(r: SizeReport) -> RenderableType:
     capped = f"  (capped by {z.capped_by.replace('_', ' ')})" if z.capped_by else ""
     grid.add_row("Suggested", f"{z.suggested_pct:.2f} % = {money(z.suggested_value)}{capped}")
     unit = "fractional" if r.fractionable else "whole shares"
-    grid.add_row(
-        "Order", f"buy {quantity(r.qty)} {r.symbol} at {money(r.price)} ({r.price_source}, {unit})"
-    )
+    order = f"buy {quantity(r.qty)} {r.symbol} at {money(r.price)} ({r.price_source}, {unit})"
+    grid.add_row("Order", order if r.qty > 0 else "none (the suggested size is 0)")
     for n, reason in enumerate(z.reasons):
         grid.add_row("Why" if n == 0 else "", markup_escaped(reason))
     g = r.gate
