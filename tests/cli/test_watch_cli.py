@@ -55,6 +55,7 @@ def test_once_runs_one_cycle_and_writes_ndjson(pm: PmRunner, alpaca: FakeAlpaca)
         ("exits", "skipped"),
     ]
     assert lines[4]["detail"] == lines[5]["detail"] == {"reason": "no active policy"}
+    assert lines[6]["detail"] == {"reason": "no exit rules"}
     assert (trades["job"], trades["status"], trades["detail"]["new_fills"]) == (
         "trades",
         "completed",

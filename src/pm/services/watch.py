@@ -349,7 +349,7 @@ def exits_job(run: Callable[[str], Any], *, interval: timedelta) -> Job:
     def job(account_id: str) -> JobOutcome:
         report = run(account_id)
         if report is None:  # no rules
-            return JobOutcome("skipped")
+            return JobOutcome("skipped", detail={"reason": "no exit rules"})
         return JobOutcome("completed", detail=report)
 
     return Job("exits", interval, job)
