@@ -12,16 +12,21 @@ import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ValidationError
 
 from pm import __version__
 from pm.cli.output import json_text
 from pm.domain.errors import BadInput
 from pm.mcp import tools
 from pm.mcp.front import Front
+from pm.validation_text import phrase
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from mcp.server.mcpserver import Context
 
     from pm.cli.context import AppContext
 
@@ -36,11 +41,53 @@ INSTRUCTIONS = (
 )
 
 
+class PmServer(MCPServer[Any]):
+    """The SDK's server, whose own refusals of a call (arguments its input schema rejects, a
+    tool it does not offer) are tool errors with the CLI's JSON error object, like every
+    other error, instead of the SDK's text (pydantic's, with a link to its docs)."""
+
+    def __init__(self, front: Front) -> None:
+        super().__init__(
+            name="pm", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+        )
+        self.front = front
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:  # the tools' own errors never get here: `Front.run`
+            if isinstance(error, UnexpectedToolError):
+                raise
+            if isinstance(error.__cause__, ValidationError):
+                refusal = BadInput(invalid_arguments(error.__cause__))
+            elif name not in {spec.name for spec in tools.available(allow_writes=True)}:
+                refusal = BadInput(f"no tool named `{name}`")
+            elif not self.front.allow_writes:
+                refusal = BadInput(
+                    f"`{name}` is a write tool: offered only when `pm mcp` runs with "
+                    "--allow-writes (or PM_MCP_ALLOW_WRITES=true)"
+                )
+            else:
+                raise
+        return result(self.front.failed(name, refusal), error=True)
+
+
+def invalid_arguments(error: ValidationError) -> str:
+    """What is wrong with each argument, in pm's words ("`qty` must be a number, got 'x'")."""
+    said = []
+    for item in error.errors():
+        text = phrase(item)
+        if item["type"] not in ("value_error", "assertion_error"):  # ours name the argument
+            text = f"`{'.'.join(str(part) for part in item['loc'])}` {text}"
+        said.append(text)
+    return "; ".join(said)
+
+
 def build(front: Front) -> MCPServer[Any]:
     """A server offering the tools `front` allows."""
-    server: MCPServer[Any] = MCPServer(
-        name="pm", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
-    )
+    server = PmServer(front)
     for spec in tools.available(allow_writes=front.allow_writes):
         server.add_tool(
             _callable(front, spec),

@@ -1,0 +1,43 @@
+"""Arguments the input schema refuses are tool errors with the CLI's JSON error object, as a
+command refuses a bad option, never pydantic's text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.mcp_tools.conftest import MakeTools, text
+
+INVALID: list[tuple[str, dict[str, Any], str]] = [
+    ("validate_order", {"symbol": "AAPL", "side": "buy", "qty": "abc"}, "`qty` must be a number"),
+    ("validate_order", {"symbol": "AAPL", "side": "hold", "qty": 1}, "`side` must be 'buy' or"),
+    ("validate_order", {"side": "buy", "qty": 1}, "`symbol` is required"),
+    ("validate_order", {"symbol": 123, "side": "buy", "qty": 1}, "`symbol` must be text"),
+    ("get_live_positions", {"sort": "bogus"}, "`sort` must be 'symbol', 'qty'"),
+    ("get_performance", {"since": "2026-13-01"}, "`since` is not valid"),
+    ("get_lots", {"which": "some"}, "`which` must be 'all', 'open' or 'closed'"),
+]
+
+
+@pytest.mark.parametrize(("name", "arguments", "message"), INVALID, ids=[i[0] for i in INVALID])
+def test_arguments_the_schema_refuses_are_the_clis_error_object(
+    make_tools: MakeTools, name: str, arguments: dict[str, Any], message: str
+) -> None:
+    error = make_tools().error(name, **arguments)
+    assert (error["error"], error["status_code"]) == ("BadInput", 400)
+    assert error["message"].startswith(message)
+    assert "pydantic" not in error["message"]
+
+
+def test_a_missing_argument_of_a_write_tool_is_the_error_object(make_tools: MakeTools) -> None:
+    error = make_tools(allow_writes=True).error("trip_circuit_breaker")
+    assert error == {"error": "BadInput", "message": "`reason` is required", "status_code": 400}
+
+
+def test_an_unknown_tool_is_the_error_object(make_tools: MakeTools) -> None:
+    result = make_tools().call("close_position", symbol="AAPL")
+    assert result.is_error
+    assert result.structured_content is not None
+    assert result.structured_content["status_code"] == 400
+    assert "--allow-writes" in text(result)
