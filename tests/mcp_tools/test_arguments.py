@@ -41,3 +41,16 @@ def test_an_unknown_tool_is_the_error_object(make_tools: MakeTools) -> None:
     assert result.structured_content is not None
     assert result.structured_content["status_code"] == 400
     assert "--allow-writes" in text(result)
+
+
+def test_an_unknown_argument_is_refused_not_ignored(make_tools: MakeTools) -> None:
+    tools = make_tools(allow_writes=True)
+    # `quantity` for `qty`: ignored, it previewed (and confirmed) closing the whole position
+    error = tools.error("close_position", symbol="AAPL", quantity=1)
+    assert (error["error"], error["status_code"]) == ("BadInput", 400)
+    assert error["message"] == (
+        "close_position has no argument `quantity` "
+        "(its arguments: symbol, qty, percentage, confirmation_token)"
+    )
+    assert tools.error("check_circuit_breaker", verbose=True)["error"] == "BadInput"
+    assert not tools.call("check_circuit_breaker").is_error

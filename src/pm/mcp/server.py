@@ -44,17 +44,26 @@ INSTRUCTIONS = (
 class PmServer(MCPServer[Any]):
     """The SDK's server, whose own refusals of a call (arguments its input schema rejects, a
     tool it does not offer) are tool errors with the CLI's JSON error object, like every
-    other error, instead of the SDK's text (pydantic's, with a link to its docs)."""
+    other error, instead of the SDK's text (pydantic's, with a link to its docs). An argument
+    a tool does not take is refused, as a command refuses an unknown option: the SDK drops
+    it, and `close_position` given `quantity` for `qty` would close the whole position."""
 
     def __init__(self, front: Front) -> None:
         super().__init__(
             name="pm", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
         )
         self.front = front
+        self.takes: dict[str, tuple[str, ...]] = {}  # each tool's argument names
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> Any:
+        unknown = [a for a in arguments if a not in self.takes.get(name, arguments)]
+        if unknown:
+            takes = ", ".join(self.takes[name]) or "none"
+            given = ", ".join(f"`{a}`" for a in unknown)
+            message = f"{name} has no argument {given} (its arguments: {takes})"
+            return result(self.front.failed(name, BadInput(message)), error=True)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as error:  # the tools' own errors never get here: `Front.run`
@@ -96,6 +105,7 @@ def build(front: Front) -> MCPServer[Any]:
             description=spec.description,
             annotations=hints(spec),
         )
+        server.takes[spec.name] = tuple(inspect.signature(spec.run).parameters)[1:]
     return server
 
 
