@@ -54,3 +54,22 @@ def test_an_unknown_argument_is_refused_not_ignored(make_tools: MakeTools) -> No
     )
     assert tools.error("check_circuit_breaker", verbose=True)["error"] == "BadInput"
     assert not tools.call("check_circuit_breaker").is_error
+
+
+@pytest.mark.parametrize(
+    ("qty", "message"),
+    [
+        ("1e400", "`qty` 1E+400 is out of range (at most 15 digits before the point)"),
+        (10**15, "`qty` 1000000000000000 is out of range (at most 15 digits before the point)"),
+        ("0.0000000001", "`qty` 1E-10 has more than 9 decimal places"),
+    ],
+)
+def test_numbers_out_of_the_clis_range_are_bad_input_as_there(
+    make_tools: MakeTools, qty: object, message: str
+) -> None:
+    tools = make_tools(allow_writes=True)
+    error = tools.error("validate_order", symbol="AAPL", side="buy", qty=qty)
+    assert error == {"error": "BadInput", "message": message, "status_code": 400}
+    assert tools.error("close_position", symbol="AAPL", qty=qty) == error
+    huge = tools.error("close_position", symbol="AAPL", percentage="1e400")
+    assert huge["message"].startswith("`percentage` 1E+400 is out of range")
