@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pm import logging as pm_logging
+from pm.mcp.tools import TOOLS
 from tests.cli.conftest import PmRunner
 from tests.mcp_tools.conftest import MakeTools, Tools
 from tests.support.clocks import FakeClock
@@ -224,3 +225,11 @@ def test_live_writes_with_both_flags_and_the_account_listed_preview(
     preview = tools.data("trip_circuit_breaker", reason="x")
     assert preview["executed"] is False
     assert preview["confirmation_token"]
+
+
+def test_allow_writes_help_names_every_write_tool(pm: PmRunner) -> None:
+    done = command(pm, "mcp", "--help")
+    assert done.code == 0
+    said = " ".join(done.stdout.split())
+    for spec in TOOLS:
+        assert (spec.name in said) is spec.write, spec.name
