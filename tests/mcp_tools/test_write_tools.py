@@ -233,3 +233,11 @@ def test_allow_writes_help_names_every_write_tool(pm: PmRunner) -> None:
     said = " ".join(done.stdout.split())
     for spec in TOOLS:
         assert (spec.name in said) is spec.write, spec.name
+
+
+def test_writes_over_http_off_loopback_are_refused_in_the_terminals_words(pm: PmRunner) -> None:
+    http = ["--transport", "http", "--host", "0.0.0.0"]
+    done = command(pm, "--demo", "mcp", *http, "--allow-writes")
+    assert done.code == 2
+    assert "--allow-writes over http only on a loopback host" in done.stderr
+    assert "`allow_writes`" not in done.stderr

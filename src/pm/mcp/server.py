@@ -159,7 +159,7 @@ def serve(
     """Run until the client goes away (stdio) or the process is stopped (http)."""
     if transport == "http" and allow_writes and not _loopback(host):
         raise BadInput(
-            f"`allow_writes` over http only on a loopback host (127.0.0.1, ::1), not {host}: "
+            f"--allow-writes over http only on a loopback host (127.0.0.1, ::1), not {host}: "
             "the HTTP transport has no authentication"
         )
     server = build(Front(app, allow_writes=allow_writes))
