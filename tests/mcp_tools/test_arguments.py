@@ -41,6 +41,8 @@ def test_an_unknown_tool_is_the_error_object(make_tools: MakeTools) -> None:
     assert result.structured_content is not None
     assert result.structured_content["status_code"] == 400
     assert "--allow-writes" in text(result)
+    nope = make_tools().error("nope")
+    assert nope == {"error": "BadInput", "message": "no tool named `nope`", "status_code": 400}
 
 
 def test_an_unknown_argument_is_refused_not_ignored(make_tools: MakeTools) -> None:

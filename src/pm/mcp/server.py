@@ -71,15 +71,15 @@ class PmServer(MCPServer[Any]):
                 raise
             if isinstance(error.__cause__, ValidationError):
                 refusal = BadInput(invalid_arguments(error.__cause__))
-            elif name not in {spec.name for spec in tools.available(allow_writes=True)}:
-                refusal = BadInput(f"no tool named `{name}`")
-            elif not self.front.allow_writes:
+            elif name in self.takes:
+                raise
+            elif name in {spec.name for spec in tools.TOOLS if spec.write}:
                 refusal = BadInput(
                     f"`{name}` is a write tool: offered only when `pm mcp` runs with "
                     "--allow-writes (or PM_MCP_ALLOW_WRITES=true)"
                 )
             else:
-                raise
+                refusal = BadInput(f"no tool named `{name}`")
         return result(self.front.failed(name, refusal), error=True)
 
 
