@@ -153,6 +153,17 @@ def test_a_token_is_bound_to_its_arguments(make_tools: MakeTools) -> None:
     assert aapl_qty(tools) == held
 
 
+def test_a_token_is_bound_to_the_numbers_not_how_they_are_written(make_tools: MakeTools) -> None:
+    tools = make_tools(allow_writes=True)
+    held = aapl_qty(tools)
+    preview = tools.data("close_position", symbol="AAPL", qty="2.0")
+    done = tools.data(
+        "close_position", symbol="AAPL", qty=2, confirmation_token=preview["confirmation_token"]
+    )
+    assert done["executed"] is True
+    assert aapl_qty(tools) == held - 2
+
+
 def test_a_made_up_token_is_refused(make_tools: MakeTools) -> None:
     tools = make_tools(allow_writes=True)
     refused = tools.error("trip_circuit_breaker", reason="x", confirmation_token="guess")
