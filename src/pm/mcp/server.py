@@ -164,7 +164,13 @@ def serve(
         )
     server = build(Front(app, allow_writes=allow_writes))
     if transport == "stdio":
-        server.run("stdio")
+        try:
+            server.run("stdio")
+        except BaseExceptionGroup as group:  # the SDK's task group: the reader and the writer
+            if group.split(BrokenPipeError)[1] is not None:
+                raise
+            # the client went away before its answer: as `pm ... | head`, not an error
+            raise BrokenPipeError from group
     else:
         server.run("streamable-http", host=host, port=port)
 
