@@ -3,6 +3,7 @@ over stdio by the MCP SDK's own client (stdout carries only the protocol)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -141,3 +142,38 @@ def test_writes_over_http_are_refused_off_loopback(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "loopback" in done.stderr
+
+
+def test_a_client_that_goes_away_mid_answer_ends_the_server_quietly(tmp_path: Path) -> None:
+    """A desktop client that quits closes its end of the pipes while an answer is on its way:
+    as `pm ... | head`, a broken pipe is not pm's internal error."""
+    if not PM_SCRIPT.exists():
+        pytest.skip(f"no installed `pm` console script at {PM_SCRIPT} (run `uv sync` first)")
+    server = subprocess.Popen(
+        [str(PM_SCRIPT), "--demo", "mcp"],
+        env=_env(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert server.stdin is not None
+    assert server.stdout is not None
+    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t"}}
+    server.stdin.write(_line({"id": 0, "method": "initialize", "params": hello}))
+    server.stdin.flush()
+    assert b'"id":0' in server.stdout.readline()
+    server.stdin.write(_line({"method": "notifications/initialized"}))
+    server.stdout.close()  # the client is gone: writing the next answer fails
+    server.stdin.write(_line({"id": 1, "method": "ping"}))
+    server.stdin.flush()
+    time.sleep(1)  # the answer, written at once, fails; then stdin closes too
+    server.stdin.close()
+    code = server.wait(timeout=60)
+    stderr = server.stderr.read().decode() if server.stderr else ""
+    assert "internal error" not in stderr
+    assert "Traceback" not in stderr
+    assert code == 0
+
+
+def _line(message: dict[str, Any]) -> bytes:
+    return (json.dumps({"jsonrpc": "2.0", **message}) + "\n").encode()

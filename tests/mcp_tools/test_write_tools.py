@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pm import logging as pm_logging
+from pm.mcp.tools import TOOLS
 from tests.cli.conftest import PmRunner
 from tests.mcp_tools.conftest import MakeTools, Tools
 from tests.support.clocks import FakeClock
@@ -152,6 +153,17 @@ def test_a_token_is_bound_to_its_arguments(make_tools: MakeTools) -> None:
     assert aapl_qty(tools) == held
 
 
+def test_a_token_is_bound_to_the_numbers_not_how_they_are_written(make_tools: MakeTools) -> None:
+    tools = make_tools(allow_writes=True)
+    held = aapl_qty(tools)
+    preview = tools.data("close_position", symbol="AAPL", qty="2.0")
+    done = tools.data(
+        "close_position", symbol="AAPL", qty=2, confirmation_token=preview["confirmation_token"]
+    )
+    assert done["executed"] is True
+    assert aapl_qty(tools) == held - 2
+
+
 def test_a_made_up_token_is_refused(make_tools: MakeTools) -> None:
     tools = make_tools(allow_writes=True)
     refused = tools.error("trip_circuit_breaker", reason="x", confirmation_token="guess")
@@ -224,3 +236,19 @@ def test_live_writes_with_both_flags_and_the_account_listed_preview(
     preview = tools.data("trip_circuit_breaker", reason="x")
     assert preview["executed"] is False
     assert preview["confirmation_token"]
+
+
+def test_allow_writes_help_names_every_write_tool(pm: PmRunner) -> None:
+    done = command(pm, "mcp", "--help")
+    assert done.code == 0
+    said = " ".join(done.stdout.split())
+    for spec in TOOLS:
+        assert (spec.name in said) is spec.write, spec.name
+
+
+def test_writes_over_http_off_loopback_are_refused_in_the_terminals_words(pm: PmRunner) -> None:
+    http = ["--transport", "http", "--host", "0.0.0.0"]
+    done = command(pm, "--demo", "mcp", *http, "--allow-writes")
+    assert done.code == 2
+    assert "--allow-writes over http only on a loopback host" in done.stderr
+    assert "`allow_writes`" not in done.stderr

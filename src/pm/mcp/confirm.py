@@ -16,6 +16,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pm.domain.errors import BadInput
@@ -32,8 +33,13 @@ class ConfirmationRefused(BadInput):
 
 def fingerprint(*parts: Any) -> str:
     """A stable hash of the values an action depends on (Decimals and times as text)."""
-    text = json.dumps(parts, default=str, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(parts, default=_text, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _text(value: Any) -> str:
+    """A Decimal by its value (a `qty` of 2.0 is a `qty` of 2), anything else as text."""
+    return str(value.normalize()) if isinstance(value, Decimal) else str(value)
 
 
 @dataclass(frozen=True, slots=True)

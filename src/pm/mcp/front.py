@@ -46,11 +46,15 @@ class Front:
                 self.app.writes.run()  # the book's sync writes, before the answer
             except Exception as error:
                 self.app.writes.pending.clear()  # a failed command writes nothing after it
-                payload = error_object(error, scrub=self.app.scrub)
-                level = logging.ERROR if payload["status_code"] == 500 else logging.INFO
-                log.log(level, "tool %s failed: %s", fn.__name__, payload["message"])
-                return False, payload
+                return False, self.failed(fn.__name__, error)
         return True, data
+
+    def failed(self, tool: str, error: BaseException) -> dict[str, Any]:
+        """The JSON error object of a failed call (secrets scrubbed), logged to stderr."""
+        payload = error_object(error, scrub=self.app.scrub)
+        level = logging.ERROR if payload["status_code"] == 500 else logging.INFO
+        log.log(level, "tool %s failed: %s", tool, payload["message"])
+        return payload
 
     def require_writes_allowed(self, what: str) -> None:
         """On Alpaca's live endpoint a write tool needs PM_ALLOW_LIVE=true, PM_MCP_ALLOW_LIVE=

@@ -12,16 +12,21 @@ import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ValidationError
 
 from pm import __version__
 from pm.cli.output import json_text
 from pm.domain.errors import BadInput
 from pm.mcp import tools
 from pm.mcp.front import Front
+from pm.validation_text import phrase
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from mcp.server.mcpserver import Context
 
     from pm.cli.context import AppContext
 
@@ -36,11 +41,62 @@ INSTRUCTIONS = (
 )
 
 
+class PmServer(MCPServer[Any]):
+    """The SDK's server, whose own refusals of a call (arguments its input schema rejects, a
+    tool it does not offer) are tool errors with the CLI's JSON error object, like every
+    other error, instead of the SDK's text (pydantic's, with a link to its docs). An argument
+    a tool does not take is refused, as a command refuses an unknown option: the SDK drops
+    it, and `close_position` given `quantity` for `qty` would close the whole position."""
+
+    def __init__(self, front: Front) -> None:
+        super().__init__(
+            name="pm", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+        )
+        self.front = front
+        self.takes: dict[str, tuple[str, ...]] = {}  # each tool's argument names
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> Any:
+        unknown = [a for a in arguments if a not in self.takes.get(name, arguments)]
+        if unknown:
+            takes = ", ".join(self.takes[name]) or "none"
+            given = ", ".join(f"`{a}`" for a in unknown)
+            message = f"{name} has no argument {given} (its arguments: {takes})"
+            return result(self.front.failed(name, BadInput(message)), error=True)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:  # the tools' own errors never get here: `Front.run`
+            if isinstance(error, UnexpectedToolError):
+                raise
+            if isinstance(error.__cause__, ValidationError):
+                refusal = BadInput(invalid_arguments(error.__cause__))
+            elif name in self.takes:
+                raise
+            elif name in {spec.name for spec in tools.TOOLS if spec.write}:
+                refusal = BadInput(
+                    f"`{name}` is a write tool: offered only when `pm mcp` runs with "
+                    "--allow-writes (or PM_MCP_ALLOW_WRITES=true)"
+                )
+            else:
+                refusal = BadInput(f"no tool named `{name}`")
+        return result(self.front.failed(name, refusal), error=True)
+
+
+def invalid_arguments(error: ValidationError) -> str:
+    """What is wrong with each argument, in pm's words ("`qty` must be a number, got 'x'")."""
+    said = []
+    for item in error.errors():
+        text = phrase(item)
+        if item["type"] not in ("value_error", "assertion_error"):  # ours name the argument
+            text = f"`{'.'.join(str(part) for part in item['loc'])}` {text}"
+        said.append(text)
+    return "; ".join(said)
+
+
 def build(front: Front) -> MCPServer[Any]:
     """A server offering the tools `front` allows."""
-    server: MCPServer[Any] = MCPServer(
-        name="pm", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
-    )
+    server = PmServer(front)
     for spec in tools.available(allow_writes=front.allow_writes):
         server.add_tool(
             _callable(front, spec),
@@ -49,6 +105,7 @@ def build(front: Front) -> MCPServer[Any]:
             description=spec.description,
             annotations=hints(spec),
         )
+        server.takes[spec.name] = tuple(inspect.signature(spec.run).parameters)[1:]
     return server
 
 
@@ -102,12 +159,18 @@ def serve(
     """Run until the client goes away (stdio) or the process is stopped (http)."""
     if transport == "http" and allow_writes and not _loopback(host):
         raise BadInput(
-            f"`allow_writes` over http only on a loopback host (127.0.0.1, ::1), not {host}: "
+            f"--allow-writes over http only on a loopback host (127.0.0.1, ::1), not {host}: "
             "the HTTP transport has no authentication"
         )
     server = build(Front(app, allow_writes=allow_writes))
     if transport == "stdio":
-        server.run("stdio")
+        try:
+            server.run("stdio")
+        except BaseExceptionGroup as group:  # the SDK's task group: the reader and the writer
+            if group.split(BrokenPipeError)[1] is not None:
+                raise
+            # the client went away before its answer: as `pm ... | head`, not an error
+            raise BrokenPipeError from group
     else:
         server.run("streamable-http", host=host, port=port)
 

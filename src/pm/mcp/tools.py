@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, ValidationInfo
 
+from pm.domain.money import parse_input
 from pm.mcp.front import Front
 
 ORIGIN = "mcp"
@@ -53,6 +54,15 @@ class ToolSpec:
     def structured(self, data: Any) -> dict[str, Any]:
         """The structured content: the record, or a list under `list_key`."""
         return {self.list_key: list(data)} if self.list_key else data
+
+
+def _typed(value: Decimal, info: ValidationInfo) -> Decimal:
+    """A number in the range a person may type at the command line (`parse_input`: under
+    1e15, at most 9 decimals); beyond it the services' arithmetic fails (1e400)."""
+    return parse_input(str(value), f"`{info.field_name}`")
+
+
+Number = Annotated[Decimal, AfterValidator(_typed)]
 
 
 # -- read tools ------------------------------------------------------------------------------
@@ -118,9 +128,9 @@ def validate_order(
     front: Front,
     symbol: str,
     side: Literal["buy", "sell"],
-    qty: Annotated[Decimal | None, Field(description="Quantity (shares/coins).")] = None,
-    notional: Annotated[Decimal | None, Field(description="Amount in USD.")] = None,
-    price: Annotated[Decimal | None, Field(description="Price to assume.")] = None,
+    qty: Annotated[Number | None, Field(description="Quantity (shares/coins).")] = None,
+    notional: Annotated[Number | None, Field(description="Amount in USD.")] = None,
+    price: Annotated[Number | None, Field(description="Price to assume.")] = None,
 ) -> dict[str, Any]:
     """Check an order against the position and sector limits, the daily loss, the circuit
     breaker and buying power; nothing is sent to the broker (the fields of `pm validate
@@ -322,8 +332,8 @@ def trip_circuit_breaker(
 def close_position(
     front: Front,
     symbol: str,
-    qty: Annotated[Decimal | None, Field(description="Close this many units.")] = None,
-    percentage: Annotated[Decimal | None, Field(description="Close this percent (0-100].")] = None,
+    qty: Annotated[Number | None, Field(description="Close this many units.")] = None,
+    percentage: Annotated[Number | None, Field(description="Close this percent (0-100].")] = None,
     confirmation_token: Token = None,
 ) -> dict[str, Any]:
     """Close a position, all of it by default (as `pm close`), through pre-trade validation and

@@ -29,8 +29,8 @@ def mcp(
         bool,
         typer.Option(
             "--allow-writes",
-            help="Also offer trip_circuit_breaker and close_position (two-step, confirmed; "
-            "or PM_MCP_ALLOW_WRITES=true).",
+            help="Also offer trip_circuit_breaker, close_position and execute_rebalance "
+            "(two-step, confirmed; or PM_MCP_ALLOW_WRITES=true).",
         ),
     ] = False,
 ) -> None:
