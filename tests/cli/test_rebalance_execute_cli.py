@@ -110,6 +110,25 @@ def test_the_jq_style_edited_plan_executes(pm: PmRunner, db_path: Path, demo_pol
     assert "AMZN" in held
 
 
+def test_a_shown_run_writes_its_intents_and_metrics_as_json_numbers(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    planned = pm("--demo", "rebalance", "plan", "--json").json()
+    done = pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue", "--json")
+    assert done.code == 0, done.stderr
+    for shown in (done, pm("--demo", "rebalance", "show", str(done.json()["run_id"]), "--json")):
+        run = shown.json()  # numbers parse as Decimal, strings stay str
+        for intent, plan_intent in zip(run["intents"], planned["intents"], strict=True):
+            for key in ("qty", "est_price", "target_pct", "current_pct"):
+                assert isinstance(intent[key], Decimal), (key, intent[key])
+                assert intent[key] == plan_intent[key], key
+        metrics = run["metrics"]
+        for key in ("sell_value", "buy_value", "cash_after", "drift_before_pct"):
+            assert isinstance(metrics[key], Decimal), (key, metrics[key])
+        assert metrics["sell_value"] == planned["totals"]["sell_value"]
+        assert metrics["drift_after_pct"] == run["drift_after_pct"]
+
+
 # -- against the Alpaca stand-in --------------------------------------------------------------
 
 

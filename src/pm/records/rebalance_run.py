@@ -25,12 +25,21 @@ LIST_COLUMNS = (
 )
 
 
+#: Amounts a run's JSON columns store as exact text (`jsonable`), printed as JSON numbers again.
+INTENT_AMOUNTS = ("qty", "notional", "limit_price", "est_price", "target_pct", "current_pct")
+METRIC_AMOUNTS = ("sell_value", "buy_value", "cash_after", "drift_before_pct", "drift_after_pct")
+
+
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _amounts(stored: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {k: _dec(v) if k in names else v for k, v in stored.items()}
+
+
 def _metrics(r: RebalanceRun) -> dict[str, Any]:
-    return dict((r.executed_orders or {}).get("metrics") or {})
+    return _amounts(dict((r.executed_orders or {}).get("metrics") or {}), METRIC_AMOUNTS)
 
 
 def order(o: PmOrder, run_id: int) -> dict[str, Any]:
@@ -78,7 +87,10 @@ def run(r: RebalanceRun, orders: Sequence[PmOrder]) -> dict[str, Any]:
         "drift_before_pct": _dec(r.input_snapshot.get("drift_before_pct")),
         "drift_after_pct": _dec(metrics.get("drift_after_pct")),
         "intents": [
-            {k: v for k, v in i.items() if k not in ("is_crypto", "whole_shares")}
+            _amounts(
+                {k: v for k, v in i.items() if k not in ("is_crypto", "whole_shares")},
+                INTENT_AMOUNTS,
+            )
             for i in r.order_intents
         ],
         "orders": [order(o, r.id) for o in orders],
