@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -127,6 +128,18 @@ def test_a_shown_run_writes_its_intents_and_metrics_as_json_numbers(
             assert isinstance(metrics[key], Decimal), (key, metrics[key])
         assert metrics["sell_value"] == planned["totals"]["sell_value"]
         assert metrics["drift_after_pct"] == run["drift_after_pct"]
+
+
+def test_the_run_list_takes_jsonl_as_every_list_does(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    as_json = pm("--demo", "rebalance", "list", "--json").json()
+    as_jsonl = pm("--demo", "rebalance", "list", "--jsonl")
+    assert as_jsonl.code == 0, as_jsonl.stderr
+    lines = as_jsonl.stdout.splitlines()
+    assert [json.loads(line, parse_float=Decimal, parse_int=Decimal) for line in lines] == as_json
+    assert pm("--demo", "rebalance", "list", "--jsonl", "--csv").code == 2
 
 
 # -- against the Alpaca stand-in --------------------------------------------------------------

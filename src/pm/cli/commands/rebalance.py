@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from pm.cli.confirm import LiveOpt, YesOpt
-from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, SinceOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt
 from pm.cli.rebalancing import make_plan, plan_settings, run_inputs, run_settings_for, send_run
 
 if TYPE_CHECKING:
@@ -331,6 +331,7 @@ def list_(
     limit: LimitOpt = None,
     json_: JsonOpt = False,
     csv_: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """The account's rebalance runs, newest first, with trigger counts and success rate."""
     from pm.cli.views import rebalance_run as run_view
