@@ -142,6 +142,17 @@ def test_the_run_list_takes_jsonl_as_every_list_does(
     assert pm("--demo", "rebalance", "list", "--jsonl", "--csv").code == 2
 
 
+def test_the_run_list_status_is_a_choice_in_any_case(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    lower = pm("--demo", "rebalance", "list", "--status", "completed", "--json").json()
+    upper = pm("--demo", "rebalance", "list", "--status", "COMPLETED", "--json")
+    assert upper.code == 0, upper.stderr
+    assert upper.json() == lower
+    assert len(lower) == 1
+
+
 # -- against the Alpaca stand-in --------------------------------------------------------------
 
 

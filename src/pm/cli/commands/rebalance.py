@@ -339,7 +339,8 @@ def list_(
     from pm.domain.rebalance_runs import RUN_STATUSES
 
     app_ = ctx.obj
-    if status is not None and status not in RUN_STATUSES:
+    chosen = None if status is None else status.strip().lower()
+    if chosen is not None and chosen not in RUN_STATUSES:
         raise BadInput(f"--status {status!r} must be one of {', '.join(RUN_STATUSES)}")
-    found = app_.repo().runs.runs(app_.account_id(), status=status, since=since, limit=limit)
+    found = app_.repo().runs.runs(app_.account_id(), status=chosen, since=since, limit=limit)
     app_.terminal.show(run_view.listing(found))
