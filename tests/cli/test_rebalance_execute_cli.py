@@ -153,6 +153,26 @@ def test_the_run_list_status_is_a_choice_in_any_case(
     assert len(lower) == 1
 
 
+def test_a_demo_run_with_limit_slippage_fills_its_marketable_limit_orders(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    done = pm(
+        "--demo", "rebalance", "run", "--execute", "--yes", "--queue",
+        "--limit-slippage-bps", "25", "--json",
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    run = done.json()
+    assert run["status"] == "completed"
+    assert run["skipped"] == []
+    assert {(o["order_type"], o["status"]) for o in run["orders"]} == {("limit", "filled")}
+    for o, i in zip(run["orders"], run["intents"], strict=True):
+        assert o["filled_avg_price"] == i["est_price"]  # the day's price, within the limit
+        if o["side"] == "buy":
+            assert o["limit_price"] > i["est_price"]
+        else:
+            assert o["limit_price"] < i["est_price"]
+
+
 # -- against the Alpaca stand-in --------------------------------------------------------------
 
 
