@@ -95,6 +95,18 @@ def test_an_invalid_plan_exits_2_with_every_problem(pm: PmRunner, plan_text: str
     assert both.code == 2
 
 
+@pytest.mark.parametrize("given", ["", "\n", "  \n\n"])
+def test_an_empty_plan_on_stdin_says_so_in_one_line(pm: PmRunner, given: str) -> None:
+    """What a pipeline hands on when the command before the pipe failed: nothing."""
+    empty = pm("--demo", "rebalance", "run", "--plan", "-", "--execute", "--yes", input=given)
+    assert empty.code == 2
+    assert empty.stdout == ""
+    (line,) = [x for x in empty.stderr.splitlines() if x.startswith("error:")]
+    assert line == (
+        "error: invalid plan (stdin): empty: no plan to check (did the command that wrote it fail?)"
+    )
+
+
 def test_an_intent_the_gate_refuses_fails_the_check(pm: PmRunner, plan_text: str) -> None:
     def oversize(doc: dict[str, Any]) -> None:
         buy = next(i for i in doc["intents"] if i["side"] == "buy")
