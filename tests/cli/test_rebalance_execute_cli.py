@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -171,6 +172,30 @@ def test_a_demo_run_with_limit_slippage_fills_its_marketable_limit_orders(
             assert o["limit_price"] > i["est_price"]
         else:
             assert o["limit_price"] < i["est_price"]
+
+
+def test_a_runs_drift_is_written_to_4_places_as_every_pct(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    edit = pm("--demo", "policy", "edit", "core", "--target", "AAPL=4", "--cash-pct", "96")
+    assert edit.code == 0, edit.stderr
+    replan = pm("--demo", "rebalance", "plan", "--json").stdout
+    from_plan = pm(
+        "--demo", "rebalance", "run", "--plan", "-", "--execute", "--yes", "--queue", input=replan
+    )  # fmt: skip
+    assert from_plan.code == 0, from_plan.stderr
+    records = [
+        *pm("--demo", "rebalance", "list", "--json").json(),
+        pm("--demo", "rebalance", "show", "1", "--json").json(),
+        pm("--demo", "rebalance", "show", "2", "--json").json(),
+    ]
+    for record in records:
+        for key in ("drift_before_pct", "drift_after_pct"):
+            assert record[key].as_tuple().exponent == -4, (key, record[key])
+    shown = pm("--demo", "rebalance", "show", "1")  # the table and the rationale: to the cent
+    assert re.search(r"^drift \d+\.\d\d % -> \d+\.\d\d %$", shown.stdout, re.M), shown.stdout
+    assert re.search(r"; drift \d+\.\d\d -> \d+\.\d\d %$", shown.stdout, re.M), shown.stdout
 
 
 # -- against the Alpaca stand-in --------------------------------------------------------------

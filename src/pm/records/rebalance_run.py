@@ -8,6 +8,7 @@ from typing import Any
 
 from pm.domain.pm_orders import PmOrder
 from pm.domain.rebalance_runs import RebalanceRun, seq_of
+from pm.records.common import pct
 
 LIST_COLUMNS = (
     "run_id",
@@ -84,8 +85,8 @@ def run(r: RebalanceRun, orders: Sequence[PmOrder]) -> dict[str, Any]:
         "trace_id": r.trace_id,
         "started_at": r.started_at,
         "completed_at": r.completed_at,
-        "drift_before_pct": _dec(r.input_snapshot.get("drift_before_pct")),
-        "drift_after_pct": _dec(metrics.get("drift_after_pct")),
+        "drift_before_pct": pct(_dec(r.input_snapshot.get("drift_before_pct"))),
+        "drift_after_pct": pct(metrics.get("drift_after_pct")),
         "intents": [
             _amounts(
                 {k: v for k, v in i.items() if k not in ("is_crypto", "whole_shares")},
@@ -113,7 +114,7 @@ def listed(r: RebalanceRun) -> dict[str, Any]:
         "intents": len(r.order_intents),
         "orders_filled": metrics.get("orders_filled"),
         "skipped": metrics.get("skipped"),
-        "drift_before_pct": _dec(r.input_snapshot.get("drift_before_pct")),
-        "drift_after_pct": _dec(metrics.get("drift_after_pct")),
+        "drift_before_pct": pct(_dec(r.input_snapshot.get("drift_before_pct"))),
+        "drift_after_pct": pct(metrics.get("drift_after_pct")),
         "rationale": r.rationale,
     }

@@ -737,7 +737,7 @@ def _finish(
         )
     else:
         rationale = f"completed: all {len(planned)} intents executed"
-    rationale += f"; drift {before} -> {drift_after} %"
+    rationale += f"; drift {before} -> {drift_after.quantize(CENT)} %"
     stored = runs.update(
         run.account_id,
         run.id,
