@@ -198,6 +198,19 @@ def test_a_runs_drift_is_written_to_4_places_as_every_pct(
     assert re.search(r"; drift \d+\.\d\d -> \d+\.\d\d %$", shown.stdout, re.M), shown.stdout
 
 
+def test_after_a_run_the_next_plan_has_nothing_to_trade_or_warn_of(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    again = pm("--demo", "rebalance", "plan", "--json")
+    assert again.code == 0, again.stderr
+    plan = again.json()
+    assert plan["intents"] == []
+    # each target is a cent or so off: in step, not a trade skipped (`0.00 < 99.73`)
+    assert [w for w in plan["warnings"] if "skipped" in w] == []
+    assert "skipped" not in again.stderr
+
+
 # -- against the Alpaca stand-in --------------------------------------------------------------
 
 
