@@ -61,6 +61,8 @@ def plan(
     chosen = trigger.strip().lower()
     if chosen not in ("manual", "threshold"):
         raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
+    if out is not None and str(out) == "-":
+        raise BadInput("--out takes a file name (not -): --json prints the plan to stdout")
     with speaking_flags():
         made = make_plan(app_, policy, cast("Trigger", chosen), tax_aware=tax_aware)
     shown = view.plan(made)
