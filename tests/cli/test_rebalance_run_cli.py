@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import PmRunner
+from tests.support.fake_alpaca import FakeAlpaca
 
 
 @pytest.fixture
@@ -105,6 +106,17 @@ def test_an_empty_plan_on_stdin_says_so_in_one_line(pm: PmRunner, given: str) ->
     assert line == (
         "error: invalid plan (stdin): empty: no plan to check (did the command that wrote it fail?)"
     )
+
+
+def test_an_invalid_plan_is_exit_2_even_while_the_broker_is_down(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """The document is checked before the broker is asked anything: a broken jq filter in a
+    cron pipeline is bad input to fix, not an outage to retry."""
+    alpaca.script(*[503] * 8, path="/v2/account")
+    bad = pm("rebalance", "run", "--plan", "-", "--execute", "--yes", "--json", input="{}")
+    assert bad.code == 2, bad.stderr
+    assert bad.error()["reason"] == "PlanInvalid"
 
 
 def test_an_intent_the_gate_refuses_fails_the_check(pm: PmRunner, plan_text: str) -> None:

@@ -168,6 +168,10 @@ def run(
     max_move = decimal_arg(max_price_move_pct, "--max-price-move-pct")
     if max_move is None or max_move < 0:
         raise BadInput("--max-price-move-pct must be >= 0")
+    document = None  # read before the broker is asked: an invalid plan is bad input (exit 2)
+    if plan_file is not None:
+        text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
+        document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
     run_settings = run_settings_for(
         app_, queue=queue, fill_timeout=fill_timeout, bps=limit_slippage_bps
     )
@@ -178,7 +182,7 @@ def run(
     if run_id is not None:
         _approve(app_, account_id, run_id, execute=execute, yes=yes, settings=run_settings)
         return
-    if plan_file is None:
+    if document is None:
         with speaking_flags():
             made = make_plan(app_, policy, "manual")
         if not execute:
@@ -187,8 +191,6 @@ def run(
         intents, snapshot = run_inputs(made, run_settings)
         policy_id: int | None = made.policy.id
     else:
-        text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
-        document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
         checked = service.check_plan(
             build_guard(app_), document, max_price_move_pct=max_move, settings=settings
         )
