@@ -369,6 +369,10 @@ def test_a_refused_order_completes_the_run_with_skips_and_exit_1(
     assert run["status"] == "completed"
     assert [(s["symbol"], s["reason"]) for s in run["skipped"]] == [("AAPL", "rejected")]
     assert "partly executed" in done.stderr
+    # why, in the broker's words: in the skip, the rationale and the closing error line
+    assert "insufficient buying power" in run["skipped"][0]["detail"]
+    assert "insufficient buying power" in run["rationale"]
+    assert "insufficient buying power" in done.error()["message"]
 
 
 def test_limit_slippage_makes_limit_orders_beyond_the_estimate(
