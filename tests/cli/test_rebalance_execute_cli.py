@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -108,6 +110,105 @@ def test_the_jq_style_edited_plan_executes(pm: PmRunner, db_path: Path, demo_pol
     assert run["status"] == "completed"
     held = {p["symbol"] for p in pm("--demo", "positions", "--json").json()}
     assert "AMZN" in held
+
+
+def test_a_shown_run_writes_its_intents_and_metrics_as_json_numbers(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    planned = pm("--demo", "rebalance", "plan", "--json").json()
+    done = pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue", "--json")
+    assert done.code == 0, done.stderr
+    for shown in (done, pm("--demo", "rebalance", "show", str(done.json()["run_id"]), "--json")):
+        run = shown.json()  # numbers parse as Decimal, strings stay str
+        for intent, plan_intent in zip(run["intents"], planned["intents"], strict=True):
+            for key in ("qty", "est_price", "target_pct", "current_pct"):
+                assert isinstance(intent[key], Decimal), (key, intent[key])
+                assert intent[key] == plan_intent[key], key
+        metrics = run["metrics"]
+        for key in ("sell_value", "buy_value", "cash_after", "drift_before_pct"):
+            assert isinstance(metrics[key], Decimal), (key, metrics[key])
+        assert metrics["sell_value"] == planned["totals"]["sell_value"]
+        assert metrics["drift_after_pct"] == run["drift_after_pct"]
+
+
+def test_the_run_list_takes_jsonl_as_every_list_does(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    as_json = pm("--demo", "rebalance", "list", "--json").json()
+    as_jsonl = pm("--demo", "rebalance", "list", "--jsonl")
+    assert as_jsonl.code == 0, as_jsonl.stderr
+    lines = as_jsonl.stdout.splitlines()
+    assert [json.loads(line, parse_float=Decimal, parse_int=Decimal) for line in lines] == as_json
+    assert pm("--demo", "rebalance", "list", "--jsonl", "--csv").code == 2
+
+
+def test_the_run_list_status_is_a_choice_in_any_case(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    lower = pm("--demo", "rebalance", "list", "--status", "completed", "--json").json()
+    upper = pm("--demo", "rebalance", "list", "--status", "COMPLETED", "--json")
+    assert upper.code == 0, upper.stderr
+    assert upper.json() == lower
+    assert len(lower) == 1
+
+
+def test_a_demo_run_with_limit_slippage_fills_its_marketable_limit_orders(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    done = pm(
+        "--demo", "rebalance", "run", "--execute", "--yes", "--queue",
+        "--limit-slippage-bps", "25", "--json",
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    run = done.json()
+    assert run["status"] == "completed"
+    assert run["skipped"] == []
+    assert {(o["order_type"], o["status"]) for o in run["orders"]} == {("limit", "filled")}
+    for o, i in zip(run["orders"], run["intents"], strict=True):
+        assert o["filled_avg_price"] == i["est_price"]  # the day's price, within the limit
+        if o["side"] == "buy":
+            assert o["limit_price"] > i["est_price"]
+        else:
+            assert o["limit_price"] < i["est_price"]
+
+
+def test_a_runs_drift_is_written_to_4_places_as_every_pct(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    edit = pm("--demo", "policy", "edit", "core", "--target", "AAPL=4", "--cash-pct", "96")
+    assert edit.code == 0, edit.stderr
+    replan = pm("--demo", "rebalance", "plan", "--json").stdout
+    from_plan = pm(
+        "--demo", "rebalance", "run", "--plan", "-", "--execute", "--yes", "--queue", input=replan
+    )  # fmt: skip
+    assert from_plan.code == 0, from_plan.stderr
+    records = [
+        *pm("--demo", "rebalance", "list", "--json").json(),
+        pm("--demo", "rebalance", "show", "1", "--json").json(),
+        pm("--demo", "rebalance", "show", "2", "--json").json(),
+    ]
+    for record in records:
+        for key in ("drift_before_pct", "drift_after_pct"):
+            assert record[key].as_tuple().exponent == -4, (key, record[key])
+    shown = pm("--demo", "rebalance", "show", "1")  # the table and the rationale: to the cent
+    assert re.search(r"^drift \d+\.\d\d % -> \d+\.\d\d %$", shown.stdout, re.M), shown.stdout
+    assert re.search(r"; drift \d+\.\d\d -> \d+\.\d\d %$", shown.stdout, re.M), shown.stdout
+
+
+def test_after_a_run_the_next_plan_has_nothing_to_trade_or_warn_of(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    assert pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue").code == 0
+    again = pm("--demo", "rebalance", "plan", "--json")
+    assert again.code == 0, again.stderr
+    plan = again.json()
+    assert plan["intents"] == []
+    # each target is a cent or so off: in step, not a trade skipped (`0.00 < 99.73`)
+    assert [w for w in plan["warnings"] if "skipped" in w] == []
+    assert "skipped" not in again.stderr
 
 
 # -- against the Alpaca stand-in --------------------------------------------------------------
@@ -268,6 +369,10 @@ def test_a_refused_order_completes_the_run_with_skips_and_exit_1(
     assert run["status"] == "completed"
     assert [(s["symbol"], s["reason"]) for s in run["skipped"]] == [("AAPL", "rejected")]
     assert "partly executed" in done.stderr
+    # why, in the broker's words: in the skip, the rationale and the closing error line
+    assert "insufficient buying power" in run["skipped"][0]["detail"]
+    assert "insufficient buying power" in run["rationale"]
+    assert "insufficient buying power" in done.error()["message"]
 
 
 def test_limit_slippage_makes_limit_orders_beyond_the_estimate(

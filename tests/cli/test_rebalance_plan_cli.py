@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID
 from pm.records.rebalance import INTENT_COLUMNS
 from tests.cli.conftest import PmRunner
@@ -28,6 +30,18 @@ def test_no_active_policy_is_not_found(pm: PmRunner) -> None:
     result = pm("--demo", "rebalance", "plan", "--json")
     assert result.code == 4
     assert "--policy" in result.error()["message"]
+
+
+def test_out_dash_is_refused_not_a_file_named_dash(
+    pm: PmRunner, tmp_path: Path, demo_policy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--plan -` reads stdin; `--out -` must not quietly write a file called `-`."""
+    monkeypatch.chdir(tmp_path)
+    result = pm("--demo", "rebalance", "plan", "--out", "-")
+    assert result.code == 2
+    assert result.stdout == ""
+    assert "--json" in result.stderr
+    assert not (tmp_path / "-").exists()
 
 
 def test_a_plan_of_the_demo_account(pm: PmRunner, tmp_path: Path, demo_policy: None) -> None:

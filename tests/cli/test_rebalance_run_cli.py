@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import PmRunner
+from tests.support.fake_alpaca import FakeAlpaca
 
 
 @pytest.fixture
@@ -93,6 +94,29 @@ def test_an_invalid_plan_exits_2_with_every_problem(pm: PmRunner, plan_text: str
     assert garbage.code == 2
     both = pm("--demo", "rebalance", "run", "--plan", "-", "--policy", "core", input=plan_text)
     assert both.code == 2
+
+
+@pytest.mark.parametrize("given", ["", "\n", "  \n\n"])
+def test_an_empty_plan_on_stdin_says_so_in_one_line(pm: PmRunner, given: str) -> None:
+    """What a pipeline hands on when the command before the pipe failed: nothing."""
+    empty = pm("--demo", "rebalance", "run", "--plan", "-", "--execute", "--yes", input=given)
+    assert empty.code == 2
+    assert empty.stdout == ""
+    (line,) = [x for x in empty.stderr.splitlines() if x.startswith("error:")]
+    assert line == (
+        "error: invalid plan (stdin): empty: no plan to check (did the command that wrote it fail?)"
+    )
+
+
+def test_an_invalid_plan_is_exit_2_even_while_the_broker_is_down(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """The document is checked before the broker is asked anything: a broken jq filter in a
+    cron pipeline is bad input to fix, not an outage to retry."""
+    alpaca.script(*[503] * 8, path="/v2/account")
+    bad = pm("rebalance", "run", "--plan", "-", "--execute", "--yes", "--json", input="{}")
+    assert bad.code == 2, bad.stderr
+    assert bad.error()["reason"] == "PlanInvalid"
 
 
 def test_an_intent_the_gate_refuses_fails_the_check(pm: PmRunner, plan_text: str) -> None:

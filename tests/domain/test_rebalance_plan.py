@@ -284,6 +284,22 @@ def test_small_drifts_are_skipped_and_said() -> None:
     assert any("below_min_trade" in w for w in p.warnings)
 
 
+def test_a_targeted_drift_under_a_dollar_is_in_step_not_a_skip() -> None:
+    """What a run leaves (a cent either way of each target) is no trade: a drift no order
+    could trade (Alpaca's minimum is $1) is neither planned nor warned of; above that, a drift
+    under the minimum trade still is."""
+    in_step = [
+        Holding("AAA", D("99.995"), D(100), D("9999.5")),  # 50 cents under its target
+        Holding("BBB", D("200.01"), D(50), D("10000.5")),  # 50 cents over
+    ]
+    p = plan(_input(in_step, "80000", {"AAA": D(10), "BBB": D(10)}))
+    assert (p.intents, p.skipped) == ((), ())
+    assert not any("skipped" in w for w in p.warnings)
+    off = [Holding("AAA", D("99.5"), D(100), D(9950)), Holding("BBB", D(200), D(50), D(10000))]
+    p = plan(_input(off, "80050", {"AAA": D(10), "BBB": D(10)}))
+    assert [(s.symbol, s.reason) for s in p.skipped] == [("AAA", "below_min_trade")]
+
+
 def test_threshold_trims_only_beyond_the_band() -> None:
     holdings = [
         Holding("AAA", D(140), D(100), D(14000)),  # 14 %: inside 10 x 1.5

@@ -22,7 +22,8 @@ The rules (weights in percent of equity E):
   position never ends above its target: buys round down, sells round up (never past the qty
   held, so no sell ever opens a short). Shorts are left alone (a warning says so).
 - No intent below the minimum trade: max($1, ``min_trade_pct`` of equity); such a drift is
-  skipped and said in the warnings (``below_min_trade``).
+  skipped and said in the warnings (``below_min_trade``), unless a target's drift is under $1
+  (what a run leaves: no order could trade it, so it is in step).
 """
 
 from __future__ import annotations
@@ -361,8 +362,8 @@ class _Planner:
             target_pct = t.target_pct if t is not None else ZERO
             excess = h.market_value - self.equity * target_pct / HUNDRED
             tr = self.trade(h.symbol)
-            if excess <= 0:
-                continue
+            if excess <= 0 or (t is not None and excess < MIN_TRADE_FLOOR):
+                continue  # in step: no order could trade less than a dollar
             if self.refused(h.symbol):
                 continue
             reason: Reason
@@ -420,7 +421,8 @@ class _Planner:
         wants: list[tuple[Decimal, str]] = []
         for symbol, t in self.targets.items():
             deficit = equity * t.target_pct / HUNDRED - self.value_after.get(symbol, ZERO)
-            if deficit > 0 and self.qty_after.get(symbol, ZERO) >= 0:
+            # in step below a dollar: no order could trade it
+            if deficit >= MIN_TRADE_FLOOR and self.qty_after.get(symbol, ZERO) >= 0:
                 wants.append((deficit, symbol))
         wants.sort(key=lambda w: (-w[0], w[1]))
         out: list[Intent] = []

@@ -16,6 +16,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
 from pm.domain.models import OrderSide
+from pm.domain.money import round_pct
 
 RunStatus = Literal["pending", "running", "completed", "failed"]
 TriggerType = Literal["manual", "scheduled", "threshold"]
@@ -168,7 +169,7 @@ def total_drift(
     for symbol in set(values) | set(targets):
         weight = values.get(symbol, ZERO) / equity * HUNDRED
         total += abs(weight - targets.get(symbol, ZERO))
-    return total.quantize(Decimal("0.01"))
+    return round_pct(total)
 
 
 # -- stored form --------------------------------------------------------------------------

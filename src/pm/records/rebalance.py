@@ -153,6 +153,8 @@ def read_plan(text: str, where: str) -> PlanDocument:
     """A plan as `pm rebalance plan --json` writes it (perhaps edited), checked for shape and
     for the rules of `pm.domain.rebalance.document_problems`; `PlanInvalid` says all that is
     wrong at once."""
+    if not text.strip():  # in a pipeline: the command before the pipe printed nothing
+        raise PlanInvalid(where, ["empty: no plan to check (did the command that wrote it fail?)"])
     try:
         doc = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:

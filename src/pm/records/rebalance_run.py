@@ -8,6 +8,7 @@ from typing import Any
 
 from pm.domain.pm_orders import PmOrder
 from pm.domain.rebalance_runs import RebalanceRun, seq_of
+from pm.records.common import pct
 
 LIST_COLUMNS = (
     "run_id",
@@ -25,12 +26,21 @@ LIST_COLUMNS = (
 )
 
 
+#: Amounts a run's JSON columns store as exact text (`jsonable`), printed as JSON numbers again.
+INTENT_AMOUNTS = ("qty", "notional", "limit_price", "est_price", "target_pct", "current_pct")
+METRIC_AMOUNTS = ("sell_value", "buy_value", "cash_after", "drift_before_pct", "drift_after_pct")
+
+
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _amounts(stored: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {k: _dec(v) if k in names else v for k, v in stored.items()}
+
+
 def _metrics(r: RebalanceRun) -> dict[str, Any]:
-    return dict((r.executed_orders or {}).get("metrics") or {})
+    return _amounts(dict((r.executed_orders or {}).get("metrics") or {}), METRIC_AMOUNTS)
 
 
 def order(o: PmOrder, run_id: int) -> dict[str, Any]:
@@ -75,10 +85,13 @@ def run(r: RebalanceRun, orders: Sequence[PmOrder]) -> dict[str, Any]:
         "trace_id": r.trace_id,
         "started_at": r.started_at,
         "completed_at": r.completed_at,
-        "drift_before_pct": _dec(r.input_snapshot.get("drift_before_pct")),
-        "drift_after_pct": _dec(metrics.get("drift_after_pct")),
+        "drift_before_pct": pct(_dec(r.input_snapshot.get("drift_before_pct"))),
+        "drift_after_pct": pct(metrics.get("drift_after_pct")),
         "intents": [
-            {k: v for k, v in i.items() if k not in ("is_crypto", "whole_shares")}
+            _amounts(
+                {k: v for k, v in i.items() if k not in ("is_crypto", "whole_shares")},
+                INTENT_AMOUNTS,
+            )
             for i in r.order_intents
         ],
         "orders": [order(o, r.id) for o in orders],
@@ -101,7 +114,7 @@ def listed(r: RebalanceRun) -> dict[str, Any]:
         "intents": len(r.order_intents),
         "orders_filled": metrics.get("orders_filled"),
         "skipped": metrics.get("skipped"),
-        "drift_before_pct": _dec(r.input_snapshot.get("drift_before_pct")),
-        "drift_after_pct": _dec(metrics.get("drift_after_pct")),
+        "drift_before_pct": pct(_dec(r.input_snapshot.get("drift_before_pct"))),
+        "drift_after_pct": pct(metrics.get("drift_after_pct")),
         "rationale": r.rationale,
     }

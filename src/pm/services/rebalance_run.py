@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
@@ -490,12 +490,13 @@ def _drive(
     buys = [i for i in intents if i.side == "buy"]
     skipped: list[Skip] = []
     adjusted: dict[int, Decimal] = {}
+    refusals: dict[str, str] = {}  # client_order_id -> the broker's words (for the skips)
     if desk.book is not None:  # the book equal to the broker first: the fills then move it
         if positions is None:
             desk.throttle()
             positions = desk.broker.get_positions()
         orders.sync_book(desk, run.account_id, positions)
-    _send(desk, run, sells, "sells")
+    _send(desk, run, sells, "sells", refusals)
     desk.checkpoint(SELLS_SENT)
     waiting = _wait(desk, run, [i.seq for i in sells], settings, reads)
     if waiting:
@@ -523,17 +524,24 @@ def _drive(
         sized = size_buys(unsent, account.cash - buffer - open_buys, min_trade, prices)
         skipped.extend(sized.skipped)
         adjusted.update(sized.adjusted)
-        _send(desk, run, sized.intents, "buys")
+        _send(desk, run, sized.intents, "buys", refusals)
     desk.checkpoint(BUYS_SENT)
     waiting = _wait(desk, run, [i.seq for i in buys], settings, reads)
     if waiting:
         return _pending(desk, runs, run, waiting, "buys", skipped, adjusted)
     desk.checkpoint(BUYS_DONE)
-    return _finish(desk, runs, run, skipped, adjusted, started, reads)
+    return _finish(desk, runs, run, skipped, adjusted, started, reads, refusals)
 
 
-def _send(desk: OrderDesk, run: RebalanceRun, intents: Sequence[RunIntent], phase: str) -> None:
-    """Send each intent no order of which the broker has (or may have) received."""
+def _send(
+    desk: OrderDesk,
+    run: RebalanceRun,
+    intents: Sequence[RunIntent],
+    phase: str,
+    refusals: dict[str, str],
+) -> None:
+    """Send each intent no order of which the broker has (or may have) received; what the
+    broker refused goes into `refusals` with its message."""
     rows = _by_seq(orders_of(desk, run))
     to_send = []
     for i in intents:
@@ -558,7 +566,7 @@ def _send(desk: OrderDesk, run: RebalanceRun, intents: Sequence[RunIntent], phas
     if not to_send:
         return
     try:
-        orders.submit(
+        placed = orders.submit(
             desk,
             run.account_id,
             to_send,
@@ -567,10 +575,17 @@ def _send(desk: OrderDesk, run: RebalanceRun, intents: Sequence[RunIntent], phas
             origin_ref=str(run.id),
             arguments={"run_id": run.id, "trace_id": run.trace_id, "phase": phase},
         )
-    except (BrokerRejected, NotFound, BrokerUnavailable):
+    except (BrokerRejected, NotFound, BrokerUnavailable) as exc:
         if len(to_send) != 1:
             raise
         # one order: its refusal or unknown outcome is recorded on its row; the run goes on
+        coid = to_send[0].client_order_id
+        if isinstance(exc, BrokerRejected) and coid is not None:
+            refusals[coid] = exc.message
+        return
+    for leg in placed.legs:
+        if isinstance(leg.error, BrokerRejected):
+            refusals[leg.order.client_order_id] = leg.error.message
 
 
 def _live(rows: Sequence[PmOrder]) -> bool:
@@ -684,6 +699,7 @@ def _finish(
     adjusted: dict[int, Decimal],
     started: float,
     reads: _Reads,
+    refusals: Mapping[str, str],
 ) -> RunDone:
     rows = orders_of(desk, run)
     by_seq = _by_seq(rows)
@@ -697,7 +713,9 @@ def _finish(
         if last is None:
             skipped.append(Skip(seq, i.symbol, i.side, "not_sent", "no order was placed"))
         elif last.status == REJECTED:
-            skipped.append(Skip(seq, i.symbol, i.side, "rejected", "the broker refused it"))
+            why = refusals.get(last.client_order_id)
+            detail = f"the broker refused it: {why}" if why else "the broker refused it"
+            skipped.append(Skip(seq, i.symbol, i.side, "rejected", detail))
         elif last.status == NOT_SENT:
             skipped.append(Skip(seq, i.symbol, i.side, "not_sent", "the broker never received it"))
         elif last.filled_qty == 0:
@@ -737,7 +755,7 @@ def _finish(
         )
     else:
         rationale = f"completed: all {len(planned)} intents executed"
-    rationale += f"; drift {before} -> {drift_after} %"
+    rationale += f"; drift {before} -> {drift_after.quantize(CENT)} %"
     stored = runs.update(
         run.account_id,
         run.id,

@@ -158,18 +158,42 @@ def test_unknown_symbol(broker: DemoBroker, store: MemoryStore) -> None:
     assert store.saves == []
 
 
-def test_non_market_orders_rejected(broker: DemoBroker) -> None:
+def test_orders_it_cannot_fill_at_once_are_rejected(broker: DemoBroker) -> None:
+    """A limit the day's price has not reached, or another order type: the demo keeps no
+    resting orders."""
+    for coid, side, kind, limit in (
+        ("l1", "buy", "limit", price("AAPL") - Decimal("0.01")),
+        ("l2", "sell", "limit", price("AAPL") + Decimal("0.01")),
+        ("l3", "buy", "stop", price("AAPL")),
+    ):
+        request = OrderRequest(
+            symbol="AAPL",
+            side=side,  # type: ignore[arg-type]
+            qty=Decimal(1),
+            client_order_id=coid,
+            type=kind,
+            limit_price=limit,
+        )
+        with pytest.raises(BrokerRejected, match="limit orders at or beyond") as info:
+            broker.submit_order(request)
+        assert info.value.status_code == 422
+
+
+@pytest.mark.parametrize(("side", "beyond"), [("buy", "0.50"), ("sell", "-0.50"), ("buy", "0")])
+def test_a_marketable_limit_order_fills_at_the_days_price(
+    broker: DemoBroker, side: str, beyond: str
+) -> None:
     request = OrderRequest(
         symbol="AAPL",
-        side="buy",
-        qty=Decimal(1),
-        client_order_id="l1",
+        side=side,  # type: ignore[arg-type]
+        qty=Decimal(2),
+        client_order_id=f"m-{side}-{beyond}",
         type="limit",
-        limit_price=Decimal(100),
+        limit_price=price("AAPL") + Decimal(beyond),
     )
-    with pytest.raises(BrokerRejected, match="market orders only") as info:
-        broker.submit_order(request)
-    assert info.value.status_code == 422
+    order = broker.submit_order(request)
+    assert (order.type, order.status) == ("limit", "filled")
+    assert (order.filled_qty, order.filled_avg_price) == (Decimal(2), price("AAPL"))
 
 
 @pytest.mark.parametrize(

@@ -195,9 +195,12 @@ class DemoBroker:
         instrument = lookup(request.symbol)
         if instrument is None:
             raise NotFound(f"asset {request.symbol} not found")
-        if request.type != "market":
+        today = self._today()
+        price = price_on(instrument, today)
+        if not _fills_at(request, price):
             raise BrokerRejected(
-                "demo account fills market orders only",
+                "demo account fills market orders and limit orders at or beyond the day's "
+                f"price ({price}) only",
                 status_code=422,
                 code=_CODE_UNPROCESSABLE,
             )
@@ -208,8 +211,6 @@ class DemoBroker:
                 else "only one of qty or notional is accepted"
             )
             raise BrokerRejected(message, status_code=422, code=_CODE_INVALID)
-        today = self._today()
-        price = price_on(instrument, today)
         if request.notional is not None:
             if request.notional <= 0:
                 raise BrokerRejected(
@@ -236,6 +237,7 @@ class DemoBroker:
             client_order_id=request.client_order_id,
             ordered_qty=request.qty,
             notional=request.notional,
+            order_type=request.type,
         )
         self._store.save(state, [order])
         return order
@@ -407,6 +409,7 @@ class DemoBroker:
         ordered_qty: Decimal | None,
         notional: Decimal | None,
         check_buying_power: bool = True,
+        order_type: str = "market",
     ) -> Order:
         held = held_qty(state, instrument.symbol)
         if instrument.is_crypto and side == "sell" and qty > max(held, Decimal(0)):
@@ -431,7 +434,7 @@ class DemoBroker:
             client_order_id=client_order_id,
             symbol=instrument.order_symbol,
             side=side,
-            type="market",
+            type=order_type,
             status="filled",
             qty=ordered_qty,
             notional=notional,
@@ -477,6 +480,16 @@ class DemoBroker:
             paid = (moved * fill.filled_avg_price).quantize(CENT, rounding=ROUND_HALF_EVEN)
             value += paid - moved * previous_close(instrument, today)
         return value
+
+
+def _fills_at(request: OrderRequest, price: Decimal) -> bool:
+    """Whether the demo fills `request` at once at `price`: a market order, or a limit order
+    at or beyond it (pm's `--limit-slippage-bps` orders); it keeps no resting orders."""
+    if request.type == "market":
+        return True
+    if request.type != "limit" or request.limit_price is None:
+        return False
+    return request.limit_price >= price if request.side == "buy" else request.limit_price <= price
 
 
 def _instrument(symbol: str) -> Instrument:

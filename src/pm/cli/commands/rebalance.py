@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from pm.cli.confirm import LiveOpt, YesOpt
-from pm.cli.options import CsvOpt, JsonOpt, LimitOpt, SinceOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, SinceOpt
 from pm.cli.rebalancing import make_plan, plan_settings, run_inputs, run_settings_for, send_run
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ def plan(
     chosen = trigger.strip().lower()
     if chosen not in ("manual", "threshold"):
         raise BadInput(f"--trigger {trigger!r} must be manual or threshold")
+    if out is not None and str(out) == "-":
+        raise BadInput("--out takes a file name (not -): --json prints the plan to stdout")
     with speaking_flags():
         made = make_plan(app_, policy, cast("Trigger", chosen), tax_aware=tax_aware)
     shown = view.plan(made)
@@ -166,6 +168,10 @@ def run(
     max_move = decimal_arg(max_price_move_pct, "--max-price-move-pct")
     if max_move is None or max_move < 0:
         raise BadInput("--max-price-move-pct must be >= 0")
+    document = None  # read before the broker is asked: an invalid plan is bad input (exit 2)
+    if plan_file is not None:
+        text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
+        document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
     run_settings = run_settings_for(
         app_, queue=queue, fill_timeout=fill_timeout, bps=limit_slippage_bps
     )
@@ -176,7 +182,7 @@ def run(
     if run_id is not None:
         _approve(app_, account_id, run_id, execute=execute, yes=yes, settings=run_settings)
         return
-    if plan_file is None:
+    if document is None:
         with speaking_flags():
             made = make_plan(app_, policy, "manual")
         if not execute:
@@ -185,8 +191,6 @@ def run(
         intents, snapshot = run_inputs(made, run_settings)
         policy_id: int | None = made.policy.id
     else:
-        text = sys.stdin.read() if plan_file == "-" else read_text_file(Path(plan_file))
-        document = read_plan(text, "stdin" if plan_file == "-" else plan_file)
         checked = service.check_plan(
             build_guard(app_), document, max_price_move_pct=max_move, settings=settings
         )
@@ -331,6 +335,7 @@ def list_(
     limit: LimitOpt = None,
     json_: JsonOpt = False,
     csv_: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """The account's rebalance runs, newest first, with trigger counts and success rate."""
     from pm.cli.views import rebalance_run as run_view
@@ -338,7 +343,8 @@ def list_(
     from pm.domain.rebalance_runs import RUN_STATUSES
 
     app_ = ctx.obj
-    if status is not None and status not in RUN_STATUSES:
+    chosen = None if status is None else status.strip().lower()
+    if chosen is not None and chosen not in RUN_STATUSES:
         raise BadInput(f"--status {status!r} must be one of {', '.join(RUN_STATUSES)}")
-    found = app_.repo().runs.runs(app_.account_id(), status=status, since=since, limit=limit)
+    found = app_.repo().runs.runs(app_.account_id(), status=chosen, since=since, limit=limit)
     app_.terminal.show(run_view.listing(found))
