@@ -184,3 +184,14 @@ def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datet
         (20, Decimal("33.33"))
     ]
     assert call("--demo", "exits", "rm", "AAPL").code == 0
+
+
+def test_a_take_profit_level_is_a_number_a_person_could_mean(clock: list[datetime]) -> None:
+    huge = call("--demo", "exits", "set", "--take-profit", "1e400:25", "--json")
+    assert huge.code == 2
+    assert "out of range" in huge.error()["message"]
+    fine = call("--demo", "exits", "set", "--take-profit", "10:25.0000000001")
+    assert fine.code == 2
+    assert "decimal places" in fine.stderr
+    assert call("--demo", "exits", "show", "--json").json() == []
+
