@@ -195,3 +195,12 @@ def test_a_take_profit_level_is_a_number_a_person_could_mean(clock: list[datetim
     assert "decimal places" in fine.stderr
     assert call("--demo", "exits", "show", "--json").json() == []
 
+
+def test_rule_percentages_are_written_to_4_places(clock: list[datetime]) -> None:
+    """The policy's default ladder closes a third: share_pct 33.3333, not 28 digits."""
+    assert call("--demo", "exits", "set", "AAPL", "--trail", "4").code == 0
+    (rule,) = call("--demo", "exits", "show", "--json").json()
+    (level,) = rule["take_profit"]
+    assert str(level["share_pct"]) == "33.3333"
+    aapl = status("AAPL")
+    assert str(aapl["next_level"]["share_pct"]) == "33.3333"  # type: ignore[index]
