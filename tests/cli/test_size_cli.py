@@ -115,3 +115,11 @@ def test_closed_trades_from_the_ledger(pm: PmRunner, pm_home: Path) -> None:
     assert every["trades_used"] == len(everything)
     table = pm("--demo", "size", "KO")
     assert f"{len(lots)} closed trades of KO" in table.stdout
+
+
+def test_given_inputs_and_all_trades_conflict(pm: PmRunner) -> None:
+    """--all-trades picks the ledger's trades; with the three inputs it would be ignored."""
+    both = pm("--demo", "size", "KO", *GIVEN, "--all-trades", "--json")
+    assert both.code == 2
+    assert "--all-trades" in both.error()["message"]
+    assert both.stdout == ""

@@ -53,14 +53,24 @@ class SizeReport:
 
 
 def given_stats(
-    win_rate: Decimal | None, avg_win: Decimal | None, avg_loss: Decimal | None
+    win_rate: Decimal | None,
+    avg_win: Decimal | None,
+    avg_loss: Decimal | None,
+    *,
+    all_trades: bool = False,
 ) -> TradeStats | None:
-    """The caller's stats when all three are given, None when none is (the ledger's then)."""
+    """The caller's stats when all three are given, None when none is (the ledger's then;
+    `all_trades` picks which of the ledger's, so it cannot go with given stats)."""
     explicit = (win_rate, avg_win, avg_loss)
     if all(v is None for v in explicit):
         return None
     if win_rate is None or avg_win is None or avg_loss is None:
         raise BadInput("give all of `win_rate`, `avg_win` and `avg_loss`, or none")
+    if all_trades:
+        raise BadInput(
+            "give `all_trades` (the ledger's trades) or `win_rate`, `avg_win` and "
+            "`avg_loss`, not both"
+        )
     return TradeStats(win_rate=win_rate, avg_win=avg_win, avg_loss=avg_loss, trades=None)
 
 
