@@ -33,7 +33,7 @@ def lots(
     account_id = app_.account_id(ask_broker=app_.identity().simulated)
     local_sync(app_, account_id)
     result = service.tax_lots(app_.broker(), app_.repo(), account_id, app_.clock, symbol=symbol)
-    app_.terminal.show(view.lots(result))
+    app_.terminal.show(view.lots(result, filtered=symbol is not None))
 
 
 @app.command("harvest")

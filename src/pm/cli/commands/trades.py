@@ -37,7 +37,7 @@ def trades(
 
     app_ = ctx.obj
     rows = service.fills(app_.repo(), ledger_account(app_), symbol=symbol, since=since)
-    app_.terminal.show(view.fills(rows))
+    app_.terminal.show(view.fills(rows, filtered=symbol is not None or since is not None))
 
 
 @app.command("sync")
@@ -75,4 +75,5 @@ def lots(
     result = service.lots(
         app_.repo(), ledger_account(app_), symbol=symbol, open_only=open_, closed_only=closed
     )
-    app_.terminal.show(view.lots(result, app_.clock.now().date()))
+    filtered = symbol is not None or open_ or closed
+    app_.terminal.show(view.lots(result, app_.clock.now().date(), filtered=filtered))
