@@ -204,3 +204,17 @@ def test_rule_percentages_are_written_to_4_places(clock: list[datetime]) -> None
     assert str(level["share_pct"]) == "33.3333"
     aapl = status("AAPL")
     assert str(aapl["next_level"]["share_pct"]) == "33.3333"  # type: ignore[index]
+
+
+def test_an_empty_or_malformed_symbol_is_never_the_accounts_rule(clock: list[datetime]) -> None:
+    """`pm exits rm "$SYM"` with SYM unset must not remove the account's default rule."""
+    assert call("--demo", "exits", "set", "--take-profit", "10:25").code == 0
+    for args in (("rm", ""), ("rm", " "), ("set", "", "--trail", "4"), ("set", "AA PL")):
+        done = call("--demo", "exits", *args)
+        assert done.code == 2, (args, done.stderr)
+        assert "not a symbol" in done.stderr
+    (rule,) = call("--demo", "exits", "show", "--json").json()
+    assert rule["symbol"] == "*"
+    assert rule["take_profit"] == [{"gain_pct": 10, "share_pct": 25}]
+    assert call("--demo", "exits", "set", "btc/usd", "--trail", "4").code == 0
+    assert call("--demo", "exits", "rm", "BTC/USD").code == 0

@@ -186,7 +186,7 @@ def set_rule(
             activate_at if activate_at is not None else base.activate_at_pct,
             breakeven_at if breakeven_at is not None else base.breakeven_at_pct,
         )
-    key = holding_key(symbol.upper()) if symbol else ALL_SYMBOLS
+    key = rule_key(symbol)
     rule = check_rule(ExitRule(key, ladder, trail_spec, native))
     return store.set_rule(account_id, rule, who, clock.now())
 
@@ -197,10 +197,23 @@ def rules(store: ExitStore, account_id: str) -> list[ExitRule]:
     return sorted(found.values(), key=lambda r: (r.symbol != ALL_SYMBOLS, r.symbol))
 
 
+def rule_key(symbol: str | None) -> str:
+    """The account's default rule when no symbol is given, else the symbol's. An empty or
+    malformed symbol is bad input, never the default (`pm exits rm "$SYM"` with SYM unset)."""
+    if symbol is None:
+        return ALL_SYMBOLS
+    if not symbol.strip() or any(c.isspace() for c in symbol.strip()):  # as a position's
+        raise BadInput(
+            f"{symbol[:40]!r} is not a symbol (a ticker like AAPL, or a crypto pair like "
+            "BTC/USD); give none for the account's default rule"
+        )
+    return holding_key(symbol)
+
+
 def remove_rule(store: ExitStore, account_id: str, symbol: str | None) -> str:
-    key = holding_key(symbol.upper()) if symbol else ALL_SYMBOLS
+    key = rule_key(symbol)
     if not store.remove_rule(account_id, key):
-        what = f"for {key}" if symbol else "(the account's default)"
+        what = f"for {key}" if symbol is not None else "(the account's default)"
         raise NotFound(f"no exit rule {what}")
     return key
 
