@@ -98,6 +98,8 @@ def test_demo_close_all_closes_everything_and_trips_the_breaker(
     ("args", "code", "text"),
     [
         (("close", "ZZZ", "--yes"), 4, "no open position in ZZZ"),
+        (("close", "", "--yes"), 2, "give the symbol"),  # `pm close "$SYM"`, SYM unset
+        (("close", " ", "--yes"), 2, "give the symbol"),
         (("close", "AAPL", "--qty", "28", "--yes"), 2, "more than the 27"),
         (("close", "AAPL", "--qty", "1", "--percentage", "5", "--yes"), 2, "not both"),
         (("close", "AAPL", "--percentage", "101", "--yes"), 2, "(0, 100]"),
