@@ -218,3 +218,18 @@ def test_an_empty_or_malformed_symbol_is_never_the_accounts_rule(clock: list[dat
     assert rule["take_profit"] == [{"gain_pct": 10, "share_pct": 25}]
     assert call("--demo", "exits", "set", "btc/usd", "--trail", "4").code == 0
     assert call("--demo", "exits", "rm", "BTC/USD").code == 0
+
+
+def test_executed_levels_are_written_as_every_record_writes_times_and_numbers(
+    clock: list[datetime],
+) -> None:
+    """`executed[].at` in UTC with Z, `executed[].qty` a number: not the stored JSON's text."""
+    level = (gain(D0) / 2).quantize(Decimal("0.01"))
+    assert call("--demo", "exits", "set", "AAPL", "--take-profit", f"{level}:50").code == 0
+    run = call("--demo", "exits", "check", "--execute", "--yes", "--json")
+    assert run.code == 0, run.stderr
+    (executed,) = next(p for p in run.json()["positions"] if p["symbol"] == "AAPL")["executed"]
+    assert executed["qty"] == Decimal("13.5")
+    assert executed["at"] == "2026-03-02T15:00:00Z"
+    (again,) = status("AAPL")["executed"]  # type: ignore[misc]
+    assert again == executed

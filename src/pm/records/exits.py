@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pm.domain.exits import ALL_SYMBOLS, ExitEvent, ExitRule, Level, executed_json
+from pm.domain.exits import ALL_SYMBOLS, Executed, ExitEvent, ExitRule, Level
 from pm.records.common import pct
 from pm.services.exits import ExitReport, PositionExit
 
@@ -46,6 +46,17 @@ def _level(level: Level | None) -> dict[str, Any] | None:
     return {"gain_pct": pct(level.gain_pct), "share_pct": pct(level.share_pct)}
 
 
+def executed(e: Executed) -> dict[str, Any]:
+    """A level sent, as records write times (UTC, Z) and numbers (not the stored JSON's text)."""
+    return {
+        "name": e.name,
+        "at": e.at,
+        "client_order_id": e.client_order_id,
+        "status": e.status,
+        "qty": e.qty,
+    }
+
+
 def rule(r: ExitRule, ladder: tuple[Level, ...]) -> dict[str, Any]:
     return {
         "symbol": r.symbol,
@@ -73,7 +84,9 @@ def status(p: PositionExit) -> dict[str, Any]:
         "distance_pct": pct(p.distance_pct),
         "breakeven": s.breakeven if s is not None else False,
         "next_level": _level(p.next_level),
-        "executed": executed_json(s.executed) if s is not None and p.rule is not None else [],
+        "executed": (
+            [executed(e) for e in s.executed] if s is not None and p.rule is not None else []
+        ),
         "rule": (p.rule.symbol if p.rule.symbol != ALL_SYMBOLS else "*") if p.rule else None,
         "position_key": s.key if s is not None and p.rule is not None else None,
         "skipped": p.skipped,
