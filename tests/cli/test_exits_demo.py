@@ -233,3 +233,18 @@ def test_executed_levels_are_written_as_every_record_writes_times_and_numbers(
     assert executed["at"] == "2026-03-02T15:00:00Z"
     (again,) = status("AAPL")["executed"]  # type: ignore[misc]
     assert again == executed
+
+
+def test_looking_fires_nothing_into_the_event_log(clock: list[datetime]) -> None:
+    """`exits status` and a dry `exits check` (the watch job without auto-execute, every
+    minute) send nothing: no `fire` event each time they look, one when it is sent."""
+    level = (gain(D0) / 2).quantize(Decimal("0.01"))
+    assert call("--demo", "exits", "set", "AAPL", "--take-profit", f"{level}:50").code == 0
+    for args in (("status",), ("check",), ("check",)):
+        assert call("--demo", "exits", *args).code == 0
+    kinds = [e["kind"] for e in call("--demo", "exits", "events", "--json").json()]
+    assert "fire" not in kinds
+    assert call("--demo", "exits", "check", "--execute", "--yes").code == 0
+    assert call("--demo", "exits", "check", "--execute", "--yes").code == 0
+    events = call("--demo", "exits", "events", "--json").json()
+    assert [e["kind"] for e in events if e["kind"] in ("fire", "order")] == ["order", "fire"]

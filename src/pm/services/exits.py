@@ -376,10 +376,10 @@ class _Pass:
         self.events.extend(changed)
         current, reserved, attempts = _executed(moved, exit_orders)
         fires = due(current, rule, ladder, position.current_price, abs(position.qty) - reserved)
-        for f in fires:
-            self.event(current, "fire", f"{f.name}: {f.reason}")
         sent: list[Sent] = []
-        if fires and submit is not None:
+        if fires and submit is not None:  # a look (status, a dry check) logs no fire
+            for f in fires:
+                self.event(current, "fire", f"{f.name}: {f.reason}")
             named = [
                 (f, exit_client_order_id(current.key, f.name, attempts.get(f.name, 0)))
                 for f in fires
