@@ -112,3 +112,14 @@ def test_an_account_never_synced_is_told_to_sync(pm: PmRunner, alpaca: FakeAlpac
         done = pm(*args)
         assert done.code == 0, done.stderr
         assert "run pm trades sync" in done.stderr, args
+
+
+def test_trades_lots_and_tax_lots_agree_on_terms(pm: PmRunner) -> None:
+    """The demo's TSLA short is held since January 2024: short term in both (a short lot's
+    gain always is), and each open lot held the same days in both."""
+    trades = pm("--demo", "trades", "lots", "--open", "--json").json()
+    tax = pm("--demo", "tax", "lots", "--json").json()
+    by_fill = {t["open_fill_id"]: (t["holding_days"], t["term"]) for t in tax}
+    assert {t["open_fill_id"]: (t["holding_days"], t["term"]) for t in trades} == by_fill
+    (tsla,) = [t for t in trades if t["symbol"] == "TSLA"]
+    assert (tsla["side"], tsla["term"]) == ("short", "short")

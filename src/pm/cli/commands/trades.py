@@ -67,6 +67,7 @@ def lots(
     holding days and term (long: held more than a year)."""
     from pm.cli.views import trades as view
     from pm.domain.errors import BadInput
+    from pm.domain.lots import trade_date
     from pm.services import trades as service
 
     if open_ and closed:
@@ -76,4 +77,5 @@ def lots(
         app_.repo(), ledger_account(app_), symbol=symbol, open_only=open_, closed_only=closed
     )
     filtered = symbol is not None or open_ or closed
-    app_.terminal.show(view.lots(result, app_.clock.now().date(), filtered=filtered))
+    today = trade_date(app_.clock.now())
+    app_.terminal.show(view.lots(result, today, filtered=filtered))
