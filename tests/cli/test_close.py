@@ -347,3 +347,12 @@ def test_refusal_replays_nothing(pm: PmRunner, paper: Any, pm_home: Path) -> Non
     assert result.code == 2
     assert played == 2  # account and positions for the plan; no order was sent
     assert audit_rows(pm_home) == []
+
+
+def test_a_small_percentage_is_said_in_plain_digits(pm: PmRunner, pm_home: Path) -> None:
+    tiny = pm("--demo", "close", "AAPL", "--percentage", "0.0000001", "--yes")
+    assert tiny.code == 0, tiny.stderr
+    assert "to close 0.0000001 % of the position" in tiny.stderr
+    nothing = pm("--demo", "close", "AAPL", "--percentage", "0.000000001", "--yes")
+    assert nothing.code == 2
+    assert "0.000000001 % of" in nothing.stderr

@@ -127,7 +127,7 @@ def plan_close(
             else (size * percentage / 100).quantize(QTY_PLACES, rounding=ROUND_DOWN).normalize()
         )
         if amount == 0:
-            raise BadInput(f"{percentage} % of {size} {position.symbol} is nothing to close")
+            raise BadInput(f"{percentage:f} % of {size:f} {position.symbol} is nothing to close")
     else:
         amount = size
     side = closing_side(position)
