@@ -166,6 +166,15 @@ def test_the_watch_job_alerts_and_sends_only_when_told(
     assert [o["origin"] for o in orders] == ["exit"]
 
 
+def test_yes_without_execute_is_refused_not_ignored(clock: list[datetime]) -> None:
+    """`pm exits check --yes` in a crontab would look like it sends; it never did."""
+    assert call("--demo", "exits", "set", "--take-profit", "1:50").code == 0
+    done = call("--demo", "exits", "check", "--yes", "--json")
+    assert done.code == 2
+    assert "--execute" in done.error()["message"]
+    assert call("--demo", "orders", "--status", "all", "--json").json() == []
+
+
 def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datetime]) -> None:
     bad = call("--demo", "exits", "set", "--take-profit", "10")
     assert bad.code == 2

@@ -156,8 +156,11 @@ def check(
     from pm.cli.exits_job import exits_env
     from pm.cli.guard import build_desk, build_guard
     from pm.cli.views import exits as view
+    from pm.domain.errors import BadInput
     from pm.services import exits as service
 
+    if yes and not execute:
+        raise BadInput("--yes goes with --execute (without it nothing is sent)")
     app_ = ctx.obj
     account_id = app_.account_id()
     env = exits_env(app_)
