@@ -184,6 +184,10 @@ def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datet
     assert "more than 100" in over.stderr
     native = call("--demo", "exits", "set", "AAPL", "--native", "--take-profit", "10:50")
     assert native.code == 2
+    for ignored in ("--activate-at", "--breakeven-at"):  # Alpaca trails from the start
+        done = call("--demo", "exits", "set", "AAPL", "--native", "--trail", "3", ignored, "5")
+        assert done.code == 2
+        assert ignored in done.stderr
     assert call("--demo", "exits", "rm", "AAPL").code == 4
     assert call("--demo", "exits", "show", "--json").json() == []
     assert call("--demo", "exits", "set", "AAPL", "--trail", "4").code == 0

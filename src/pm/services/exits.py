@@ -171,6 +171,11 @@ def set_rule(
         raise BadInput("give `take_profit` or `no_take_profit`, not both")
     if no_trail and (trail is not None or native):
         raise BadInput("`no_trail` takes no `trail` and no `native`")
+    if native and (activate_at is not None or breakeven_at is not None):
+        raise BadInput(
+            "`native` is Alpaca's trailing_stop order, which trails from when it is placed: "
+            "no `activate_at` and no `breakeven_at`"
+        )
     ladder: tuple[Level, ...] | None
     if no_take_profit or (native and not take_profit):
         ladder = ()
