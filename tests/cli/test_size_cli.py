@@ -123,3 +123,11 @@ def test_given_inputs_and_all_trades_conflict(pm: PmRunner) -> None:
     assert both.code == 2
     assert "--all-trades" in both.error()["message"]
     assert both.stdout == ""
+
+
+def test_a_size_too_small_for_one_unit_says_why_nothing_is_ordered(pm: PmRunner) -> None:
+    data = pm("--demo", "size", "KO", *GIVEN, "--price", "1e14", "--json").json()
+    assert data["suggested_value"] > 0
+    assert data["suggested_qty"] == 0
+    assert data["gate"]["approved"] is None
+    assert any("smallest quantity" in r for r in data["reasons"]), data["reasons"]

@@ -8,7 +8,7 @@ part of the answer; nothing is sent to the broker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
@@ -137,6 +137,12 @@ def suggest(
     units = sizing.suggested_value / the_price
     step = QTY_PLACES if asset.fractionable else Decimal(1)
     qty = units.quantize(step, rounding=ROUND_DOWN)
+    if qty == 0 and sizing.suggested_value > 0:
+        why = (
+            f"{sizing.suggested_value:.2f} at {the_price:.2f} is less than the smallest "
+            f"quantity, {step:f}: nothing to order"
+        )
+        sizing = replace(sizing, reasons=(*sizing.reasons, why))
     gate = None
     if qty > 0:
         gate = validate(
