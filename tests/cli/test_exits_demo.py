@@ -229,6 +229,12 @@ def test_an_empty_or_malformed_symbol_is_never_the_accounts_rule(clock: list[dat
     (rule,) = call("--demo", "exits", "show", "--json").json()
     assert rule["symbol"] == "*"
     assert rule["take_profit"] == [{"gain_pct": 10, "share_pct": 25}]
+    # longer than any symbol the database holds (32): PostgreSQL failed it as exit 6
+    too_long = call("--demo", "exits", "set", "A" * 33, "--trail", "4")
+    assert too_long.code == 2
+    assert "not a symbol" in too_long.stderr
+    assert call("--demo", "exits", "set", "AAPL240119C00190000", "--trail", "4").code == 0
+    assert call("--demo", "exits", "rm", "AAPL240119C00190000").code == 0
     assert call("--demo", "exits", "set", "btc/usd", "--trail", "4").code == 0
     assert call("--demo", "exits", "rm", "BTC/USD").code == 0
 

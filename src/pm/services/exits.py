@@ -202,12 +202,17 @@ def rules(store: ExitStore, account_id: str) -> list[ExitRule]:
     return sorted(found.values(), key=lambda r: (r.symbol != ALL_SYMBOLS, r.symbol))
 
 
+MAX_SYMBOL_CHARS = 32  # the widest symbol the database stores (an option's is 21)
+
+
 def rule_key(symbol: str | None) -> str:
     """The account's default rule when no symbol is given, else the symbol's. An empty or
-    malformed symbol is bad input, never the default (`pm exits rm "$SYM"` with SYM unset)."""
+    malformed symbol (as the broker checks a position's, and no wider than the database's
+    column) is bad input, never the default (`pm exits rm "$SYM"` with SYM unset)."""
     if symbol is None:
         return ALL_SYMBOLS
-    if not symbol.strip() or any(c.isspace() for c in symbol.strip()):  # as a position's
+    text = symbol.strip()
+    if not text or any(c.isspace() for c in text) or len(text) > MAX_SYMBOL_CHARS:
         raise BadInput(
             f"{symbol[:40]!r} is not a symbol (a ticker like AAPL, or a crypto pair like "
             "BTC/USD); give none for the account's default rule"
