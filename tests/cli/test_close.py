@@ -98,6 +98,8 @@ def test_demo_close_all_closes_everything_and_trips_the_breaker(
     ("args", "code", "text"),
     [
         (("close", "ZZZ", "--yes"), 4, "no open position in ZZZ"),
+        (("close", "", "--yes"), 2, "give the symbol"),  # `pm close "$SYM"`, SYM unset
+        (("close", " ", "--yes"), 2, "give the symbol"),
         (("close", "AAPL", "--qty", "28", "--yes"), 2, "more than the 27"),
         (("close", "AAPL", "--qty", "1", "--percentage", "5", "--yes"), 2, "not both"),
         (("close", "AAPL", "--percentage", "101", "--yes"), 2, "(0, 100]"),
@@ -345,3 +347,12 @@ def test_refusal_replays_nothing(pm: PmRunner, paper: Any, pm_home: Path) -> Non
     assert result.code == 2
     assert played == 2  # account and positions for the plan; no order was sent
     assert audit_rows(pm_home) == []
+
+
+def test_a_small_percentage_is_said_in_plain_digits(pm: PmRunner, pm_home: Path) -> None:
+    tiny = pm("--demo", "close", "AAPL", "--percentage", "0.0000001", "--yes")
+    assert tiny.code == 0, tiny.stderr
+    assert "to close 0.0000001 % of the position" in tiny.stderr
+    nothing = pm("--demo", "close", "AAPL", "--percentage", "0.000000001", "--yes")
+    assert nothing.code == 2
+    assert "0.000000001 % of" in nothing.stderr

@@ -166,6 +166,15 @@ def test_the_watch_job_alerts_and_sends_only_when_told(
     assert [o["origin"] for o in orders] == ["exit"]
 
 
+def test_yes_without_execute_is_refused_not_ignored(clock: list[datetime]) -> None:
+    """`pm exits check --yes` in a crontab would look like it sends; it never did."""
+    assert call("--demo", "exits", "set", "--take-profit", "1:50").code == 0
+    done = call("--demo", "exits", "check", "--yes", "--json")
+    assert done.code == 2
+    assert "--execute" in done.error()["message"]
+    assert call("--demo", "orders", "--status", "all", "--json").json() == []
+
+
 def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datetime]) -> None:
     bad = call("--demo", "exits", "set", "--take-profit", "10")
     assert bad.code == 2
@@ -175,6 +184,10 @@ def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datet
     assert "more than 100" in over.stderr
     native = call("--demo", "exits", "set", "AAPL", "--native", "--take-profit", "10:50")
     assert native.code == 2
+    for ignored in ("--activate-at", "--breakeven-at"):  # Alpaca trails from the start
+        done = call("--demo", "exits", "set", "AAPL", "--native", "--trail", "3", ignored, "5")
+        assert done.code == 2
+        assert ignored in done.stderr
     assert call("--demo", "exits", "rm", "AAPL").code == 4
     assert call("--demo", "exits", "show", "--json").json() == []
     assert call("--demo", "exits", "set", "AAPL", "--trail", "4").code == 0
@@ -184,3 +197,73 @@ def test_bad_rules_are_refused_and_a_missing_rule_is_not_found(clock: list[datet
         (20, Decimal("33.33"))
     ]
     assert call("--demo", "exits", "rm", "AAPL").code == 0
+
+
+def test_a_take_profit_level_is_a_number_a_person_could_mean(clock: list[datetime]) -> None:
+    huge = call("--demo", "exits", "set", "--take-profit", "1e400:25", "--json")
+    assert huge.code == 2
+    assert "out of range" in huge.error()["message"]
+    fine = call("--demo", "exits", "set", "--take-profit", "10:25.0000000001")
+    assert fine.code == 2
+    assert "decimal places" in fine.stderr
+    assert call("--demo", "exits", "show", "--json").json() == []
+
+
+def test_rule_percentages_are_written_to_4_places(clock: list[datetime]) -> None:
+    """The policy's default ladder closes a third: share_pct 33.3333, not 28 digits."""
+    assert call("--demo", "exits", "set", "AAPL", "--trail", "4").code == 0
+    (rule,) = call("--demo", "exits", "show", "--json").json()
+    (level,) = rule["take_profit"]
+    assert str(level["share_pct"]) == "33.3333"
+    aapl = status("AAPL")
+    assert str(aapl["next_level"]["share_pct"]) == "33.3333"  # type: ignore[index]
+
+
+def test_an_empty_or_malformed_symbol_is_never_the_accounts_rule(clock: list[datetime]) -> None:
+    """`pm exits rm "$SYM"` with SYM unset must not remove the account's default rule."""
+    assert call("--demo", "exits", "set", "--take-profit", "10:25").code == 0
+    for args in (("rm", ""), ("rm", " "), ("set", "", "--trail", "4"), ("set", "AA PL")):
+        done = call("--demo", "exits", *args)
+        assert done.code == 2, (args, done.stderr)
+        assert "not a symbol" in done.stderr
+    (rule,) = call("--demo", "exits", "show", "--json").json()
+    assert rule["symbol"] == "*"
+    assert rule["take_profit"] == [{"gain_pct": 10, "share_pct": 25}]
+    # longer than any symbol the database holds (32): PostgreSQL failed it as exit 6
+    too_long = call("--demo", "exits", "set", "A" * 33, "--trail", "4")
+    assert too_long.code == 2
+    assert "not a symbol" in too_long.stderr
+    assert call("--demo", "exits", "set", "AAPL240119C00190000", "--trail", "4").code == 0
+    assert call("--demo", "exits", "rm", "AAPL240119C00190000").code == 0
+    assert call("--demo", "exits", "set", "btc/usd", "--trail", "4").code == 0
+    assert call("--demo", "exits", "rm", "BTC/USD").code == 0
+
+
+def test_executed_levels_are_written_as_every_record_writes_times_and_numbers(
+    clock: list[datetime],
+) -> None:
+    """`executed[].at` in UTC with Z, `executed[].qty` a number: not the stored JSON's text."""
+    level = (gain(D0) / 2).quantize(Decimal("0.01"))
+    assert call("--demo", "exits", "set", "AAPL", "--take-profit", f"{level}:50").code == 0
+    run = call("--demo", "exits", "check", "--execute", "--yes", "--json")
+    assert run.code == 0, run.stderr
+    (executed,) = next(p for p in run.json()["positions"] if p["symbol"] == "AAPL")["executed"]
+    assert executed["qty"] == Decimal("13.5")
+    assert executed["at"] == "2026-03-02T15:00:00Z"
+    (again,) = status("AAPL")["executed"]  # type: ignore[misc]
+    assert again == executed
+
+
+def test_looking_fires_nothing_into_the_event_log(clock: list[datetime]) -> None:
+    """`exits status` and a dry `exits check` (the watch job without auto-execute, every
+    minute) send nothing: no `fire` event each time they look, one when it is sent."""
+    level = (gain(D0) / 2).quantize(Decimal("0.01"))
+    assert call("--demo", "exits", "set", "AAPL", "--take-profit", f"{level}:50").code == 0
+    for args in (("status",), ("check",), ("check",)):
+        assert call("--demo", "exits", *args).code == 0
+    kinds = [e["kind"] for e in call("--demo", "exits", "events", "--json").json()]
+    assert "fire" not in kinds
+    assert call("--demo", "exits", "check", "--execute", "--yes").code == 0
+    assert call("--demo", "exits", "check", "--execute", "--yes").code == 0
+    events = call("--demo", "exits", "events", "--json").json()
+    assert [e["kind"] for e in events if e["kind"] in ("fire", "order")] == ["order", "fire"]

@@ -115,3 +115,13 @@ def test_watch_settles_an_order_a_dead_process_left(pm: PmRunner, pm_home: Path)
     assert settled.status == "not_sent"  # the demo broker never heard of it
     (entry,) = [r for r in audit_rows(pm_home) if r["id"] == audit_id]
     assert entry["outcome"] == "failed"
+
+
+def test_orders_status_is_case_insensitive_like_every_choice(pm: PmRunner) -> None:
+    assert pm("--demo", "close", "AAPL", "--qty", "2", "--yes").code == 0
+    done = pm("--demo", "orders", "--status", "ALL", "--json")
+    assert done.code == 0, done.stderr
+    assert [o["symbol"] for o in done.json()] == ["AAPL"]
+    broker = pm("--demo", "orders", "--broker", "--status", "All", "--json")
+    assert broker.code == 0, broker.stderr
+    assert [o["symbol"] for o in broker.json()] == ["AAPL"]

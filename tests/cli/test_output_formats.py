@@ -24,9 +24,20 @@ LISTS = {
     "reconcile history": ("--demo", "reconcile", "history"),
     "reconcile conflicts": ("--demo", "reconcile", "conflicts"),
     "sectors show": ("--demo", "sectors", "show", "AAPL", "BTCUSD"),
+    "exits show": ("--demo", "exits", "show"),
+    "exits status": ("--demo", "exits", "status"),
+    "tax harvest": ("--demo", "tax", "harvest", "--min-loss", "0"),
+    "tax lots": ("--demo", "tax", "lots"),
 }
-#: Lists whose records belong to an account (sectors belong to symbols).
-ACCOUNT_LISTS = set(LISTS) - {"sectors show"}
+#: Lists whose records carry account_id (sectors belong to symbols; the exits', the lots' and
+#: the harvest's records, as the README lists their fields, name no account).
+ACCOUNT_LISTS = set(LISTS) - {
+    "sectors show",
+    "exits show",
+    "exits status",
+    "tax harvest",
+    "tax lots",
+}
 LATER = "2026-11-24T15:00:00Z"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -38,6 +49,7 @@ def book(pm: PmRunner) -> PmRunner:
         assert pm("--demo", "reconcile", "--force", "--json").code == 0
         assert pm("--demo", "book", "edit", "1", "--qty", "44", "--json").code == 0
         assert pm("--demo", "reconcile", "--force", "--json").code == 0
+        assert pm("--demo", "exits", "set", "--trail", "3").code == 0
     return pm
 
 

@@ -130,3 +130,19 @@ def test_closed_trades_from_the_ledger(pm: PmRunner, pm_home: Path) -> None:
     assert every["trades_used"] == len(everything)
     table = pm("--demo", "size", "KO")
     assert f"{len(lots)} closed trades of KO" in table.stdout
+
+
+def test_given_inputs_and_all_trades_conflict(pm: PmRunner) -> None:
+    """--all-trades picks the ledger's trades; with the three inputs it would be ignored."""
+    both = pm("--demo", "size", "KO", *GIVEN, "--all-trades", "--json")
+    assert both.code == 2
+    assert "--all-trades" in both.error()["message"]
+    assert both.stdout == ""
+
+
+def test_a_size_too_small_for_one_unit_says_why_nothing_is_ordered(pm: PmRunner) -> None:
+    data = pm("--demo", "size", "KO", *GIVEN, "--price", "1e14", "--json").json()
+    assert data["suggested_value"] > 0
+    assert data["suggested_qty"] == 0
+    assert data["gate"]["approved"] is None
+    assert any("smallest quantity" in r for r in data["reasons"]), data["reasons"]

@@ -88,3 +88,38 @@ def test_reconcile_syncs_and_a_sync_failure_only_warns(pm: PmRunner, alpaca: Fak
     assert ok.code == 0
     assert "trade ledger" not in ok.stderr
     assert len(pm("trades", "--json").json()) == 9
+
+
+def test_a_filter_that_matches_nothing_does_not_say_the_ledger_is_empty(pm: PmRunner) -> None:
+    """The demo's ledger holds its history: nothing of ZZZZ (or after 2030) is a filter
+    matching nothing, not a ledger to sync."""
+    for args in (
+        ("trades", "--symbol", "ZZZZ"),
+        ("trades", "--since", "2030-01-01"),
+        ("trades", "lots", "--symbol", "ZZZZ"),
+        ("tax", "lots", "--symbol", "ZZZZ"),
+    ):
+        done = pm("--demo", *args)
+        assert done.code == 0, done.stderr
+        assert done.stdout == ""
+        assert "run pm trades sync" not in done.stderr, args
+        assert "match" in done.stderr, args
+
+
+def test_an_account_never_synced_is_told_to_sync(pm: PmRunner, alpaca: FakeAlpaca) -> None:
+    assert pm("positions").code == 0  # pm learns the account
+    for args in (("trades",), ("trades", "lots")):
+        done = pm(*args)
+        assert done.code == 0, done.stderr
+        assert "run pm trades sync" in done.stderr, args
+
+
+def test_trades_lots_and_tax_lots_agree_on_terms(pm: PmRunner) -> None:
+    """The demo's TSLA short is held since January 2024: short term in both (a short lot's
+    gain always is), and each open lot held the same days in both."""
+    trades = pm("--demo", "trades", "lots", "--open", "--json").json()
+    tax = pm("--demo", "tax", "lots", "--json").json()
+    by_fill = {t["open_fill_id"]: (t["holding_days"], t["term"]) for t in tax}
+    assert {t["open_fill_id"]: (t["holding_days"], t["term"]) for t in trades} == by_fill
+    (tsla,) = [t for t in trades if t["symbol"] == "TSLA"]
+    assert (tsla["side"], tsla["term"]) == ("short", "short")

@@ -151,3 +151,26 @@ def test_a_terminal_table(pm: PmRunner, monkeypatch: pytest.MonkeyPatch) -> None
     assert result.code == 0, result.stderr
     assert "APPROVED" in result.stdout
     assert "Consumer Staples" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "size"])
+def test_the_demo_gate_sees_its_wash_sales_before_any_other_command_synced(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """The demo's simulated past sold KO at a loss on 2026-11-18: on 2026-11-29 a buy of KO
+    is a wash sale whether or not an earlier command brought the demo's ledger up to date."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 29, 15, tzinfo=UTC)
+    monkeypatch.setattr("pm.cli.context.SystemClock.now", lambda self: now)
+    monkeypatch.setenv("PM_WASH_SALE", "block")
+    args = {
+        "validate": ("validate", "KO", "--side", "buy", "--qty", "1"),
+        "size": ("size", "KO", "--win-rate", "0.55", "--avg-win", "300", "--avg-loss", "200"),
+    }[command]
+    first = pm("--demo", *args, "--json").json()
+    assert pm("--demo", "trades", "sync").code == 0
+    second = pm("--demo", *args, "--json").json()
+    gate = (lambda d: d["reason_codes"]) if command == "validate" else (lambda d: d["gate"])
+    assert gate(first) == gate(second)
+    assert "wash" in str(gate(second))  # the code (validate), the reason (size)

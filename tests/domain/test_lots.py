@@ -72,6 +72,13 @@ def test_long_term_starts_the_day_after_the_anniversary() -> None:
     assert (held.closed[0].term, brief.closed[0].term) == ("long", "short")
 
 
+def test_a_short_lots_gain_is_short_term_however_long_it_was_held() -> None:
+    """US rules as `pm tax` applies them: a short sale's gain is short term."""
+    covered = match_fifo([fill(1, "X", "sell", "1", "2"), fill(2, "X", "buy", "1", "1", 800)])
+    assert (covered.closed[0].side, covered.closed[0].holding_days) == ("short", 800)
+    assert covered.closed[0].term == "short"
+
+
 trades = st.lists(
     st.tuples(
         st.sampled_from(["AAPL", "BTCUSD"]),

@@ -30,7 +30,19 @@ def build_guard(app_: AppContext) -> Guard:
         regime_check=regime_check(app_),
         ledger=repo.ledger,
         wash_sale_block=app_.settings.pm_wash_sale == "block",
+        ledger_sync=_local_sync(app_) if app_.identity().simulated else None,
     )
+
+
+def _local_sync(app_: AppContext) -> Callable[[], None]:
+    """The demo's ledger brought up to date when the gate first reads it (its activities are
+    local): after the order's input is checked, so bad input still writes nothing."""
+    from pm.cli.ledger import local_sync
+
+    def sync() -> None:
+        local_sync(app_, app_.account_id())
+
+    return sync
 
 
 #: Fault tests set this to a step of the order path (`pm.services.orders.AFTER_ORDER_COMMIT`,

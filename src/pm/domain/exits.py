@@ -26,6 +26,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
 from pm.domain.errors import BadInput
+from pm.domain.money import parse_input
 
 ExitSide = Literal["long", "short"]
 
@@ -90,13 +91,14 @@ class ExitRule:
 def parse_level(text: str) -> Level:
     """``GAIN:SHARE`` (percent each), e.g. ``20:33``."""
     gain_s, sep, share_s = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError(text)
-        gain, share = Decimal(gain_s.strip()), Decimal(share_s.strip())
-    except (ValueError, ArithmeticError):
-        raise BadInput(f"`take_profit` {text!r} is not GAIN:SHARE (percent each)") from None
-    if not (gain.is_finite() and share.is_finite()) or gain <= 0 or not 0 < share <= 100:
+    if not sep:
+        raise BadInput(f"`take_profit` {text!r} is not GAIN:SHARE (percent each)")
+    try:  # in the range a person could mean, like every number typed on the command line
+        gain = parse_input(gain_s, "`take_profit` GAIN")
+        share = parse_input(share_s, "`take_profit` SHARE")
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if gain <= 0 or not 0 < share <= 100:
         raise BadInput(f"`take_profit` {text!r}: GAIN must be > 0 and SHARE in (0, 100]")
     return Level(gain, share)
 

@@ -43,6 +43,14 @@ def long_term_from(opened: date) -> date:
     return date.fromordinal(anniversary.toordinal() + 1)
 
 
+def term_of(side: PositionSide, opened_at: datetime, day: date) -> Term:
+    """The term of a lot's gain when closed on the trade date `day`: long once held more than
+    a year; a short lot's gain is always short term."""
+    if side != "long":
+        return "short"
+    return "long" if day >= long_term_from(trade_date(opened_at)) else "short"
+
+
 @dataclass(frozen=True, slots=True)
 class OpenLot:
     """What is left of one opening fill."""
@@ -84,8 +92,7 @@ class ClosedLot:
 
     @property
     def term(self) -> Term:
-        opened, closed = trade_date(self.opened_at), trade_date(self.closed_at)
-        return "long" if closed >= long_term_from(opened) else "short"
+        return term_of(self.side, self.opened_at, trade_date(self.closed_at))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from pm.domain.ledger import Fill
-from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from, trade_date
+from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from, term_of, trade_date
 from pm.domain.portfolio import holding_key
 
 WASH_SALE_DAYS = 30
@@ -46,9 +46,7 @@ def window(sale_day: date) -> tuple[date, date]:
 
 def lot_term(lot: OpenLot, today: date) -> Term:
     """The term of `lot`'s gain if it were closed `today` (a short lot's: short)."""
-    if lot.side != "long":
-        return "short"
-    return "long" if today >= long_term_from(trade_date(lot.opened_at)) else "short"
+    return term_of(lot.side, lot.opened_at, today)
 
 
 @dataclass(frozen=True, slots=True)

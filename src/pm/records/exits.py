@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from pm.domain.exits import ALL_SYMBOLS, ExitEvent, ExitRule, Level, executed_json
+from pm.domain.exits import ALL_SYMBOLS, Executed, ExitEvent, ExitRule, Level
+from pm.records.common import pct
 from pm.services.exits import ExitReport, PositionExit
 
 RULE_COLUMNS = (
@@ -40,14 +40,21 @@ STATUS_COLUMNS = (
 )
 
 
-def _q(value: Decimal | None) -> Decimal | None:
-    return value.quantize(Decimal("0.0001")) if value is not None else None
-
-
 def _level(level: Level | None) -> dict[str, Any] | None:
     if level is None:
         return None
-    return {"gain_pct": level.gain_pct, "share_pct": level.share_pct}
+    return {"gain_pct": pct(level.gain_pct), "share_pct": pct(level.share_pct)}
+
+
+def executed(e: Executed) -> dict[str, Any]:
+    """A level sent, as records write times (UTC, Z) and numbers (not the stored JSON's text)."""
+    return {
+        "name": e.name,
+        "at": e.at,
+        "client_order_id": e.client_order_id,
+        "status": e.status,
+        "qty": e.qty,
+    }
 
 
 def rule(r: ExitRule, ladder: tuple[Level, ...]) -> dict[str, Any]:
@@ -55,9 +62,9 @@ def rule(r: ExitRule, ladder: tuple[Level, ...]) -> dict[str, Any]:
         "symbol": r.symbol,
         "take_profit": [_level(lv) for lv in ladder],
         "ladder_from_policy": r.take_profit is None,
-        "trail_pct": r.trail.trail_pct if r.trail is not None else None,
-        "activate_at_pct": r.trail.activate_at_pct if r.trail is not None else None,
-        "breakeven_at_pct": r.trail.breakeven_at_pct if r.trail is not None else None,
+        "trail_pct": pct(r.trail.trail_pct) if r.trail is not None else None,
+        "activate_at_pct": pct(r.trail.activate_at_pct) if r.trail is not None else None,
+        "breakeven_at_pct": pct(r.trail.breakeven_at_pct) if r.trail is not None else None,
         "native": r.native,
         "updated_at": r.updated_at,
     }
@@ -71,13 +78,15 @@ def status(p: PositionExit) -> dict[str, Any]:
         "qty": p.position.qty,
         "entry": s.entry if s is not None else p.position.avg_entry_price,
         "price": p.price,
-        "gain_pct": _q(p.gain_pct),
+        "gain_pct": pct(p.gain_pct),
         "hwm": s.hwm if s is not None else None,
         "stop": s.stop if s is not None else None,
-        "distance_pct": _q(p.distance_pct),
+        "distance_pct": pct(p.distance_pct),
         "breakeven": s.breakeven if s is not None else False,
         "next_level": _level(p.next_level),
-        "executed": executed_json(s.executed) if s is not None and p.rule is not None else [],
+        "executed": (
+            [executed(e) for e in s.executed] if s is not None and p.rule is not None else []
+        ),
         "rule": (p.rule.symbol if p.rule.symbol != ALL_SYMBOLS else "*") if p.rule else None,
         "position_key": s.key if s is not None and p.rule is not None else None,
         "skipped": p.skipped,

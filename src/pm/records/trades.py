@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from pm.domain.ledger import Fill, LedgerSync
-from pm.domain.lots import ClosedLot, OpenLot, long_term_from
+from pm.domain.lots import ClosedLot, OpenLot, term_of, trade_date
 from pm.services.trades import LotsResult, SyncResult
 
 FILL_COLUMNS = (
@@ -71,8 +71,8 @@ def closed_lot(lot: ClosedLot) -> dict[str, Any]:
 
 
 def open_lot(lot: OpenLot, today: date) -> dict[str, Any]:
-    """An open lot: held so far (until `today`), its term if it were closed today."""
-    opened = lot.opened_at.date()
+    """An open lot: held so far (until the trade date `today`), its term if it were closed
+    today (New York trade dates, as `pm tax lots` counts them)."""
     return {
         "symbol": lot.symbol,
         "status": "open",
@@ -82,8 +82,8 @@ def open_lot(lot: OpenLot, today: date) -> dict[str, Any]:
         "close_price": None,
         "opened_at": lot.opened_at,
         "closed_at": None,
-        "holding_days": (today - opened).days,
-        "term": "long" if today >= long_term_from(opened) else "short",
+        "holding_days": (today - trade_date(lot.opened_at)).days,
+        "term": term_of(lot.side, lot.opened_at, today),
         "realized_pl": None,
         "open_fill_id": lot.fill_id,
         "close_fill_id": None,

@@ -101,7 +101,9 @@ def plan_close(
     guard: Guard, symbol: str, *, qty: Decimal | None, percentage: Decimal | None
 ) -> ClosePlan:
     """What `pm close` will do. NotFound (exit 4) without such a position; BadInput (exit 2)
-    for a quantity the position cannot give."""
+    for a quantity the position cannot give, or no symbol at all."""
+    if not symbol.strip():
+        raise BadInput("give the symbol of the position to close")
     if qty is not None and percentage is not None:
         raise BadInput("give `qty` or `percentage`, not both")
     if qty is not None and qty <= 0:
@@ -125,7 +127,7 @@ def plan_close(
             else (size * percentage / 100).quantize(QTY_PLACES, rounding=ROUND_DOWN).normalize()
         )
         if amount == 0:
-            raise BadInput(f"{percentage} % of {size} {position.symbol} is nothing to close")
+            raise BadInput(f"{percentage:f} % of {size:f} {position.symbol} is nothing to close")
     else:
         amount = size
     side = closing_side(position)

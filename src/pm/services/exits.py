@@ -171,6 +171,11 @@ def set_rule(
         raise BadInput("give `take_profit` or `no_take_profit`, not both")
     if no_trail and (trail is not None or native):
         raise BadInput("`no_trail` takes no `trail` and no `native`")
+    if native and (activate_at is not None or breakeven_at is not None):
+        raise BadInput(
+            "`native` is Alpaca's trailing_stop order, which trails from when it is placed: "
+            "no `activate_at` and no `breakeven_at`"
+        )
     ladder: tuple[Level, ...] | None
     if no_take_profit or (native and not take_profit):
         ladder = ()
@@ -186,7 +191,7 @@ def set_rule(
             activate_at if activate_at is not None else base.activate_at_pct,
             breakeven_at if breakeven_at is not None else base.breakeven_at_pct,
         )
-    key = holding_key(symbol.upper()) if symbol else ALL_SYMBOLS
+    key = rule_key(symbol)
     rule = check_rule(ExitRule(key, ladder, trail_spec, native))
     return store.set_rule(account_id, rule, who, clock.now())
 
@@ -197,10 +202,28 @@ def rules(store: ExitStore, account_id: str) -> list[ExitRule]:
     return sorted(found.values(), key=lambda r: (r.symbol != ALL_SYMBOLS, r.symbol))
 
 
+MAX_SYMBOL_CHARS = 32  # the widest symbol the database stores (an option's is 21)
+
+
+def rule_key(symbol: str | None) -> str:
+    """The account's default rule when no symbol is given, else the symbol's. An empty or
+    malformed symbol (as the broker checks a position's, and no wider than the database's
+    column) is bad input, never the default (`pm exits rm "$SYM"` with SYM unset)."""
+    if symbol is None:
+        return ALL_SYMBOLS
+    text = symbol.strip()
+    if not text or any(c.isspace() for c in text) or len(text) > MAX_SYMBOL_CHARS:
+        raise BadInput(
+            f"{symbol[:40]!r} is not a symbol (a ticker like AAPL, or a crypto pair like "
+            "BTC/USD); give none for the account's default rule"
+        )
+    return holding_key(symbol)
+
+
 def remove_rule(store: ExitStore, account_id: str, symbol: str | None) -> str:
-    key = holding_key(symbol.upper()) if symbol else ALL_SYMBOLS
+    key = rule_key(symbol)
     if not store.remove_rule(account_id, key):
-        what = f"for {key}" if symbol else "(the account's default)"
+        what = f"for {key}" if symbol is not None else "(the account's default)"
         raise NotFound(f"no exit rule {what}")
     return key
 
@@ -363,10 +386,10 @@ class _Pass:
         self.events.extend(changed)
         current, reserved, attempts = _executed(moved, exit_orders)
         fires = due(current, rule, ladder, position.current_price, abs(position.qty) - reserved)
-        for f in fires:
-            self.event(current, "fire", f"{f.name}: {f.reason}")
         sent: list[Sent] = []
-        if fires and submit is not None:
+        if fires and submit is not None:  # a look (status, a dry check) logs no fire
+            for f in fires:
+                self.event(current, "fire", f"{f.name}: {f.reason}")
             named = [
                 (f, exit_client_order_id(current.key, f.name, attempts.get(f.name, 0)))
                 for f in fires

@@ -8,7 +8,7 @@ part of the answer; nothing is sent to the broker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
@@ -53,14 +53,24 @@ class SizeReport:
 
 
 def given_stats(
-    win_rate: Decimal | None, avg_win: Decimal | None, avg_loss: Decimal | None
+    win_rate: Decimal | None,
+    avg_win: Decimal | None,
+    avg_loss: Decimal | None,
+    *,
+    all_trades: bool = False,
 ) -> TradeStats | None:
-    """The caller's stats when all three are given, None when none is (the ledger's then)."""
+    """The caller's stats when all three are given, None when none is (the ledger's then;
+    `all_trades` picks which of the ledger's, so it cannot go with given stats)."""
     explicit = (win_rate, avg_win, avg_loss)
     if all(v is None for v in explicit):
         return None
     if win_rate is None or avg_win is None or avg_loss is None:
         raise BadInput("give all of `win_rate`, `avg_win` and `avg_loss`, or none")
+    if all_trades:
+        raise BadInput(
+            "give `all_trades` (the ledger's trades) or `win_rate`, `avg_win` and "
+            "`avg_loss`, not both"
+        )
     return TradeStats(win_rate=win_rate, avg_win=avg_win, avg_loss=avg_loss, trades=None)
 
 
@@ -127,6 +137,12 @@ def suggest(
     units = sizing.suggested_value / the_price
     step = QTY_PLACES if asset.fractionable else Decimal(1)
     qty = units.quantize(step, rounding=ROUND_DOWN)
+    if qty == 0 and sizing.suggested_value > 0:
+        why = (
+            f"{sizing.suggested_value:.2f} at {the_price:.2f} is less than the smallest "
+            f"quantity, {step:f}: nothing to order"
+        )
+        sizing = replace(sizing, reasons=(*sizing.reasons, why))
     gate = None
     if qty > 0:
         gate = validate(

@@ -103,6 +103,9 @@ class Guard:
     # and a buy of a symbol sold at a loss in the last 30 days carries the wash-sale guard.
     ledger: LedgerStore | None = None
     wash_sale_block: bool = False  # PM_WASH_SALE=block: such a buy is rejected, not noted
+    # The demo's: brings its ledger (local activities) up to date before the gate reads it,
+    # so a verdict does not depend on whether an earlier command synced.
+    ledger_sync: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,15 +183,15 @@ def validate_all(
         name = found[holding_key(p.symbol)].name
         sector_value[name] = sector_value.get(name, Decimal(0)) + abs(p.market_value)
     source = source_of(guard.broker, guard.clock)
+    qtys = [_quantity(order, price) for order, (price, _) in zip(orders, prices, strict=True)]
     washes = _wash_sales(guard, account.account_id, [o.symbol for o in orders if o.side == "buy"])
     results = []
-    for order, (price, price_source) in zip(orders, prices, strict=True):
+    for order, (price, price_source), qty in zip(orders, prices, qtys, strict=True):
         position = index.get(holding_key(order.symbol))
         current_qty = position.qty if position is not None else Decimal(0)
         symbol = position.symbol if position is not None else order.symbol.upper()
         sector = found[holding_key(symbol)].name
         own = abs(position.market_value) if position is not None else Decimal(0)
-        qty = _quantity(order, price)
         crypto = is_crypto(symbol, position.asset_class if position is not None else None)
         market_open = None if crypto or order.type != "market" or market is None else market.is_open
         day_trade = _is_day_trade(guard, account, symbol, order.side, current_qty)
@@ -280,6 +283,8 @@ def _wash_sales(guard: Guard, account_id: str, buys: Sequence[str]) -> dict[str,
     only of the symbols sold recently."""
     if guard.ledger is None or not buys:
         return {}
+    if guard.ledger_sync is not None:
+        guard.ledger_sync()
     now = guard.clock.now()
     today = trade_date(now)
     wanted = {holding_key(s) for s in buys}

@@ -85,7 +85,9 @@ def set_(
 
 
 @app.command("show")
-def show(ctx: typer.Context, json_: JsonOpt = False) -> None:
+def show(
+    ctx: typer.Context, json_: JsonOpt = False, csv: CsvOpt = False, jsonl: JsonlOpt = False
+) -> None:
     """The account's exit rules (the default `*` and each symbol's)."""
     from pm.cli.views import exits as view
     from pm.services import exits as service
@@ -109,7 +111,9 @@ def rm(ctx: typer.Context, symbol: SymbolArg = None) -> None:
 
 
 @app.command("status")
-def status(ctx: typer.Context, json_: JsonOpt = False) -> None:
+def status(
+    ctx: typer.Context, json_: JsonOpt = False, csv: CsvOpt = False, jsonl: JsonlOpt = False
+) -> None:
     """Each position: entry, price, gain, high-water mark, stop and distance, next level."""
     from pm.cli.exits_job import exits_env
     from pm.cli.views import exits as view
@@ -156,8 +160,11 @@ def check(
     from pm.cli.exits_job import exits_env
     from pm.cli.guard import build_desk, build_guard
     from pm.cli.views import exits as view
+    from pm.domain.errors import BadInput
     from pm.services import exits as service
 
+    if yes and not execute:
+        raise BadInput("--yes goes with --execute (without it nothing is sent)")
     app_ = ctx.obj
     account_id = app_.account_id()
     env = exits_env(app_)

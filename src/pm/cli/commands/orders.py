@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -11,15 +12,19 @@ from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt, LimitOpt
 
 app = typer.Typer(no_args_is_help=False)
 
-StatusOpt = Annotated[
-    str, typer.Option("--status", help="open (not final yet) or all.", metavar="open|all")
-]
+
+class Status(StrEnum):
+    open = "open"
+    all = "all"
+
+
+StatusOpt = Annotated[Status, typer.Option("--status", help="open (not final yet) or all.")]
 
 
 @app.callback(invoke_without_command=True)
 def orders(
     ctx: typer.Context,
-    status: StatusOpt = "open",
+    status: StatusOpt = Status.open,
     broker: Annotated[
         bool, typer.Option("--broker", help="The broker's orders (pm's and others').")
     ] = False,
@@ -41,11 +46,11 @@ def orders(
     desk = build_desk(app_)
     with speaking_flags():
         if broker:
-            rows = service.at_broker(desk, status=status, limit=limit or 500)
-            app_.terminal.show(view.at_broker(rows, status=status))
+            rows = service.at_broker(desk, status=status.value, limit=limit or 500)
+            app_.terminal.show(view.at_broker(rows, status=status.value))
             return
-        found = service.stored(desk, app_.account_id(), status=status, limit=limit)
-    app_.terminal.show(view.stored(found, status=status))
+        found = service.stored(desk, app_.account_id(), status=status.value, limit=limit)
+    app_.terminal.show(view.stored(found, status=status.value))
 
 
 @app.command("cancel")

@@ -50,6 +50,7 @@ def size(
             decimal_arg(win_rate, "--win-rate"),
             decimal_arg(avg_win, "--avg-win"),
             decimal_arg(avg_loss, "--avg-loss"),
+            all_trades=all_trades,
         )
         if stats is None:
             local_sync(app_, app_.account_id())

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pm.cli.confirm import LiveOpt, YesOpt
-from pm.cli.options import CsvOpt, JsonOpt
+from pm.cli.options import CsvOpt, JsonlOpt, JsonOpt
 
 app = typer.Typer(no_args_is_help=True, help="Tax lots, tax-loss harvesting, wash sales.")
 
@@ -22,6 +22,7 @@ def lots(
     symbol: SymbolOpt = None,
     json_: JsonOpt = False,
     csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """Open FIFO lots with cost, current price, unrealized gain, holding period (short or
     long term) and the date each becomes long term."""
@@ -33,7 +34,7 @@ def lots(
     account_id = app_.account_id(ask_broker=app_.identity().simulated)
     local_sync(app_, account_id)
     result = service.tax_lots(app_.broker(), app_.repo(), account_id, app_.clock, symbol=symbol)
-    app_.terminal.show(view.lots(result))
+    app_.terminal.show(view.lots(result, filtered=symbol is not None))
 
 
 @app.command("harvest")
@@ -51,6 +52,8 @@ def harvest(
     yes: YesOpt = False,
     live: LiveOpt = False,
     json_: JsonOpt = False,
+    csv: CsvOpt = False,
+    jsonl: JsonlOpt = False,
 ) -> None:
     """Lots with unrealized losses worth harvesting (the oldest lots, as the broker sells
     them), the estimated realized loss and the wash-sale window; --execute sells them."""
@@ -68,6 +71,8 @@ def harvest(
         raise BadInput("--min-loss must be >= 0")
     if yes and not execute:
         raise BadInput("--yes goes with --execute (without it nothing is sent)")
+    if execute and (csv or jsonl):
+        raise BadInput("--execute prints one result: --json, not --csv or --jsonl")
     app_ = ctx.obj
     simulated = app_.identity().simulated
     account_id = app_.account_id(ask_broker=simulated)

@@ -37,7 +37,7 @@ def trades(
 
     app_ = ctx.obj
     rows = service.fills(app_.repo(), ledger_account(app_), symbol=symbol, since=since)
-    app_.terminal.show(view.fills(rows))
+    app_.terminal.show(view.fills(rows, filtered=symbol is not None or since is not None))
 
 
 @app.command("sync")
@@ -67,6 +67,7 @@ def lots(
     holding days and term (long: held more than a year)."""
     from pm.cli.views import trades as view
     from pm.domain.errors import BadInput
+    from pm.domain.lots import trade_date
     from pm.services import trades as service
 
     if open_ and closed:
@@ -75,4 +76,6 @@ def lots(
     result = service.lots(
         app_.repo(), ledger_account(app_), symbol=symbol, open_only=open_, closed_only=closed
     )
-    app_.terminal.show(view.lots(result, app_.clock.now().date()))
+    filtered = symbol is not None or open_ or closed
+    today = trade_date(app_.clock.now())
+    app_.terminal.show(view.lots(result, today, filtered=filtered))

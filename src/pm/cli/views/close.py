@@ -20,7 +20,7 @@ def plan(p: ClosePlan) -> str:
     if p.everything:
         how = "all of"
     elif p.percentage is not None:
-        how = f"{p.percentage} % of"
+        how = f"{p.percentage:f} % of"
     else:
         how = f"{quantity(p.qty)} of"
     return (

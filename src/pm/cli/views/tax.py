@@ -26,12 +26,15 @@ LOT_TABLE = (
 )
 
 
-def lots(result: TaxLots) -> Shown:
+def lots(result: TaxLots, *, filtered: bool = False) -> Shown:
+    """`filtered`: --symbol narrowed the list."""
     return Shown(
         [records.lot(t) for t in result.lots],
         lambda: _lots_table(result),
         columns=records.LOT_COLUMNS,
-        empty="no open lots (no fills stored: run pm trades sync)",
+        empty="no open lots match --symbol"
+        if filtered
+        else "no open lots (no fills stored: run pm trades sync)",
     )
 
 

@@ -31,6 +31,8 @@ def coverage(state: LedgerSync | None) -> str:
     return f"ledger holds {whole} since {since}, last synced {when(state.synced_at)}"
 
 
+NO_FILLS = "no fills stored (run pm trades sync)"
+
 FILL_TABLE = (
     time_col("Time", 1),
     Col("Symbol"),
@@ -43,12 +45,13 @@ FILL_TABLE = (
 )
 
 
-def fills(rows: Sequence[Fill]) -> Shown:
+def fills(rows: Sequence[Fill], *, filtered: bool = False) -> Shown:
+    """`filtered`: --symbol or --since narrowed the list (an empty one is no empty ledger)."""
     return Shown(
         [records.fill(f) for f in rows],
         lambda: _fills_table(rows),
         columns=records.FILL_COLUMNS,
-        empty="no fills stored (run pm trades sync)",
+        empty="no fills match --symbol/--since" if filtered else NO_FILLS,
     )
 
 
@@ -87,12 +90,13 @@ LOT_TABLE = (
 )
 
 
-def lots(result: LotsResult, today: date) -> Shown:
+def lots(result: LotsResult, today: date, *, filtered: bool = False) -> Shown:
+    """`filtered`: --symbol, --open or --closed narrowed the list."""
     return Shown(
         records.lots(result, today),
         lambda: _lots_table(result, today),
         columns=records.LOT_COLUMNS,
-        empty="no lots (no fills stored: run pm trades sync)",
+        empty="no lots match --symbol/--open/--closed" if filtered else f"no lots ({NO_FILLS})",
     )
 
 
