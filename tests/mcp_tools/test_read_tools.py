@@ -4,6 +4,7 @@ and on the fake Alpaca server, and equal to the matching command's --json."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -220,3 +221,18 @@ def test_every_read_tool_equals_the_commands_json(
     expected = {key: done.json()} if key else done.json()
     assert exact(result) == expected
     assert result.structured_content == json.loads(json.dumps(expected, default=float))
+
+
+def test_lots_count_days_on_new_york_dates_as_the_command_does(
+    make_tools: MakeTools, pm: PmRunner
+) -> None:
+    evening = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 21:00 on 2 March in New York
+    tools = make_tools()
+    tools.front.app.clock = FakeClock(evening)
+    with freeze_time(evening):
+        done = pm("--demo", "trades", "lots", "--open", "--json")
+    pm_logging.configure("critical", "json")  # off the command's closed stderr
+    assert done.code == 0, done.stderr
+    lots = exact(tools.call("get_lots", which="open"))["lots"]
+    assert lots == done.json()
+    assert {lot["holding_days"] for lot in lots} != {None}

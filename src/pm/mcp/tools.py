@@ -248,6 +248,7 @@ def get_lots(
     """FIFO tax lots of the stored fills under `lots`: open ones, then closed ones with
     realized P/L, holding days and term (the fields of `pm trades lots --json`)."""
     from pm.cli.ledger import ledger_account
+    from pm.domain.lots import trade_date
     from pm.records import trades as records
     from pm.services import trades as service
 
@@ -259,7 +260,7 @@ def get_lots(
         open_only=which == "open",
         closed_only=which == "closed",
     )
-    return records.lots(result, app.clock.now().date())
+    return records.lots(result, trade_date(app.clock.now()))  # New York days, as the CLI
 
 
 # -- write tools (two steps) ---------------------------------------------------------------
