@@ -161,3 +161,24 @@ def test_native_places_one_trailing_stop_order_and_tracks_its_fill(
     with open_database(f"sqlite:///{tmp_path / 'pm.db'}") as db, db.engine.connect() as conn:
         (fill,) = conn.execute(select(fills)).all()
     assert (fill.symbol, fill.side, fill.qty) == ("AAPL", "sell", Decimal(10))
+
+
+def test_dust_is_not_tracked_and_fires_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    monkeypatch.setattr("pm.cli.context.SystemClock.now", lambda self: NOW)
+    with FakeAlpaca() as server:
+        point_at(monkeypatch, server)
+        aapl = next(p for p in server.positions if p["symbol"] == "AAPL")
+        # what a partial close can leave: far below a share, far above its entry
+        aapl.update(qty="0.00004", qty_available="0.00004", market_value="0.01")
+        assert call("exits", "set", "--take-profit", "1:50").code == 0
+        done = call("exits", "check", "--execute", "--yes", "--json")
+        assert done.code == 0, done.stderr
+        row = next(p for p in done.json()["positions"] if p["symbol"] == "AAPL")
+        assert (row["skipped"], row["position_key"]) == ("dust", None)
+        assert "AAPL" not in [f["symbol"] for f in done.json()["fires"]]
+        sent = [json.loads(r.body) for r in server.requests if r.path == "/v2/orders"]
+        assert sent  # the other positions' exits went out
+        assert "AAPL" not in [order["symbol"] for order in sent]

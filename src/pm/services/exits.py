@@ -53,7 +53,7 @@ from pm.domain.exits import (
 )
 from pm.domain.models import OrderSide, Position
 from pm.domain.pm_orders import OrderIntent, PmOrder, is_final, order_symbol
-from pm.domain.portfolio import holding_key
+from pm.domain.portfolio import holding_key, is_dust
 from pm.domain.sectors import is_crypto
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, ExitStore, LedgerStore, MarketData, MinuteBar, PolicyStore
@@ -309,15 +309,21 @@ class _Pass:
         self, positions: Sequence[Position], *, equities: bool
     ) -> tuple[list[tuple[Position, ExitRule, ExitState]], list[PositionExit]]:
         """The positions under a rule with their state (new ones opened, gone ones closed),
-        and the positions left alone (no rule, market closed)."""
-        held = {holding_key(p.symbol): p for p in positions if p.qty != 0}
+        and the positions left alone (no rule, market closed, dust: a leftover below a
+        ten-thousandth, which the book does not hold either, and an order for which the broker
+        would refuse)."""
+        held = {holding_key(p.symbol): p for p in positions if p.qty != 0 and not is_dust(p)}
         for symbol, state in self.by_symbol.items():
             if symbol not in held:
                 self.closed.append(state.key)
                 self.event(state, "closed", "position gone")
         openings = _openings(self.env.ledger, self.account_id, held) if self.rules else {}
         tracked: list[tuple[Position, ExitRule, ExitState]] = []
-        skipped: list[PositionExit] = []
+        skipped = [
+            PositionExit(p, None, (), None, skipped="dust")
+            for p in positions
+            if p.qty != 0 and is_dust(p)
+        ]
         for symbol, position in held.items():
             rule = rule_for(self.rules, symbol)
             known = self.by_symbol.get(symbol)
