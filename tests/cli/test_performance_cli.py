@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import REFERENCE, FakeAlpaca
 
@@ -152,3 +154,15 @@ def test_chart_draws_equity_and_drawdown(tmp_path: Path) -> None:
     assert "Drawdown % (flows removed)" in text
     assert "2026-08-01" in text
     assert len(text.splitlines()) >= 20
+
+
+def test_a_risk_free_rate_of_minus_100_pct_is_refused(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-100 % a year makes the per-period rate -1, and Sharpe thousands: not a rate."""
+    monkeypatch.setenv("PM_RISK_FREE_RATE", "-1")
+    out = pm("--demo", "performance", "--json")
+    assert out.code == 2
+    assert "PM_RISK_FREE_RATE" in out.error()["message"]
+    monkeypatch.setenv("PM_RISK_FREE_RATE", "-0.01")
+    assert pm("--demo", "performance", "--json", "--since", "30d").code == 0
