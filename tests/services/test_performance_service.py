@@ -89,3 +89,25 @@ def test_window_defaults_to_a_year_and_refuses_a_reversed_one() -> None:
     assert service.window(None, date(2027, 1, 1), today=today)[1] == today
     with pytest.raises(BadInput, match="`since`"):
         service.window(date(2026, 12, 1), date(2026, 11, 1), today=today)
+
+
+def test_an_evening_snapshot_is_that_new_york_day(repo: SqlRepository) -> None:
+    """A cron `pm snapshot` at 20:00 New York is already the next day in UTC; the cash
+    activities are dated in New York. Bucketed by UTC day, the deposit of 3 March met the
+    equity of 2 March and was counted as a 60 % gain."""
+    repo.snapshots.save(snapshot(_at(3, 1), equity="1000"))  # Mon 2 March, 20:00 EST
+    repo.snapshots.save(snapshot(_at(4, 1), equity="1600"))  # Tue 3 March, 20:00 EST
+    repo.ledger.add_cash_activities(
+        ACCOUNT, [CashActivity("d1", "CSD", date(2026, 3, 3), Decimal(500))]
+    )
+    report = service.performance(
+        Offline(),  # type: ignore[arg-type]
+        repo,
+        None,
+        ACCOUNT,
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 3),
+    )
+    assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 3))
+    assert report.net_deposits == Decimal(500)
+    assert report.total_return == pytest.approx((1600 - 500) / 1000 - 1)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from pm.domain import performance as perf
 from pm.domain.errors import BadInput, BrokerUnavailable, NotFound
-from pm.domain.lots import match_fifo
+from pm.domain.lots import MARKET_TZ, match_fifo, trade_date
 from pm.domain.models import Position
 from pm.ports import Broker, MarketData, Repository
 
@@ -142,13 +142,14 @@ def _equity(
 def snapshot_equity(
     repo: Repository, account_id: str, start: date, end: date
 ) -> list[perf.EquityPoint]:
-    """The last stored snapshot of each (UTC) day as that day's equity, with the day's flows
-    from the ledger's cash activities."""
-    since = datetime.combine(start, time(), UTC)
+    """The last stored snapshot of each New York day as that day's equity, with the day's
+    flows from the ledger's cash activities (dated in New York, as the broker's history is:
+    an evening snapshot in New York is already the next day in UTC)."""
+    since = datetime.combine(start, time(), MARKET_TZ)
     last_of_day: dict[date, Decimal] = {}
     for snap in reversed(repo.snapshots.history(account_id, since=since, limit=None)):
-        day = snap.timestamp.astimezone(UTC).date()
-        if day <= end:
+        day = trade_date(snap.timestamp)
+        if start <= day <= end:
             last_of_day[day] = snap.equity
     flows: dict[date, Decimal] = {}
     for activity in repo.ledger.cash_activities(account_id, since=start):
