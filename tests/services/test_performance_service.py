@@ -111,3 +111,27 @@ def test_an_evening_snapshot_is_that_new_york_day(repo: SqlRepository) -> None:
     assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 3))
     assert report.net_deposits == Decimal(500)
     assert report.total_return == pytest.approx((1600 - 500) / 1000 - 1)
+
+
+def test_a_round_trip_closed_in_the_new_york_evening_counts_that_day(
+    repo: SqlRepository,
+) -> None:
+    """Sold at 21:00 New York on the window's last day (a crypto sale): already the next day in
+    UTC, but the trade's date, like the equity's days, is New York's."""
+    repo.snapshots.save(snapshot(_at(2), equity="1000"))
+    repo.snapshots.save(snapshot(_at(3), equity="1100"))
+    repo.ledger.add_fills(
+        ACCOUNT,
+        [_fill("f1", "buy", "100", _at(2, 15)), _fill("f2", "sell", "110", _at(4, 2))],
+    )
+    report = service.performance(
+        Offline(),  # type: ignore[arg-type]
+        repo,
+        None,
+        ACCOUNT,
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 3),
+    )
+    assert report.end == date(2026, 3, 3)
+    assert report.trades.trades == 1
+    assert report.trades.realized_pl == Decimal(100)

@@ -90,7 +90,7 @@ def performance(
     closed = [
         lot
         for lot in match_fifo(repo.ledger.fills(account_id)).closed
-        if first <= lot.closed_at.date() <= last
+        if first <= trade_date(lot.closed_at) <= last
     ]
     kept = [p for p in points if p.day >= first]
     bench = None
