@@ -166,3 +166,11 @@ def test_a_risk_free_rate_of_minus_100_pct_is_refused(
     assert "PM_RISK_FREE_RATE" in out.error()["message"]
     monkeypatch.setenv("PM_RISK_FREE_RATE", "-0.01")
     assert pm("--demo", "performance", "--json", "--since", "30d").code == 0
+
+
+def test_chart_with_json_or_csv_says_they_do_not_go_together(pm: PmRunner) -> None:
+    """Not 'draws on a terminal only' (wrong at a terminal): the formats are the conflict."""
+    for fmt in ("--json", "--csv"):
+        out = pm("--demo", "performance", "--chart", fmt)
+        assert out.code == 2
+        assert f"--chart cannot go with {fmt}" in out.stderr
