@@ -174,3 +174,16 @@ def test_chart_with_json_or_csv_says_they_do_not_go_together(pm: PmRunner) -> No
         out = pm("--demo", "performance", "--chart", fmt)
         assert out.code == 2
         assert f"--chart cannot go with {fmt}" in out.stderr
+
+
+def test_a_never_synced_ledger_is_said_not_shown_as_no_trades(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """0 round trips from a ledger pm never filled looks like an account that never traded."""
+    args = ("performance", "--json", "--since", "2024-11-01", "--until", "2024-11-25")
+    out = pm(*args)
+    assert out.code == 0, out.stderr
+    assert out.json()["trades"] == 0
+    assert "the trade ledger was never synced (run pm trades sync)" in out.stderr
+    assert pm("trades", "sync").code == 0
+    assert "never synced" not in pm(*args).stderr

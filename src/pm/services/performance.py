@@ -92,6 +92,10 @@ def performance(
         for lot in match_fifo(repo.ledger.fills(account_id)).closed
         if first <= trade_date(lot.closed_at) <= last
     ]
+    if not closed and repo.ledger.sync_state(account_id) is None:
+        warnings.append(
+            "no trade statistics: the trade ledger was never synced (run pm trades sync)"
+        )
     kept = [p for p in points if p.day >= first]
     bench = None
     if benchmark is not None and market_data is not None:
