@@ -157,3 +157,12 @@ def test_a_malformed_symbol_is_named_as_such(pm: PmRunner, symbol: str, given: b
     out = pm("--demo", "size", symbol, *inputs, "--price", "10", "--json")
     assert out.code == 2
     assert "is not a symbol (a ticker like AAPL" in out.error()["message"]
+
+
+def test_no_closed_trades_in_a_never_synced_ledger_says_to_sync(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """The account may well have traded AAPL: the ledger is empty because pm never synced it."""
+    out = pm("size", "AAPL", "--json")
+    assert out.code == 2
+    assert "the trade ledger was never synced (run pm trades sync)" in out.error()["message"]

@@ -108,9 +108,14 @@ def trade_stats(
     if stats is None:
         whose = f"of {symbol.upper()}" if symbol is not None else "in the account"
         hint = " or `all_trades`" if symbol is not None else ""
+        unsynced = (
+            "; the trade ledger was never synced (run pm trades sync)"
+            if ledger.sync_state(account_id) is None
+            else ""
+        )
         raise BadInput(
             f"no closed trades {whose} in the ledger: give `win_rate`, `avg_win` and "
-            f"`avg_loss`{hint}"
+            f"`avg_loss`{hint}{unsynced}"
         )
     return stats, "symbol" if symbol is not None else "account"
 
