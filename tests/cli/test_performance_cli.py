@@ -187,3 +187,12 @@ def test_a_never_synced_ledger_is_said_not_shown_as_no_trades(
     assert "the trade ledger was never synced (run pm trades sync)" in out.stderr
     assert pm("trades", "sync").code == 0
     assert "never synced" not in pm(*args).stderr
+
+
+def test_a_blank_benchmark_is_bad_input_not_ignored(pm: PmRunner) -> None:
+    """`--benchmark "$BENCH"` with BENCH unset: "" was silently no benchmark, " " a warning
+    about the daily closes of a symbol with no name."""
+    for blank in ("", "  "):
+        out = pm("--demo", "performance", "--since", "30d", "--benchmark", blank, "--json")
+        assert out.code == 2
+        assert "--benchmark needs a symbol" in out.error()["message"]
