@@ -196,3 +196,16 @@ def test_a_blank_benchmark_is_bad_input_not_ignored(pm: PmRunner) -> None:
         out = pm("--demo", "performance", "--since", "30d", "--benchmark", blank, "--json")
         assert out.code == 2
         assert "--benchmark needs a symbol" in out.error()["message"]
+
+
+def test_broker_down_and_too_few_snapshots_is_the_outage(
+    pm: PmRunner, alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 3 (for cron: try again later), not 4 'not enough daily equity', which hid that the
+    broker never answered."""
+    monkeypatch.setenv("PM_TIMEOUT", "2")
+    assert pm("snapshot", "--json").code == 0
+    alpaca.stop()
+    out = pm("performance", "--json")
+    assert out.code == 3
+    assert out.error()["error"] == "BrokerUnavailable"

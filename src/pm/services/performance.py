@@ -3,9 +3,10 @@
 Daily equity comes from the broker's portfolio history (Alpaca's
 ``GET /v2/account/portfolio/history`` at 1D with every cash flow type; the demo's simulated
 past). When the broker cannot answer, the stored snapshots stand in (the last one of each
-day), with the day's flows taken from the ledger's cash activities; `source` says which.
-Trade statistics come from the ledger's fills, matched FIFO into closed lots; the lots closed
-inside the window count. The arithmetic is in `pm.domain.performance`.
+New York day), with the day's flows taken from the ledger's cash activities; `source` says
+which; with fewer than two of them the broker's outage is the error. Trade statistics come
+from the ledger's fills, matched FIFO into closed lots; the lots closed inside the window (by
+New York trade date) count. The arithmetic is in `pm.domain.performance`.
 """
 
 from __future__ import annotations
@@ -135,11 +136,14 @@ def _equity(
     try:
         history = broker.get_portfolio_history(start, end)
     except BrokerUnavailable as exc:
+        stored = snapshot_equity(repo, account_id, start, end)
+        if len(stored) < 2:  # the snapshots cannot stand in: the outage is the answer
+            raise
         warnings.append(f"portfolio history unavailable ({exc}); using stored snapshots")
-    else:
-        if len(history) >= 2:
-            return [h.point() for h in history], broker.name
-        warnings.append("the broker has no portfolio history for the window; stored snapshots")
+        return stored, "snapshots"
+    if len(history) >= 2:
+        return [h.point() for h in history], broker.name
+    warnings.append("the broker has no portfolio history for the window; stored snapshots")
     return snapshot_equity(repo, account_id, start, end), "snapshots"
 
 
