@@ -209,3 +209,17 @@ def test_broker_down_and_too_few_snapshots_is_the_outage(
     out = pm("performance", "--json")
     assert out.code == 3
     assert out.error()["error"] == "BrokerUnavailable"
+
+
+def test_equity_and_flows_are_in_cents_whatever_the_broker_sent(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """Alpaca sends 94512.4 and 100000.0 (JSON numbers); the report's money is in cents, as
+    its other amounts (net_deposits, avg_win) and the demo's are."""
+    args = ("performance", "--since", "2024-11-01", "--until", "2024-11-25")
+    report = pm(*args, "--json").json()
+    assert str(report["start_equity"]) == "93810.54"
+    assert str(report["end_equity"]) == "100000.00"
+    rows = pm(*args, "--csv").stdout.strip().splitlines()
+    assert rows[-1].startswith("2024-11-25,100000.00,0.00,")
+    assert ",5000.00," in rows[2]  # the deposit of 4 November
