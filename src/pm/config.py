@@ -119,6 +119,15 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value
 
+    @field_validator("fred_api_key", mode="before")
+    @classmethod
+    def _fred_key(cls, value: Any) -> Any:
+        """A blank key (`FRED_API_KEY=$UNSET`) is no key: the regime is unknown with a hint,
+        rather than a request FRED refuses."""
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
     @field_validator("pm_regime_ttl", mode="before")
     @classmethod
     def _ttl(cls, value: Any) -> Any:
