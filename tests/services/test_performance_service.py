@@ -135,3 +135,10 @@ def test_a_round_trip_closed_in_the_new_york_evening_counts_that_day(
     assert report.end == date(2026, 3, 3)
     assert report.trades.trades == 1
     assert report.trades.realized_pl == Decimal(100)
+
+
+def test_a_future_since_says_so() -> None:
+    """Not "`since` (2026-12-01) is after `until` (2026-11-29)" when no until was given."""
+    today = date(2026, 11, 29)
+    with pytest.raises(BadInput, match=r"`since` \(2026-12-01\) is in the future"):
+        service.window(date(2026, 12, 1), today, today=today)

@@ -58,6 +58,8 @@ def window(since: date | None, until: date, *, today: date) -> tuple[date, date]
     """The asked window: `since` (default a year before `until`) to `until`, not past today."""
     end = min(until, today)
     start = since if since is not None else end - timedelta(days=DEFAULT_DAYS)
+    if start > today:
+        raise BadInput(f"`since` ({start}) is in the future (today is {today})")
     if start > end:
         raise BadInput(f"`since` ({start}) is after `until` ({end})")
     return start, end
