@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     pm_risk_warn_ratio: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
     pm_risk_critical_ratio: Decimal = Field(default=Decimal("0.95"), gt=0, le=1)
     # Annual risk-free rate for `pm performance`'s Sharpe and Sortino, as a fraction (0.04 = 4 %).
-    pm_risk_free_rate: Decimal = Field(default=Decimal(0), ge=-1, le=1)
+    # Above -1: at -100 % a year the per-period rate is -1 and the ratios are meaningless.
+    pm_risk_free_rate: Decimal = Field(default=Decimal(0), gt=-1, le=1)
     pm_rebalance_cash_buffer_pct: Decimal = Field(default=Decimal("0.25"), ge=0, le=100)
     pm_rebalance_min_trade_pct: Decimal = Field(default=Decimal("0.1"), ge=0, le=100)
     # Tax awareness: a buy that would wash a recent loss sale warns or is rejected; how far
@@ -116,6 +117,15 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")) or not urlsplit(value).hostname:
             raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("fred_api_key", mode="before")
+    @classmethod
+    def _fred_key(cls, value: Any) -> Any:
+        """A blank key (`FRED_API_KEY=$UNSET`) is no key: the regime is unknown with a hint,
+        rather than a request FRED refuses."""
+        if isinstance(value, str):
+            return value.strip() or None
         return value
 
     @field_validator("pm_regime_ttl", mode="before")

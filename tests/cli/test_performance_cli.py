@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.cli.conftest import PmRunner
 from tests.support.fake_alpaca import REFERENCE, FakeAlpaca
 
@@ -152,3 +154,72 @@ def test_chart_draws_equity_and_drawdown(tmp_path: Path) -> None:
     assert "Drawdown % (flows removed)" in text
     assert "2026-08-01" in text
     assert len(text.splitlines()) >= 20
+
+
+def test_a_risk_free_rate_of_minus_100_pct_is_refused(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-100 % a year makes the per-period rate -1, and Sharpe thousands: not a rate."""
+    monkeypatch.setenv("PM_RISK_FREE_RATE", "-1")
+    out = pm("--demo", "performance", "--json")
+    assert out.code == 2
+    assert "PM_RISK_FREE_RATE" in out.error()["message"]
+    monkeypatch.setenv("PM_RISK_FREE_RATE", "-0.01")
+    assert pm("--demo", "performance", "--json", "--since", "30d").code == 0
+
+
+def test_chart_with_json_or_csv_says_they_do_not_go_together(pm: PmRunner) -> None:
+    """Not 'draws on a terminal only' (wrong at a terminal): the formats are the conflict."""
+    for fmt in ("--json", "--csv"):
+        out = pm("--demo", "performance", "--chart", fmt)
+        assert out.code == 2
+        assert f"--chart cannot go with {fmt}" in out.stderr
+
+
+def test_a_never_synced_ledger_is_said_not_shown_as_no_trades(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """0 round trips from a ledger pm never filled looks like an account that never traded."""
+    args = ("performance", "--json", "--since", "2024-11-01", "--until", "2024-11-25")
+    out = pm(*args)
+    assert out.code == 0, out.stderr
+    assert out.json()["trades"] == 0
+    assert "the trade ledger was never synced (run pm trades sync)" in out.stderr
+    assert pm("trades", "sync").code == 0
+    assert "never synced" not in pm(*args).stderr
+
+
+def test_a_blank_benchmark_is_bad_input_not_ignored(pm: PmRunner) -> None:
+    """`--benchmark "$BENCH"` with BENCH unset: "" was silently no benchmark, " " a warning
+    about the daily closes of a symbol with no name."""
+    for blank in ("", "  "):
+        out = pm("--demo", "performance", "--since", "30d", "--benchmark", blank, "--json")
+        assert out.code == 2
+        assert "--benchmark needs a symbol" in out.error()["message"]
+
+
+def test_broker_down_and_too_few_snapshots_is_the_outage(
+    pm: PmRunner, alpaca: FakeAlpaca, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 3 (for cron: try again later), not 4 'not enough daily equity', which hid that the
+    broker never answered."""
+    monkeypatch.setenv("PM_TIMEOUT", "2")
+    assert pm("snapshot", "--json").code == 0
+    alpaca.stop()
+    out = pm("performance", "--json")
+    assert out.code == 3
+    assert out.error()["error"] == "BrokerUnavailable"
+
+
+def test_equity_and_flows_are_in_cents_whatever_the_broker_sent(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """Alpaca sends 94512.4 and 100000.0 (JSON numbers); the report's money is in cents, as
+    its other amounts (net_deposits, avg_win) and the demo's are."""
+    args = ("performance", "--since", "2024-11-01", "--until", "2024-11-25")
+    report = pm(*args, "--json").json()
+    assert str(report["start_equity"]) == "93810.54"
+    assert str(report["end_equity"]) == "100000.00"
+    rows = pm(*args, "--csv").stdout.strip().splitlines()
+    assert rows[-1].startswith("2024-11-25,100000.00,0.00,")
+    assert ",5000.00," in rows[2]  # the deposit of 4 November

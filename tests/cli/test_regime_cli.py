@@ -143,3 +143,17 @@ def test_the_key_never_reaches_debug_logs(pm: PmRunner, fred: FakeFred) -> None:
     assert result.code == 0, result.stderr
     assert "/fred/series/observations" in result.stderr  # urllib3 logged the request ...
     assert fred.key not in result.stdout + result.stderr  # ... with the key scrubbed
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_key_is_no_key(
+    pm: PmRunner, fred: FakeFred, monkeypatch: pytest.MonkeyPatch, blank: str
+) -> None:
+    """`FRED_API_KEY=$UNSET`: not sent to FRED to be refused (and a key of spaces scrubbed out
+    of every message as '***'), but the no-key case with its hint."""
+    monkeypatch.setenv("FRED_API_KEY", blank)
+    result = pm("regime", "--json")
+    assert result.code == 0
+    assert result.json()["reasons"] == ["no FRED_API_KEY"]
+    assert "set FRED_API_KEY" in result.stderr
+    assert fred.count() == 0

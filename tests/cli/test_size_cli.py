@@ -146,3 +146,23 @@ def test_a_size_too_small_for_one_unit_says_why_nothing_is_ordered(pm: PmRunner)
     assert data["suggested_qty"] == 0
     assert data["gate"]["approved"] is None
     assert any("smallest quantity" in r for r in data["reasons"]), data["reasons"]
+
+
+@pytest.mark.parametrize("symbol", ["", "  ", "KO KO", "A/B/C"])
+@pytest.mark.parametrize("given", [True, False])
+def test_a_malformed_symbol_is_named_as_such(pm: PmRunner, symbol: str, given: bool) -> None:
+    """Not 'no price for : give a --price' or 'no closed trades of  in the ledger': the
+    symbol itself is what is wrong (`pm size "$SYM"` with SYM unset)."""
+    inputs = ("--win-rate", "0.55", "--avg-win", "300", "--avg-loss", "200") if given else ()
+    out = pm("--demo", "size", symbol, *inputs, "--price", "10", "--json")
+    assert out.code == 2
+    assert "is not a symbol (a ticker like AAPL" in out.error()["message"]
+
+
+def test_no_closed_trades_in_a_never_synced_ledger_says_to_sync(
+    pm: PmRunner, alpaca: FakeAlpaca
+) -> None:
+    """The account may well have traded AAPL: the ledger is empty because pm never synced it."""
+    out = pm("size", "AAPL", "--json")
+    assert out.code == 2
+    assert "the trade ledger was never synced (run pm trades sync)" in out.error()["message"]

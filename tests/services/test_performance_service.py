@@ -89,3 +89,56 @@ def test_window_defaults_to_a_year_and_refuses_a_reversed_one() -> None:
     assert service.window(None, date(2027, 1, 1), today=today)[1] == today
     with pytest.raises(BadInput, match="`since`"):
         service.window(date(2026, 12, 1), date(2026, 11, 1), today=today)
+
+
+def test_an_evening_snapshot_is_that_new_york_day(repo: SqlRepository) -> None:
+    """A cron `pm snapshot` at 20:00 New York is already the next day in UTC; the cash
+    activities are dated in New York. Bucketed by UTC day, the deposit of 3 March met the
+    equity of 2 March and was counted as a 60 % gain."""
+    repo.snapshots.save(snapshot(_at(3, 1), equity="1000"))  # Mon 2 March, 20:00 EST
+    repo.snapshots.save(snapshot(_at(4, 1), equity="1600"))  # Tue 3 March, 20:00 EST
+    repo.ledger.add_cash_activities(
+        ACCOUNT, [CashActivity("d1", "CSD", date(2026, 3, 3), Decimal(500))]
+    )
+    report = service.performance(
+        Offline(),  # type: ignore[arg-type]
+        repo,
+        None,
+        ACCOUNT,
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 3),
+    )
+    assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 3))
+    assert report.net_deposits == Decimal(500)
+    assert report.total_return == pytest.approx((1600 - 500) / 1000 - 1)
+
+
+def test_a_round_trip_closed_in_the_new_york_evening_counts_that_day(
+    repo: SqlRepository,
+) -> None:
+    """Sold at 21:00 New York on the window's last day (a crypto sale): already the next day in
+    UTC, but the trade's date, like the equity's days, is New York's."""
+    repo.snapshots.save(snapshot(_at(2), equity="1000"))
+    repo.snapshots.save(snapshot(_at(3), equity="1100"))
+    repo.ledger.add_fills(
+        ACCOUNT,
+        [_fill("f1", "buy", "100", _at(2, 15)), _fill("f2", "sell", "110", _at(4, 2))],
+    )
+    report = service.performance(
+        Offline(),  # type: ignore[arg-type]
+        repo,
+        None,
+        ACCOUNT,
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 3),
+    )
+    assert report.end == date(2026, 3, 3)
+    assert report.trades.trades == 1
+    assert report.trades.realized_pl == Decimal(100)
+
+
+def test_a_future_since_says_so() -> None:
+    """Not "`since` (2026-12-01) is after `until` (2026-11-29)" when no until was given."""
+    today = date(2026, 11, 29)
+    with pytest.raises(BadInput, match=r"`since` \(2026-12-01\) is in the future"):
+        service.window(date(2026, 12, 1), today, today=today)

@@ -154,3 +154,15 @@ def test_validation_reads_only_a_recent_cache(repo: SqlRepository) -> None:
     assert service.cached_emergency(repo.macro, "fred", clock, limit=LIMIT) == "VIX 40.00 > 35"
     clock.advance(timedelta(days=2))
     assert service.cached_emergency(repo.macro, "fred", clock, limit=LIMIT) is None
+
+
+def test_values_fetched_in_this_call_are_not_stale(fred: FakeFred, repo: SqlRepository) -> None:
+    """At one request a second, the first series is seconds old when the last arrives: with a
+    short TTL that is no reason to call a successful fetch stale."""
+    clock = FakeClock(T0, step=timedelta(seconds=1))
+    report = service.assess(
+        source(fred), repo.macro, clock, ttl=timedelta(seconds=2), emergency_limit=LIMIT
+    )
+    assert fred.count() == 4
+    assert not report.stale
+    assert not any("stale" in w for w in report.warnings)

@@ -17,8 +17,11 @@ def measure(
     """The report of `pm performance` (and of `pm mcp`'s get_performance): the window (a year
     to today by default), the demo's ledger brought up to date, then the service."""
     from pm.cli.ledger import local_sync
+    from pm.domain.errors import BadInput
     from pm.services import performance as service
 
+    if benchmark is not None and not benchmark.strip():
+        raise BadInput("`benchmark` needs a symbol (e.g. SPY); leave it out for none")
     today = app_.clock.now().astimezone(UTC).date()
     start, end = service.window(since, until if until is not None else today, today=today)
     account_id = app_.account_id()
@@ -31,5 +34,5 @@ def measure(
         start=start,
         end=end,
         risk_free_rate=app_.settings.pm_risk_free_rate,
-        benchmark=benchmark.strip().upper() if benchmark else None,
+        benchmark=benchmark.strip().upper() if benchmark is not None else None,
     )

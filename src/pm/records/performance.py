@@ -68,8 +68,8 @@ def report(r: PerformanceReport) -> dict[str, Any]:
         else Decimal(repr(t.avg_holding_days)).quantize(Decimal("0.1")),
         "realized_pl": _money(t.realized_pl),
         "net_deposits": _money(r.net_deposits),
-        "start_equity": r.rows[0].equity,
-        "end_equity": r.rows[-1].equity,
+        "start_equity": _money(r.rows[0].equity),
+        "end_equity": _money(r.rows[-1].equity),
         "benchmark": r.benchmark_symbol,
         "benchmark_return_pct": None if b is None else percent(b.total_return),
         "beta": None if b is None else ratio(b.beta),
@@ -81,8 +81,8 @@ def report(r: PerformanceReport) -> dict[str, Any]:
 def day(row: DailyReturn) -> dict[str, Any]:
     return {
         "date": row.day,
-        "equity": row.equity,
-        "flow": row.flow,
+        "equity": row.equity.quantize(CENT),
+        "flow": row.flow.quantize(CENT),
         "return_pct": percent(row.ret),
         "cumulative_return_pct": percent(row.wealth - 1.0),
         "drawdown_pct": percent(row.drawdown),

@@ -3,21 +3,22 @@
 Daily equity comes from the broker's portfolio history (Alpaca's
 ``GET /v2/account/portfolio/history`` at 1D with every cash flow type; the demo's simulated
 past). When the broker cannot answer, the stored snapshots stand in (the last one of each
-day), with the day's flows taken from the ledger's cash activities; `source` says which.
-Trade statistics come from the ledger's fills, matched FIFO into closed lots; the lots closed
-inside the window count. The arithmetic is in `pm.domain.performance`.
+New York day), with the day's flows taken from the ledger's cash activities; `source` says
+which; with fewer than two of them the broker's outage is the error. Trade statistics come
+from the ledger's fills, matched FIFO into closed lots; the lots closed inside the window (by
+New York trade date) count. The arithmetic is in `pm.domain.performance`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from pm.domain import performance as perf
 from pm.domain.errors import BadInput, BrokerUnavailable, NotFound
-from pm.domain.lots import match_fifo
+from pm.domain.lots import MARKET_TZ, match_fifo, trade_date
 from pm.domain.models import Position
 from pm.ports import Broker, MarketData, Repository
 
@@ -57,6 +58,8 @@ def window(since: date | None, until: date, *, today: date) -> tuple[date, date]
     """The asked window: `since` (default a year before `until`) to `until`, not past today."""
     end = min(until, today)
     start = since if since is not None else end - timedelta(days=DEFAULT_DAYS)
+    if start > today:
+        raise BadInput(f"`since` ({start}) is in the future (today is {today})")
     if start > end:
         raise BadInput(f"`since` ({start}) is after `until` ({end})")
     return start, end
@@ -90,8 +93,12 @@ def performance(
     closed = [
         lot
         for lot in match_fifo(repo.ledger.fills(account_id)).closed
-        if first <= lot.closed_at.date() <= last
+        if first <= trade_date(lot.closed_at) <= last
     ]
+    if not closed and repo.ledger.sync_state(account_id) is None:
+        warnings.append(
+            "no trade statistics: the trade ledger was never synced (run pm trades sync)"
+        )
     kept = [p for p in points if p.day >= first]
     bench = None
     if benchmark is not None and market_data is not None:
@@ -131,24 +138,28 @@ def _equity(
     try:
         history = broker.get_portfolio_history(start, end)
     except BrokerUnavailable as exc:
+        stored = snapshot_equity(repo, account_id, start, end)
+        if len(stored) < 2:  # the snapshots cannot stand in: the outage is the answer
+            raise
         warnings.append(f"portfolio history unavailable ({exc}); using stored snapshots")
-    else:
-        if len(history) >= 2:
-            return [h.point() for h in history], broker.name
-        warnings.append("the broker has no portfolio history for the window; stored snapshots")
+        return stored, "snapshots"
+    if len(history) >= 2:
+        return [h.point() for h in history], broker.name
+    warnings.append("the broker has no portfolio history for the window; stored snapshots")
     return snapshot_equity(repo, account_id, start, end), "snapshots"
 
 
 def snapshot_equity(
     repo: Repository, account_id: str, start: date, end: date
 ) -> list[perf.EquityPoint]:
-    """The last stored snapshot of each (UTC) day as that day's equity, with the day's flows
-    from the ledger's cash activities."""
-    since = datetime.combine(start, time(), UTC)
+    """The last stored snapshot of each New York day as that day's equity, with the day's
+    flows from the ledger's cash activities (dated in New York, as the broker's history is:
+    an evening snapshot in New York is already the next day in UTC)."""
+    since = datetime.combine(start, time(), MARKET_TZ)
     last_of_day: dict[date, Decimal] = {}
     for snap in reversed(repo.snapshots.history(account_id, since=since, limit=None)):
-        day = snap.timestamp.astimezone(UTC).date()
-        if day <= end:
+        day = trade_date(snap.timestamp)
+        if start <= day <= end:
             last_of_day[day] = snap.equity
     flows: dict[date, Decimal] = {}
     for activity in repo.ledger.cash_activities(account_id, since=start):

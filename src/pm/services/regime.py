@@ -80,9 +80,9 @@ def assess(
             emergency_reason=None,
             hint=NO_KEY_HINT,
         )
-    now = clock.now()
+    asked = clock.now()
     found = cache.latest(source.name, SERIES)
-    cached = _fresh(found, now, ttl)
+    cached = _fresh(found, asked, ttl)
     warnings: list[str] = []
     if not cached:
         warnings = _refresh(source, cache, clock)
@@ -91,7 +91,11 @@ def assess(
     inputs = MacroInputs.from_latest({k: c.observation for k, c in found.items()})
     oldest = min((c.fetched_at for c in found.values()), default=None)
     age = now - oldest if oldest is not None else None
-    stale = age is not None and age > ttl
+    # Stale: a value the refresh could not renew, past the TTL. One fetched during this call
+    # is not, however long the paced requests took.
+    stale = not cached and any(
+        c.fetched_at < asked and now - c.fetched_at > ttl for c in found.values()
+    )
     if stale and age is not None:
         warnings.append(f"using cached values fetched {_ago(age)} ago (stale)")
     if not found and warnings:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
+from pm.domain.book import SYMBOL_PATTERN
 from pm.domain.errors import BadInput
 from pm.domain.lots import match_fifo
 from pm.domain.models import Position, Source
@@ -50,6 +51,18 @@ class SizeReport:
     qty: Decimal
     gate: ValidationResult | None  # None when there is nothing to order
     source: Source
+
+
+def checked_symbol(text: str) -> str:
+    """The symbol to size, stripped; a malformed one (empty, two words, ...) is bad input
+    before any lookup, which would otherwise fail for the wrong reason ("no price for ")."""
+    symbol = text.strip()
+    if not SYMBOL_PATTERN.match(symbol.upper()):
+        raise BadInput(
+            f"{text[:40]!r} is not a symbol (a ticker like AAPL or BRK.B, "
+            "or a crypto pair like BTC/USD)"
+        )
+    return symbol
 
 
 def given_stats(
@@ -95,9 +108,14 @@ def trade_stats(
     if stats is None:
         whose = f"of {symbol.upper()}" if symbol is not None else "in the account"
         hint = " or `all_trades`" if symbol is not None else ""
+        unsynced = (
+            "; the trade ledger was never synced (run pm trades sync)"
+            if ledger.sync_state(account_id) is None
+            else ""
+        )
         raise BadInput(
             f"no closed trades {whose} in the ledger: give `win_rate`, `avg_win` and "
-            f"`avg_loss`{hint}"
+            f"`avg_loss`{hint}{unsynced}"
         )
     return stats, "symbol" if symbol is not None else "account"
 

@@ -82,8 +82,12 @@ def test_connection_refused_is_unavailable() -> None:
     with FakeFred() as gone:
         url = gone.base_url
     c = FredClient("k", base_url=url, policy=FAST, limiter=NO_WAIT)
-    with pytest.raises(BrokerUnavailable):
+    with pytest.raises(BrokerUnavailable) as caught:
         c.observations("VIXCLS")
+    # where and what, not just "ConnectionError": the URL a proxy or FRED_API_URL set
+    assert caught.value.message == (
+        f"FRED unavailable: cannot reach {url} (connection failed) after 3 attempts"
+    )
 
 
 class Ticks:

@@ -130,6 +130,7 @@ class FredClient:
         policy = self._policy
         deadline = time.monotonic() + policy.deadline_s
         last = "no attempt"
+        attempts = 0
         for attempt in range(policy.max_attempts):
             if attempt:
                 pause = min(policy.backoff_base_s * 2 ** (attempt - 1), deadline - time.monotonic())
@@ -140,11 +141,15 @@ class FredClient:
             if remaining <= 0.01:
                 break
             self._limiter.wait()
+            attempts += 1
             timeout = (min(policy.connect_timeout_s, remaining), min(policy.timeout_s, remaining))
             try:
                 response = self._session.get(self._base + path, params=params, timeout=timeout)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                last = type(exc).__name__
+            except requests.exceptions.Timeout:
+                last = f"cannot reach {self._base} (timed out)"
+                continue
+            except requests.exceptions.ConnectionError:
+                last = f"cannot reach {self._base} (connection failed)"
                 continue
             if response.status_code in RETRYABLE_STATUS:
                 last = f"HTTP {response.status_code} {_message(response)}"
@@ -155,7 +160,8 @@ class FredClient:
                 return response.json(parse_float=Decimal)
             except ValueError:
                 raise self._unavailable("the reply is not JSON") from None
-        raise self._unavailable(last)
+        tries = f" after {attempts} attempt{'s' if attempts > 1 else ''}" if attempts else ""
+        raise self._unavailable(last + tries)
 
     def _refused(self, response: Any) -> Exception:
         message = self._scrub(_message(response))

@@ -53,7 +53,12 @@ def performance(
     from pm.domain.errors import BadInput
 
     app_: AppContext = ctx.obj
-    if chart and (app_.terminal.format != "table" or not sys.stdout.isatty()):
+    if chart and app_.terminal.format != "table":
+        raise BadInput(
+            f"--chart cannot go with --{app_.terminal.format}: it draws the table's curves; "
+            "--csv alone prints the daily series"
+        )
+    if chart and not sys.stdout.isatty():
         raise BadInput(
             "--chart draws on a terminal only; use --csv for the daily series to plot elsewhere"
         )

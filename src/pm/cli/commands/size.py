@@ -46,6 +46,7 @@ def size(
     app_ = ctx.obj
     settings = app_.settings
     with speaking_flags():
+        symbol = service.checked_symbol(symbol)
         stats = service.given_stats(
             decimal_arg(win_rate, "--win-rate"),
             decimal_arg(avg_win, "--avg-win"),
