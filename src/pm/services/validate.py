@@ -64,6 +64,12 @@ class ProposedOrder:
     type: str = "market"  # market orders of equities are checked against market hours
 
     def __post_init__(self) -> None:
+        name = self.symbol.strip()
+        if not name or any(c.isspace() for c in name):  # `pm validate "$SYM"`, SYM unset
+            raise BadInput(
+                f"{self.symbol[:40]!r} is not a symbol (a ticker like AAPL, or a crypto pair "
+                "like BTC/USD)"
+            )
         if (self.qty is None) == (self.notional is None):
             raise BadInput("give exactly one of `qty` and `notional`")
         amount = self.qty if self.qty is not None else self.notional
