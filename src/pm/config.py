@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -283,8 +284,9 @@ class SettingView:
     origin: Literal["env", "file", "default", "option"]
 
 
-def describe(settings: Settings) -> list[SettingView]:
-    """Every setting with secrets masked and the database password hidden."""
+def describe(settings: Settings, options: Collection[str] = ()) -> list[SettingView]:
+    """Every setting with secrets masked and the database password hidden; `options` names
+    the settings given on the command line, which beat the environment."""
     from pm.db.urls import mask_url
 
     file_keys = set(read_config_file())
@@ -295,12 +297,12 @@ def describe(settings: Settings) -> list[SettingView]:
             value = "***"
         elif name == "pm_database_url":
             value = mask_url(value)
-        if name.upper() in os.environ:
-            origin: Literal["env", "file", "default", "option"] = "env"
+        if name in options:
+            origin: Literal["env", "file", "default", "option"] = "option"
+        elif name.upper() in os.environ:
+            origin = "env"
         elif name in file_keys:
             origin = "file"
-        elif name in settings.model_fields_set:
-            origin = "option"
         else:
             origin = "default"
         views.append(SettingView(name.upper(), value, origin))

@@ -30,6 +30,10 @@ class Case:
 
 
 CASES = {
+    # SQLite took an infinite wait for none (skipped at once); PostgreSQL's int(inf) was exit 7
+    "reconcile wait inf": Case(
+        ("--demo", "reconcile", "--force", "--wait", "inf"), 2, "must be at most 86400"
+    ),
     "qty 1e309": Case(
         ("--demo", "book", "add", "--symbol", "ZZZ", "--qty", "1e309", "--entry-price", "1"),
         2,

@@ -46,6 +46,17 @@ def test_options_are_reported_as_such(pm: PmRunner) -> None:
     assert settings["PM_TIMEOUT"]["origin"] == "option"
 
 
+def test_an_option_beats_the_environment_and_says_so(
+    pm: PmRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the value shown was the option's, but its origin said "env"
+    monkeypatch.setenv("PM_TIMEOUT", "9")
+    monkeypatch.setenv("PM_BROKER", "alpaca")
+    settings = pm("--demo", "--timeout", "3", "config", "show", "--json").json()["settings"]
+    assert settings["PM_BROKER"] == {"value": "demo", "origin": "option"}
+    assert settings["PM_TIMEOUT"] == {"value": 3, "origin": "option"}
+
+
 def test_an_invalid_setting_is_a_one_line_usage_error(
     pm: PmRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

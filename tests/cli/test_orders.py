@@ -72,6 +72,20 @@ def test_broker_orders_and_cancel_all(pm: PmRunner, alpaca: FakeAlpaca, pm_home:
     assert [r["action"] for r in audit_rows(pm_home)] == ["orders-cancel", "orders-cancel"]
 
 
+def test_cancel_of_an_empty_id_is_bad_input_and_sends_nothing(
+    pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
+) -> None:
+    # `pm orders cancel "$ID" --yes` with ID unset sent DELETE /v2/orders/ (Alpaca's cancel-all
+    # path but for the slash) and audited it, then said "no open order" (exit 4)
+    _open_order(alpaca, "someone-else-1")
+    for order_id in ("", " "):
+        out = pm("orders", "cancel", order_id, "--yes", "--json")
+        assert out.code == 2, out.stderr
+        assert "the order id is empty" in out.error()["message"]
+    assert alpaca.count("DELETE") == 0
+    assert audit_rows(pm_home) == []
+
+
 def test_close_all_cancels_open_orders_before_closing(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path
 ) -> None:

@@ -111,6 +111,18 @@ def test_show_a_position_not_held_exits_4(pm: PmRunner, alpaca: FakeAlpaca) -> N
     assert result.error()["status_code"] == 404
 
 
+@pytest.mark.parametrize("symbol", ["", " "])
+def test_show_without_a_symbol_is_bad_input_as_pm_close_is(
+    pm: PmRunner, alpaca: FakeAlpaca, symbol: str
+) -> None:
+    # `pm positions show "$SYM"` with SYM unset: a usage mistake (exit 2), not "not held"
+    # (exit 4), and nothing is asked of the broker (GET /v2/positions/ lists them all)
+    result = pm("positions", "show", symbol, "--json")
+    assert result.code == 2, result.stderr
+    assert result.error()["error"] == "BadInput"
+    assert "give the symbol" in result.error()["message"]
+
+
 @pytest.mark.slow
 def test_broker_failure_writes_nothing_to_the_book(
     pm: PmRunner, alpaca: FakeAlpaca, pm_home: Path

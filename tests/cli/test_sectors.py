@@ -54,3 +54,11 @@ def test_show_table(pm: PmRunner) -> None:
     assert out.code == 0
     assert "Energy" in out.stdout
     assert "bundled" in out.stdout
+
+
+def test_show_of_no_symbol_is_bad_input_not_unknown(pm: PmRunner) -> None:
+    # `pm sectors show "$SYM"` with SYM unset answered a row for '' in sector Unknown, exit 0
+    out = pm("sectors", "show", "XOM", "", "--json")
+    assert out.code == 2
+    assert out.stdout == ""
+    assert "'' is not a symbol" in out.error()["message"]

@@ -60,6 +60,10 @@ def test_global_options_work_after_the_command(pm: PmRunner) -> None:
     one = pm("positions", "show", "AAPL", "--demo", "--timeout", "5", "--json")
     assert one.code == 0, one.stderr
     assert one.json()["symbol"] == "AAPL"
+    # --version is one of them (the README lists it): it was 'No such option' (exit 2)
+    version = pm("reconcile", "status", "--version")
+    assert version.code == 0, version.stderr
+    assert version.stdout.startswith("pm ")
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,15 @@ def test_bad_input_exits_2(pm: PmRunner, args: tuple[str, ...]) -> None:
     assert pm("--demo", "validate", "AAPL", *args).code == 2
 
 
+@pytest.mark.parametrize("symbol", ["", " ", "AA PL"])
+def test_no_symbol_or_a_spaced_one_is_bad_input_not_approved(pm: PmRunner, symbol: str) -> None:
+    # `pm validate "$SYM" ...` with SYM unset must not approve an order for no symbol
+    result = pm("--demo", "validate", symbol, "--side", "buy", "--qty", "1", "--price", "10")
+    assert result.code == 2, result.stdout
+    assert result.stdout == ""
+    assert "is not a symbol" in result.stderr
+
+
 def test_reducing_orders_pass_while_halted_and_over_limits(pm: PmRunner) -> None:
     # the demo account holds 27 AAPL, above the 5 % position limit on purpose
     assert pm("--demo", "breaker", "trip", "--reason", "stop").code == 0

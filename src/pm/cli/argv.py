@@ -2,10 +2,10 @@
 
 People type global options after the command (`pm snapshot --demo`, `pm positions show AAPL
 --demo`); click only accepts them before it. `read` walks the tokens along the command tree
-and moves `--demo`, `--timeout N`, `-v` and `--debug` to the front, leaving alone an option's
-value (`--reason --demo` is a reason), a subcommand's own option of the same name, and
-everything after `--`. The same walk says whether `--json` or `--help` was asked for, so a
-usage error can still end in the JSON error object.
+and moves `--demo`, `--timeout N`, `-v`, `--debug` and `--version` to the front, leaving
+alone an option's value (`--reason --demo` is a reason), a subcommand's own option of the
+same name, and everything after `--`. The same walk says whether `--json` or `--help` was
+asked for, so a usage error can still end in the JSON error object.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-GLOBAL_OPTIONS = frozenset({"demo", "timeout", "verbose", "debug"})
+GLOBAL_OPTIONS = frozenset({"demo", "timeout", "verbose", "debug"})  # pm's Options
+HOISTED = GLOBAL_OPTIONS | {"version"}  # also allowed after the command
 HELP = frozenset({"-h", "--help"})
 JSON = frozenset({"--json", "--jsonl"})  # a program reads the output: errors as JSON too
 
@@ -53,7 +54,7 @@ def _short_flags(token: str, options: Mapping[str, Any]) -> bool:
 
 def read(root: Any, argv: Sequence[str]) -> CommandLine:
     """Hoist the root's global options out of `argv`, walking `root`'s command tree."""
-    global_options = _options(root, GLOBAL_OPTIONS)
+    global_options = _options(root, HOISTED)
     front: list[str] = []
     rest: list[str] = []
     command = root

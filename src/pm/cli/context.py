@@ -98,14 +98,20 @@ class AppContext:
             user = "unknown"
         return Actor(user=user, host=socket.gethostname() or "unknown")
 
+    @property
+    def overrides(self) -> dict[str, object]:
+        """The settings given as command-line options (they beat the environment)."""
+        given: dict[str, object] = {
+            "pm_broker": "demo" if self.options.demo else None,
+            "pm_timeout": self.options.timeout,
+        }
+        return {name: value for name, value in given.items() if value is not None}
+
     @cached_property
     def settings(self) -> Settings:
         from pm.config import load_settings
 
-        return load_settings(
-            pm_broker="demo" if self.options.demo else None,
-            pm_timeout=self.options.timeout,
-        )
+        return load_settings(**self.overrides)
 
     @staticmethod
     def secrets(settings: Settings) -> list[str]:

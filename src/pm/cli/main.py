@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from pm.cli import argv as argv_module
 from pm.cli.context import AppContext, Options
-from pm.cli.errors import EXIT_OK, EXIT_USAGE, report
+from pm.cli.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, report
 
 if TYPE_CHECKING:
     from typer._click import Command
@@ -109,4 +109,9 @@ def _discard_stdout() -> None:
 
 
 def entry() -> None:
-    sys.exit(run())
+    code = run()
+    if code == EXIT_INTERRUPTED:  # Ctrl-C: do not wait at exit for a broker call still hanging
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

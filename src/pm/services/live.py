@@ -31,10 +31,24 @@ class InFlight:
 
 
 @contextmanager
+def broker_pool(workers: int, name: str) -> Iterator[ThreadPoolExecutor]:
+    """Threads for concurrent broker calls. When the block fails (Ctrl-C, an error) the calls
+    still travelling are not waited for: a hanging one would hold the process until its
+    deadline (`--timeout`) after the user has asked it to stop."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextmanager
 def account_and_positions(broker: Broker) -> Iterator[InFlight]:
     """Start the account and positions requests together: one round trip of latency, not two.
 
     The caller can do other work (open the database) inside the block while they travel.
     """
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pm-broker") as pool:
+    with broker_pool(2, "pm-broker") as pool:
         yield InFlight(pool.submit(broker.get_account), pool.submit(broker.get_positions))

@@ -54,6 +54,8 @@ def cancel(desk: OrderDesk, account_id: str, order_id: str | None, *, every: boo
     audited, under the order lock; pm's cancelled orders are settled afterwards."""
     if every == (order_id is not None):
         raise BadInput("give an order `id` or `all`, not both and not neither")
+    if order_id is not None and not order_id.strip():  # `pm orders cancel "$ID"`, ID unset
+        raise BadInput("the order id is empty: give pm's order number or the broker's order id")
     with orders.session(desk, account_id):
         target = _broker_id(desk, account_id, order_id) if order_id is not None else None
         with audited(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from pm.domain.errors import NotFound
+from pm.domain.errors import BadInput, NotFound
 from pm.domain.models import Position, Source
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.ports import Broker, Clock, Repository, WriteBehind
@@ -55,7 +55,10 @@ def fetch(
 
 def show(broker: Broker, account_id: str, clock: Clock, symbol: str) -> PositionsResult:
     """One live position, however the symbol is spelled (``btcusd`` finds a position the
-    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it."""
+    broker reports as ``BTC/USD``); NotFound (exit 4) when the account does not hold it,
+    BadInput (exit 2) for no symbol at all, as `pm close` says."""
+    if not symbol.strip():
+        raise BadInput("give the symbol of the position to show")
     key = holding_key(symbol)
     try:
         position = broker.get_position(key)

@@ -17,7 +17,7 @@ of today (New York), only when the account reports the PDT fields.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -38,7 +38,7 @@ from pm.domain.validation import PDT_MAX_DAY_TRADES, ValidationDecision, Validat
 from pm.ports import BreakerStore, Broker, Clock, LatestPrices, LedgerStore
 from pm.services import breaker as breakers
 from pm.services import market as market_hours
-from pm.services.live import source_of
+from pm.services.live import broker_pool, source_of
 from pm.services.sectors import SectorResolver
 
 T = TypeVar("T")
@@ -64,6 +64,12 @@ class ProposedOrder:
     type: str = "market"  # market orders of equities are checked against market hours
 
     def __post_init__(self) -> None:
+        name = self.symbol.strip()
+        if not name or any(c.isspace() for c in name):  # `pm validate "$SYM"`, SYM unset
+            raise BadInput(
+                f"{self.symbol[:40]!r} is not a symbol (a ticker like AAPL, or a crypto pair "
+                "like BTC/USD)"
+            )
         if (self.qty is None) == (self.notional is None):
             raise BadInput("give exactly one of `qty` and `notional`")
         amount = self.qty if self.qty is not None else self.notional
@@ -155,7 +161,7 @@ def validate_all(
     """Validate several orders against one reading of the account: account, positions, sectors,
     the risk level and the breaker are fetched once, so closing hundreds of positions costs
     about what one order does."""
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="pm-validate") as pool:
+    with broker_pool(5, "pm-validate") as pool:
         if fetched is None:
             account_f = pool.submit(guard.broker.get_account)
             positions_f = pool.submit(guard.broker.get_positions)

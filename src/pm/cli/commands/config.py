@@ -15,4 +15,5 @@ def show(ctx: typer.Context, json_: JsonOpt = False) -> None:
     from pm.cli.views.config import settings
     from pm.config import config_file_path, describe
 
-    ctx.obj.terminal.show(settings(describe(ctx.obj.settings), config_file_path()))
+    app_ = ctx.obj
+    app_.terminal.show(settings(describe(app_.settings, app_.overrides), config_file_path()))

@@ -29,8 +29,10 @@ def reconcile(
         typer.Option(
             "--wait",
             min=0,
+            max=86400,  # the locks take milliseconds as an int: no infinite wait
             metavar="SECONDS",
-            help="If another reconciliation of this account runs, wait this long for it.",
+            help="If another reconciliation of this account runs, wait this long for it "
+            "(at most a day).",
         ),
     ] = None,
     scheduled: Annotated[

@@ -40,7 +40,11 @@ def show(
 ) -> None:
     """Each symbol's sector and where the answer came from."""
     from pm.cli.views import sectors as view
+    from pm.domain.errors import BadInput
     from pm.services.sectors import SectorResolver
 
+    for symbol in symbols:  # `pm sectors show "$SYM"` with SYM unset is a mistake, not Unknown
+        if not symbol.strip() or any(c.isspace() for c in symbol.strip()):
+            raise BadInput(f"{symbol[:40]!r} is not a symbol (a ticker like AAPL)")
     app_ = ctx.obj
     app_.terminal.show(view.sectors(SectorResolver(app_.risk_store()).resolve_many(symbols)))
