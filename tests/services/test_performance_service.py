@@ -46,6 +46,18 @@ def _fill(fill_id: str, side: str, price: str, at: datetime) -> Fill:
     return Fill(fill_id, "AAPL", side, Decimal(10), Decimal(price), at, "activity")  # type: ignore[arg-type]
 
 
+def from_snapshots(repo: SqlRepository, start: date, end: date) -> service.PerformanceReport:
+    """The report with the broker offline: built from the stored snapshots."""
+    return service.performance(
+        Offline(),  # type: ignore[arg-type]
+        repo,
+        None,
+        ACCOUNT,
+        start=start,
+        end=end,
+    )
+
+
 def test_stored_snapshots_and_the_ledger_stand_in(repo: SqlRepository) -> None:
     repo.snapshots.save(snapshot(_at(2), equity="1000"))
     repo.snapshots.save(snapshot(_at(3, 15), equity="5"))  # replaced by the day's last one
@@ -64,14 +76,7 @@ def test_stored_snapshots_and_the_ledger_stand_in(repo: SqlRepository) -> None:
             _fill("f3", "sell", "110", _at(4, 15)),
         ],
     )
-    report = service.performance(
-        Offline(),  # type: ignore[arg-type]
-        repo,
-        None,
-        ACCOUNT,
-        start=date(2026, 3, 1),
-        end=date(2026, 3, 31),
-    )
+    report = from_snapshots(repo, date(2026, 3, 1), date(2026, 3, 31))
     assert report.source == "snapshots"
     assert "using stored snapshots" in report.warnings[0]
     assert (report.start, report.end, report.days) == (date(2026, 3, 2), date(2026, 3, 4), 2)
@@ -100,14 +105,7 @@ def test_an_evening_snapshot_is_that_new_york_day(repo: SqlRepository) -> None:
     repo.ledger.add_cash_activities(
         ACCOUNT, [CashActivity("d1", "CSD", date(2026, 3, 3), Decimal(500))]
     )
-    report = service.performance(
-        Offline(),  # type: ignore[arg-type]
-        repo,
-        None,
-        ACCOUNT,
-        start=date(2026, 3, 2),
-        end=date(2026, 3, 3),
-    )
+    report = from_snapshots(repo, date(2026, 3, 2), date(2026, 3, 3))
     assert (report.start, report.end) == (date(2026, 3, 2), date(2026, 3, 3))
     assert report.net_deposits == Decimal(500)
     assert report.total_return == pytest.approx((1600 - 500) / 1000 - 1)
@@ -124,14 +122,7 @@ def test_a_round_trip_closed_in_the_new_york_evening_counts_that_day(
         ACCOUNT,
         [_fill("f1", "buy", "100", _at(2, 15)), _fill("f2", "sell", "110", _at(4, 2))],
     )
-    report = service.performance(
-        Offline(),  # type: ignore[arg-type]
-        repo,
-        None,
-        ACCOUNT,
-        start=date(2026, 3, 2),
-        end=date(2026, 3, 3),
-    )
+    report = from_snapshots(repo, date(2026, 3, 2), date(2026, 3, 3))
     assert report.end == date(2026, 3, 3)
     assert report.trades.trades == 1
     assert report.trades.realized_pl == Decimal(100)
