@@ -26,7 +26,7 @@ use. Closes are JSON numbers decoded straight to Decimal.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -257,20 +257,9 @@ def chunked(symbols: list[str], start: date, end: date) -> list[list[str]]:
 
 def parse_page(raw: Any, into: Closes) -> str | None:
     """Add one page's closes to `into`; returns the next page token (None at the end)."""
-    if not isinstance(raw, dict):
-        raise MalformedBars(f"expected an object, got {type(raw).__name__}")
-    bars = raw.get("bars")
-    if bars is None:
-        bars = {}
-    if not isinstance(bars, dict):
-        raise MalformedBars("'bars' is not an object")
-    for symbol, rows in bars.items():
-        if not isinstance(rows, list):
-            raise MalformedBars(f"bars of {symbol} are not a list")
-        target = into.setdefault(holding_key(str(symbol)), [])
-        for bar in rows:
-            if not isinstance(bar, dict) or "t" not in bar or "c" not in bar:
-                raise MalformedBars(f"a bar of {symbol} lacks t or c")
+    for symbol, rows in _symbols(raw):
+        target = into.setdefault(holding_key(symbol), [])
+        for bar in _rows(symbol, rows, ("t", "c")):
             try:
                 day = datetime.fromisoformat(str(bar["t"]).replace("Z", "+00:00")).date()
                 close = parse_decimal(bar["c"], f"{symbol} close")
@@ -281,10 +270,7 @@ def parse_page(raw: Any, into: Closes) -> str | None:
             if close.adjusted() >= MAX_INTEGER_DIGITS:
                 raise MalformedBars(f"{symbol} close on {day} is out of range: {close:.3E}")
             target.append((day, close))
-    token = raw.get("next_page_token")
-    if token is not None and not isinstance(token, str):
-        raise MalformedBars("'next_page_token' is not a string")
-    return token or None
+    return _next_token(raw)
 
 
 def _rfc3339(at: datetime) -> str:
@@ -293,18 +279,9 @@ def _rfc3339(at: datetime) -> str:
 
 def parse_minute_page(raw: Any, into: Bars, start: datetime, end: datetime) -> str | None:
     """Add one page's minute bars (t, h, l, c) in [start, end] to `into`; the next token."""
-    if not isinstance(raw, dict):
-        raise MalformedBars(f"expected an object, got {type(raw).__name__}")
-    bars = raw.get("bars") or {}
-    if not isinstance(bars, dict):
-        raise MalformedBars("'bars' is not an object")
-    for symbol, rows in bars.items():
-        if not isinstance(rows, list):
-            raise MalformedBars(f"bars of {symbol} are not a list")
-        target = into.setdefault(holding_key(str(symbol)), [])
-        for bar in rows:
-            if not isinstance(bar, dict) or any(k not in bar for k in ("t", "h", "l", "c")):
-                raise MalformedBars(f"a bar of {symbol} lacks t, h, l or c")
+    for symbol, rows in _symbols(raw):
+        target = into.setdefault(holding_key(symbol), [])
+        for bar in _rows(symbol, rows, ("t", "h", "l", "c")):
             try:
                 at = datetime.fromisoformat(str(bar["t"]).replace("Z", "+00:00"))
                 high = parse_decimal(bar["h"], f"{symbol} high")
@@ -319,7 +296,32 @@ def parse_minute_page(raw: Any, into: Bars, start: datetime, end: datetime) -> s
             if start <= at <= end:
                 target.append(MinuteBar(at, high, low, close))
         if not target:
-            into.pop(holding_key(str(symbol)), None)
+            into.pop(holding_key(symbol), None)
+    return _next_token(raw)
+
+
+def _symbols(raw: Any) -> Iterator[tuple[str, Any]]:
+    """A bars page's ``bars`` object, symbol by symbol (``null`` or absent: none)."""
+    if not isinstance(raw, dict):
+        raise MalformedBars(f"expected an object, got {type(raw).__name__}")
+    bars = raw.get("bars") or {}
+    if not isinstance(bars, dict):
+        raise MalformedBars("'bars' is not an object")
+    for symbol, rows in bars.items():
+        yield str(symbol), rows
+
+
+def _rows(symbol: str, rows: Any, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """One symbol's bars, each an object holding `keys`."""
+    if not isinstance(rows, list):
+        raise MalformedBars(f"bars of {symbol} are not a list")
+    for bar in rows:
+        if not isinstance(bar, dict) or any(k not in bar for k in keys):
+            raise MalformedBars(f"a bar of {symbol} lacks {', '.join(keys[:-1])} or {keys[-1]}")
+        yield bar
+
+
+def _next_token(raw: dict[str, Any]) -> str | None:
     token = raw.get("next_page_token")
     if token is not None and not isinstance(token, str):
         raise MalformedBars("'next_page_token' is not a string")
