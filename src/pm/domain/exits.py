@@ -26,7 +26,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
 from pm.domain.errors import BadInput
-from pm.domain.money import parse_input
+from pm.domain.money import CENT, parse_input
 
 ExitSide = Literal["long", "short"]
 
@@ -41,7 +41,6 @@ BREAKEVEN_BUFFER_PCT = Decimal("0.5")
 DEFAULT_SHARE_PCT = Decimal(100) / Decimal(3)
 DEFAULT_THRESHOLD_PCT = Decimal(20)
 STOP_PLACES = Decimal("0.0001")
-CENT = Decimal("0.01")
 QTY_PLACES = Decimal("0.000000001")
 STOP = "trail"
 NATIVE = "native"

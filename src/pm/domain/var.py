@@ -40,12 +40,13 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from pm.domain.money import CENT
+
 VarMethod = Literal["flat", "historical", "parametric"]
 
 LEVELS = (0.95, 0.99)
 Z_SCORES = {0.95: 1.6449, 0.99: 2.3263}
 FLAT_PCT = {0.95: Decimal(2), 0.99: Decimal(3)}
-CENT = Decimal("0.01")
 
 FloatArray = npt.NDArray[np.float64]
 

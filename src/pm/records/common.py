@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from pm.domain.models import Source
+from pm.domain.money import CENT
 
 _PLACES = Decimal("0.0001")
+
+
+@overload
+def cents(value: Decimal) -> Decimal: ...
+@overload
+def cents(value: None) -> None: ...
+@overload
+def cents(value: Decimal | None) -> Decimal | None: ...
+
+
+def cents(value: Decimal | None) -> Decimal | None:
+    """An amount of money to the cent (half-even); None stays None."""
+    return None if value is None else value.quantize(CENT)
 
 
 def pct(value: Decimal | None) -> Decimal | None:

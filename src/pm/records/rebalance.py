@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from pm.domain.errors import BadInput
-from pm.domain.money import CENT
 from pm.domain.portfolio import holding_key
 from pm.domain.rebalance import (
     Intent,
@@ -25,7 +24,7 @@ from pm.domain.rebalance import (
 )
 from pm.domain.timestamps import iso
 from pm.records import tax as tax_records
-from pm.records.common import pct, source
+from pm.records.common import cents, pct, source
 from pm.records.policy import policy as policy_record
 from pm.services.rebalance import CheckedPlan, RebalancePlan
 
@@ -44,10 +43,6 @@ INTENT_COLUMNS = (
 )
 
 
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT)
-
-
 def intent(i: Intent) -> dict[str, Any]:
     return {
         "seq": i.seq,
@@ -57,7 +52,7 @@ def intent(i: Intent) -> dict[str, Any]:
         "order_type": i.order_type,
         "time_in_force": i.time_in_force,
         "est_price": i.est_price,
-        "est_value": _cents(i.est_value),
+        "est_value": cents(i.est_value),
         "reason": i.reason,
         "target_pct": pct(i.target_pct),
         "current_pct": pct(i.current_pct),
@@ -88,11 +83,11 @@ def plan(p: RebalancePlan) -> dict[str, Any]:
         "totals": {
             "sells": len(result.sells),
             "buys": len(result.buys),
-            "sell_value": _cents(sum((i.est_value for i in result.sells), Decimal(0))),
-            "buy_value": _cents(sum((i.est_value for i in result.buys), Decimal(0))),
-            "turnover": _cents(result.turnover),
+            "sell_value": cents(sum((i.est_value for i in result.sells), Decimal(0))),
+            "buy_value": cents(sum((i.est_value for i in result.buys), Decimal(0))),
+            "turnover": cents(result.turnover),
             "cash_before": result.cash_before,
-            "cash_after": _cents(result.cash_after),
+            "cash_after": cents(result.cash_after),
             "cash_buffer": result.cash_buffer,
             "min_trade": result.min_trade,
             "drift_before_pct": pct(result.drift_before_pct),
@@ -294,11 +289,11 @@ def checked(c: CheckedPlan) -> dict[str, Any]:
         "totals": {
             "sells": len(c.sells),
             "buys": len(c.buys),
-            "sell_value": _cents(sold),
-            "buy_value": _cents(bought),
-            "turnover": _cents(sold + bought),
+            "sell_value": cents(sold),
+            "buy_value": cents(bought),
+            "turnover": cents(sold + bought),
             "cash_before": c.account.cash,
-            "cash_after": _cents(c.account.cash + sold - bought),
+            "cash_after": cents(c.account.cash + sold - bought),
             "cash_buffer": c.cash_buffer,
         },
         "warnings": list(c.warnings),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pm.records.common import pct, source
+from pm.records.common import cents, pct, source
 from pm.services.size import SizeReport
 
 _PLACES = Decimal("0.0001")
-_CENTS = Decimal("0.01")
 
 
 def report(r: SizeReport) -> dict[str, Any]:
@@ -23,8 +22,8 @@ def report(r: SizeReport) -> dict[str, Any]:
         "account_id": r.account_id,
         "symbol": r.symbol,
         "win_rate": s.win_rate.quantize(_PLACES),
-        "avg_win": s.avg_win.quantize(_CENTS),
-        "avg_loss": s.avg_loss.quantize(_CENTS),
+        "avg_win": cents(s.avg_win),
+        "avg_loss": cents(s.avg_loss),
         "trades_used": s.trades,
         "stats_from": r.stats_from,
         "raw_kelly": z.raw_kelly.quantize(_PLACES),
@@ -34,7 +33,7 @@ def report(r: SizeReport) -> dict[str, Any]:
         "kelly_pct": pct(z.kelly_pct),
         "suggested_pct": pct(z.suggested_pct),
         "capped_by": z.capped_by,
-        "suggested_value": z.suggested_value.quantize(_CENTS),
+        "suggested_value": cents(z.suggested_value),
         "equity": r.equity,
         "buying_power": r.buying_power,
         "price": r.price,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pm.domain.money import CENT
+from pm.domain.portfolio import holding_key
 from pm.domain.tax import TaxLot
 from pm.domain.tax_plan import PlanTax
-from pm.records.common import pct, source
+from pm.records.common import cents, pct, source
 from pm.services.orders import leg_details
 from pm.services.tax import Candidate, HarvestDone, HarvestPlan
 
@@ -51,10 +51,6 @@ HARVEST_COLUMNS = (
 )
 
 
-def _cents(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(CENT)
-
-
 def lot(t: TaxLot) -> dict[str, Any]:
     starts = t.long_term_from
     return {
@@ -62,10 +58,10 @@ def lot(t: TaxLot) -> dict[str, Any]:
         "side": t.lot.side,
         "qty": t.lot.qty,
         "open_price": t.lot.price,
-        "cost": _cents(t.cost),
+        "cost": cents(t.cost),
         "current_price": t.price,
-        "market_value": _cents(t.market_value),
-        "unrealized_gain": _cents(t.unrealized_gain),
+        "market_value": cents(t.market_value),
+        "unrealized_gain": cents(t.unrealized_gain),
         "opened_at": t.lot.opened_at,
         "holding_days": t.holding_days,
         "term": t.term,
@@ -83,12 +79,12 @@ def candidate(c: Candidate) -> dict[str, Any]:
         "qty": h.qty,
         "held_qty": c.position.qty,
         "lots": len(h.lots),
-        "cost": _cents(h.cost),
+        "cost": cents(h.cost),
         "price": h.price,
-        "proceeds": _cents(h.proceeds),
-        "est_realized_pl": _cents(h.estimate.total),
-        "est_short_term_pl": _cents(h.estimate.short_term),
-        "est_long_term_pl": _cents(h.estimate.long_term),
+        "proceeds": cents(h.proceeds),
+        "est_realized_pl": cents(h.estimate.total),
+        "est_short_term_pl": cents(h.estimate.short_term),
+        "est_long_term_pl": cents(h.estimate.long_term),
         "wash_sale": h.wash_sale,
         "wash_sale_reason": h.why_wash(),
         "window_start": start.isoformat(),
@@ -107,14 +103,14 @@ def harvest_done(done: HarvestDone) -> dict[str, Any]:
         orders.append(
             {
                 **leg_details(x),
-                "est_realized_pl": _cents(c.harvest.estimate.total) if c is not None else None,
+                "est_realized_pl": cents(c.harvest.estimate.total) if c is not None else None,
             }
         )
     return {
         "account_id": done.plan.account_id,
         "audit_id": done.audit_id,
         "orders": orders,
-        "est_realized_pl": _cents(sent_pl),
+        "est_realized_pl": cents(sent_pl),
         "skipped": [{"symbol": s, "why": why} for s, why in done.skipped]
         + [
             {"symbol": c.harvest.symbol, "why": c.blocked}
@@ -126,7 +122,7 @@ def harvest_done(done: HarvestDone) -> dict[str, Any]:
 
 
 def _sent_for(done: HarvestDone, order_symbol: str) -> Candidate | None:
-    key = order_symbol.replace("/", "").upper()
+    key = holding_key(order_symbol)
     return next((c for c in done.sent if c.harvest.symbol == key), None)
 
 
@@ -136,7 +132,7 @@ def plan_summary(p: HarvestPlan) -> dict[str, Any]:
         "min_loss": p.min_loss,
         "candidates": len(p.candidates),
         "executable": len(p.executable),
-        "est_realized_pl": _cents(p.est_realized_pl),
+        "est_realized_pl": cents(p.est_realized_pl),
     }
 
 
@@ -149,9 +145,9 @@ def intent_fields(tax: PlanTax, seq: int) -> dict[str, Any]:
     e = it.estimate if it is not None else None
     wash = it.wash_sale if it is not None else None
     return {
-        "est_realized_gain": _cents(e.total) if e is not None else None,
-        "est_short_term_gain": _cents(e.short_term) if e is not None else None,
-        "est_long_term_gain": _cents(e.long_term) if e is not None else None,
+        "est_realized_gain": cents(e.total) if e is not None else None,
+        "est_short_term_gain": cents(e.short_term) if e is not None else None,
+        "est_long_term_gain": cents(e.long_term) if e is not None else None,
         "plain_qty": it.plain_qty if it is not None else None,
         "wash_sale": wash is not None,
         "wash_sale_reason": wash.sentence() if wash is not None else None,
@@ -163,11 +159,11 @@ def plan_fields(tax: PlanTax) -> dict[str, Any]:
     return {
         "tax_aware": tax.tax_aware,
         "tolerance_pct": tax.tolerance_pct,
-        "est_realized_gain": _cents(tax.total),
-        "est_short_term_gain": _cents(tax.short_term),
-        "est_long_term_gain": _cents(tax.long_term),
+        "est_realized_gain": cents(tax.total),
+        "est_short_term_gain": cents(tax.short_term),
+        "est_long_term_gain": cents(tax.long_term),
         "estimate_complete": tax.complete,
-        "plain_est_short_term_gain": _cents(tax.plain_short_term_gain),
+        "plain_est_short_term_gain": cents(tax.plain_short_term_gain),
         "plain_drift_after_pct": pct(tax.plain_drift_after_pct),
         "wash_sale_buys": [i.symbol for i in tax.wash_sales],
     }

@@ -26,6 +26,7 @@ from pm.broker.alpaca.parse import (
 )
 from pm.domain.ledger import ActivityPage, CashActivity, Fill
 from pm.domain.models import OrderSide
+from pm.domain.portfolio import holding_key
 
 _FILL_SIDES: dict[object, OrderSide] = {"buy": "buy", "sell": "sell", "sell_short": "sell"}
 #: More integer digits than any real price, quantity or amount: a garbled number.
@@ -55,11 +56,6 @@ def _opt_number(d: dict[str, Any], key: str, what: str) -> Decimal | None:
     return _bounded(_dec(d, key, what), f"{what}.{key}", positive=False)
 
 
-def ledger_symbol(symbol: str) -> str:
-    """One spelling per instrument: ``BTC/USD`` is stored as ``BTCUSD`` (as positions say)."""
-    return symbol.upper().replace("/", "")
-
-
 def parse_fill(d: dict[str, Any], what: str) -> Fill:
     side = _FILL_SIDES.get(d.get("side"))
     if side is None:
@@ -68,7 +64,7 @@ def parse_fill(d: dict[str, Any], what: str) -> Fill:
         )
     return Fill(
         fill_id=_str(d, "id", what),
-        symbol=ledger_symbol(_symbol(d, what)),
+        symbol=holding_key(_symbol(d, what)),
         side=side,
         qty=_bounded(_dec(d, "qty", what), f"{what}.qty", positive=True),
         price=_bounded(_dec(d, "price", what), f"{what}.price", positive=True),
@@ -98,7 +94,7 @@ def parse_cash(d: dict[str, Any], what: str) -> CashActivity:
         date=_activity_date(d, what),
         net_amount=_bounded(_dec(d, "net_amount", what), f"{what}.net_amount", positive=False),
         activity_sub_type=_opt_text(d, "activity_sub_type", what),
-        symbol=ledger_symbol(_symbol(d, what)) if isinstance(symbol, str) and symbol else None,
+        symbol=holding_key(_symbol(d, what)) if isinstance(symbol, str) and symbol else None,
         qty=_opt_number(d, "qty", what),
         per_share_amount=_opt_number(d, "per_share_amount", what),
         description=_opt_text(d, "description", what),
