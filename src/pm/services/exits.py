@@ -51,7 +51,7 @@ from pm.domain.exits import (
     rule_for,
     taken,
 )
-from pm.domain.models import OrderSide, Position
+from pm.domain.models import Position
 from pm.domain.pm_orders import OrderIntent, PmOrder, is_final, order_symbol
 from pm.domain.portfolio import holding_key, is_dust
 from pm.domain.sectors import is_crypto
@@ -504,7 +504,9 @@ def intents_for(
     position: Position, fires: Sequence[tuple[Fire, str]], reason_codes: Sequence[str]
 ) -> list[OrderIntent]:
     crypto = position.asset_class == "crypto" or is_crypto(position.symbol)
-    side: OrderSide = "sell" if position.qty > 0 else "buy"
+    from pm.services.close import closing_side
+
+    side = closing_side(position)
     return [
         OrderIntent(
             symbol=order_symbol(position.symbol, position.asset_class),
@@ -533,6 +535,7 @@ def execute(
     read under the lock, each exit through the pre-trade gate and `orders.submit` (origin
     ``exit``, the position key as origin_ref, the level's own client_order_id)."""
     from pm.services import orders
+    from pm.services.close import closing_side
     from pm.services.validate import Fetched, ProposedOrder, validate_all
 
     with orders.session(desk, account_id):
@@ -548,7 +551,7 @@ def execute(
         ) -> list[Sent]:
             if not fetched:
                 fetched.append(Fetched(desk.broker.get_account(), positions))
-            side: OrderSide = "sell" if position.qty > 0 else "buy"
+            side = closing_side(position)
             checks = validate_all(
                 guard,
                 [
