@@ -198,6 +198,17 @@ def exit_client_order_id(key: str, name: str, attempt: int = 0) -> str:
     return f"pm-exit-{key}-{name}" + (f"-{attempt}" if attempt else "")
 
 
+def exit_level_name(key: str, client_order_id: str) -> str | None:
+    """The level an `exit_client_order_id` of position `key` names (its attempt dropped);
+    None for another position's or a non-exit order."""
+    prefix = f"pm-exit-{key}-"
+    if not client_order_id.startswith(prefix):
+        return None
+    rest = client_order_id[len(prefix) :]
+    head, _, tail = rest.rpartition("-")
+    return head if head and tail.isdigit() else rest
+
+
 def opened_since_flat(fills: Iterable[tuple[datetime, Decimal]]) -> datetime | None:
     """When the position last opened from flat, from its signed fills (oldest first)."""
     running = Decimal(0)

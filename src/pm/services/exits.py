@@ -41,6 +41,7 @@ from pm.domain.exits import (
     check_rule,
     due,
     exit_client_order_id,
+    exit_level_name,
     gain_pct,
     new_state,
     next_level,
@@ -455,15 +456,6 @@ def _bars(
         return {}
 
 
-def _name_of(key: str, client_order_id: str) -> str | None:
-    prefix = f"pm-exit-{key}-"
-    if not client_order_id.startswith(prefix):
-        return None
-    rest = client_order_id[len(prefix) :]
-    head, _, tail = rest.rpartition("-")
-    return head if head and tail.isdigit() else rest
-
-
 def _executed(
     state: ExitState, exit_orders: Sequence[PmOrder]
 ) -> tuple[ExitState, Decimal, dict[str, int]]:
@@ -474,7 +466,7 @@ def _executed(
     reserved = Decimal(0)
     attempts: dict[str, int] = {}
     for order in exit_orders:
-        name = _name_of(state.key, order.client_order_id)
+        name = exit_level_name(state.key, order.client_order_id)
         if name is None:
             continue
         attempts[name] = attempts.get(name, 0) + 1
