@@ -315,9 +315,8 @@ def trail_stop(state: ExitState, trail: Trail | None) -> tuple[Decimal | None, b
     if best_gain >= trail.activate_at_pct:
         factor = 1 - trail.trail_pct / 100 if side == "long" else 1 + trail.trail_pct / 100
         stop = _round_stop(side, state.hwm * factor)
-        reason = f"trail {_plain(trail.trail_pct)} % under the {'hwm' if side == 'long' else 'lwm'}"
-        if side == "short":
-            reason = f"trail {_plain(trail.trail_pct)} % over the lwm"
+        where = "under the hwm" if side == "long" else "over the lwm"
+        reason = f"trail {_plain(trail.trail_pct)} % {where}"
     breakeven = state.breakeven or best_gain >= trail.breakeven_at_pct
     if breakeven:
         buffer = BREAKEVEN_BUFFER_PCT / 100
@@ -443,5 +442,4 @@ def executed_from_json(raw: Any) -> tuple[Executed, ...]:
 
 
 def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
