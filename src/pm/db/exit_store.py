@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from pm.db.queries import newest_first
+from pm.db.queries import chunks, newest_first
 from pm.db.rows import records
 from pm.db.tables import exit_events, exit_rules, exit_states, orders
 from pm.db.transactions import Transactions, ensure_account
@@ -164,10 +164,10 @@ class SqlExitStore(Transactions):
         with self.write() as conn:
             ensure_account(conn, account_id, now)
             stored: dict[str, ExitState] = {}
-            for i in range(0, len(keys), 500):
+            for chunk in chunks(keys):
                 query = select(exit_states).where(
                     exit_states.c.account_id == account_id,
-                    exit_states.c.position_key.in_(keys[i : i + 500]),
+                    exit_states.c.position_key.in_(chunk),
                 )
                 if conn.dialect.name == "postgresql":
                     query = query.with_for_update()
@@ -235,7 +235,7 @@ class SqlExitStore(Transactions):
         found: list[PmOrder] = []
         keys = list(keys)
         with self.read() as conn:
-            for i in range(0, len(keys), 500):
+            for chunk in chunks(keys):
                 found.extend(
                     records(
                         PmOrder,
@@ -244,7 +244,7 @@ class SqlExitStore(Transactions):
                             .where(
                                 orders.c.account_id == account_id,
                                 orders.c.origin == "exit",
-                                orders.c.origin_ref.in_(keys[i : i + 500]),
+                                orders.c.origin_ref.in_(chunk),
                             )
                             .order_by(orders.c.id)
                         ),

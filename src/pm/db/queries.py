@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Select, Table, select
 from sqlalchemy.engine import Connection, Row
 
 from pm.domain.errors import DatabaseError, NotFound
+
+T = TypeVar("T")
+
+#: Values per ``IN (...)`` list: one bound parameter each, well under SQLite's limit.
+IN_CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size`, in order."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def newest_first(

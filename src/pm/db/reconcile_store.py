@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from pm.db.bulk import StoredForm, executemany
-from pm.db.queries import insert_one, newest_first
+from pm.db.queries import chunks, insert_one, newest_first
 from pm.db.reconcile_lock import reconcile_lock
 from pm.db.rows import records
 from pm.db.tables import DECIMAL_POSITION_FIELDS, position_column
@@ -86,11 +86,6 @@ CONFLICT_COLUMNS: tuple[str, ...] = (
     "detected_at",
     "resolved_at",
 )
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class _Progress:
@@ -165,7 +160,7 @@ class _Batch:
 
 
 def _close_removed(batch: _Batch, ids: Sequence[int]) -> None:
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         batch.conn.execute(
             update(positions_t)
             .where(positions_t.c.id.in_(chunk), positions_t.c.closed_at.is_(None))
@@ -177,7 +172,7 @@ def _close_removed(batch: _Batch, ids: Sequence[int]) -> None:
 def _insert_added(batch: _Batch, account_id: str, added: Sequence[Position]) -> None:
     statement = batch.form.insert(ADDED_COLUMNS)
     book = (repeat(account_id), repeat(None), *[repeat(batch.now)] * 3)  # strategy_id NULL
-    for chunk in _chunks(added):
+    for chunk in chunks(added, CHUNK):
         columns = batch.columns(chunk, ("symbol", *BROKER_FIELDS))
         rows = list(zip(*columns, *book, strict=False))  # book: endless repeats
         executemany(batch.conn, statement, rows)
@@ -189,7 +184,7 @@ def _update_rows(
 ) -> None:
     """Give each row (by id) the broker position's fields `names`, and updated_at."""
     statement = batch.form.update((*map(position_column, names), "updated_at"), "id")
-    for chunk in _chunks(pairs):
+    for chunk in chunks(pairs, CHUNK):
         ids = [row_id for row_id, _ in chunk]
         columns = batch.columns([position for _, position in chunk], names)
         executemany(batch.conn, statement, list(zip(*columns, repeat(batch.now), ids)))
@@ -220,7 +215,7 @@ def _resolve_conflicts(batch: _Batch, run: RunRecord, changes: ReconcileDiff) ->
         )
     )
     statement = form.insert(CONFLICT_COLUMNS)
-    for chunk in _chunks(records):
+    for chunk in chunks(records, CHUNK):
         executemany(batch.conn, statement, chunk)
     pairs = [(c.position_id, c.broker) for c in changes.conflicts]
     _update_rows(batch, BROKER_FIELDS, pairs)

@@ -9,15 +9,13 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from pm.db.bulk import StoredForm, executemany
-from pm.db.queries import newest_first
+from pm.db.queries import chunks, newest_first
 from pm.db.tables import alerts as alerts_t
 from pm.db.tables import universe_fundamentals as fundamentals
 from pm.db.transactions import Transactions, ensure_account
 from pm.domain.risk import Alert, AlertLevel
 from pm.domain.sectors import SectorRecord
 from pm.ports import StoredAlert
-
-_IN_CHUNK = 500
 
 
 class SqlRiskStore(Transactions):
@@ -27,8 +25,7 @@ class SqlRiskStore(Transactions):
         if not wanted:
             return found
         with self.read() as conn:
-            for i in range(0, len(wanted), _IN_CHUNK):
-                chunk = wanted[i : i + _IN_CHUNK]
+            for chunk in chunks(wanted):
                 rows = conn.execute(
                     select(fundamentals.c.symbol, fundamentals.c.sector).where(
                         fundamentals.c.symbol.in_(chunk)
@@ -41,8 +38,7 @@ class SqlRiskStore(Transactions):
         symbols = [r.symbol for r in records]
         with self.write() as conn:
             existing: set[str] = set()
-            for i in range(0, len(symbols), _IN_CHUNK):
-                chunk = symbols[i : i + _IN_CHUNK]
+            for chunk in chunks(symbols):
                 existing.update(
                     conn.execute(
                         select(fundamentals.c.symbol).where(fundamentals.c.symbol.in_(chunk))
