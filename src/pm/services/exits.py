@@ -264,7 +264,7 @@ def run(
         positions = env.broker.get_positions()
     one = _Pass(env, account_id, now)
     tracked, results = one.track(positions, equities=equities)
-    crypto = {s.symbol for p, _, s in tracked if p.asset_class == "crypto" or is_crypto(s.symbol)}
+    crypto = {s.symbol for p, _, s in tracked if is_crypto(p.symbol, p.asset_class)}
     bars = _bars(env.market_data, [s for _, _, s in tracked], crypto, now)
     by_key: dict[str, list[PmOrder]] = {}
     for order in env.store.exit_orders(account_id, [s.key for _, _, s in tracked]):
@@ -331,7 +331,7 @@ class _Pass:
             if rule is None:
                 skipped.append(PositionExit(position, None, (), known, skipped="no rule"))
                 continue
-            if not equities and not is_crypto(symbol) and position.asset_class != "crypto":
+            if not equities and not is_crypto(position.symbol, position.asset_class):
                 ladder = rule.ladder(self.threshold)
                 skipped.append(PositionExit(position, rule, ladder, known, skipped="market closed"))
                 continue
@@ -495,7 +495,7 @@ def _with_sent(state: ExitState, sent: Sequence[Sent], now: datetime) -> ExitSta
 def intents_for(
     position: Position, fires: Sequence[tuple[Fire, str]], reason_codes: Sequence[str]
 ) -> list[OrderIntent]:
-    crypto = position.asset_class == "crypto" or is_crypto(position.symbol)
+    crypto = is_crypto(position.symbol, position.asset_class)
     from pm.services.close import closing_side
 
     side = closing_side(position)
