@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import Fill
-from pm.domain.models import PositionSide
+from pm.domain.models import OrderSide, PositionSide
 
 Term = Literal["short", "long"]
 
@@ -32,6 +32,8 @@ def trade_date(moment: datetime) -> date:
 
 
 _ZERO = Decimal(0)
+#: The side of the lot an opening fill starts.
+_LOT_SIDE: dict[OrderSide, PositionSide] = {"buy": "long", "sell": "short"}
 
 
 def long_term_from(opened: date) -> date:
@@ -108,12 +110,11 @@ class Lots:
 class _Open:
     """A lot being matched: the opening fill and what is left of it (mutable, internal)."""
 
-    __slots__ = ("fill", "left", "side")
+    __slots__ = ("fill", "left")
 
-    def __init__(self, fill: Fill, left: Decimal, side: PositionSide) -> None:
+    def __init__(self, fill: Fill, left: Decimal) -> None:
         self.fill = fill
         self.left = left
-        self.side = side
 
 
 def _time_ordered(fills: Iterable[Fill]) -> list[Fill]:
@@ -147,10 +148,9 @@ def _match(fills: list[Fill]) -> Lots:
         queue = queues.get(fill.symbol)
         if queue is None:
             queue = queues[fill.symbol] = deque()
-        side: PositionSide = "long" if fill.side == "buy" else "short"
         left = fill.qty
         # the oldest lots of the other side first, each closed in full or in part
-        while left > _ZERO and queue and queue[0].side != side:
+        while left > _ZERO and queue and queue[0].fill.side != fill.side:
             lot = queue[0]
             if lot.left <= left:
                 taken = lot.left
@@ -162,7 +162,7 @@ def _match(fills: list[Fill]) -> Lots:
             closed.append(
                 ClosedLot(
                     fill.symbol,
-                    lot.side,
+                    _LOT_SIDE[opening.side],
                     taken,
                     opening.price,
                     fill.price,
@@ -174,11 +174,11 @@ def _match(fills: list[Fill]) -> Lots:
             )
             left -= taken
         if left > _ZERO:
-            queue.append(_Open(fill, left, side))
+            queue.append(_Open(fill, left))
     open_lots = tuple(
         OpenLot(
             lot.fill.symbol,
-            lot.side,
+            _LOT_SIDE[lot.fill.side],
             lot.left,
             lot.fill.price,
             lot.fill.transaction_time,

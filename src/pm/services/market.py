@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from pm.domain.errors import PmError
+from pm.domain.lots import MARKET_TZ, trade_date
 from pm.domain.models import MarketClock, Source, TradingDay
 from pm.ports import Broker, Clock
 from pm.services.live import source_of
 
-MARKET_TZ = ZoneInfo("America/New_York")
 REGULAR_CLOSE = time(16, 0)
 #: How far ahead to look for the next session (long enough for any run of holidays).
 LOOKAHEAD = timedelta(days=10)
@@ -53,7 +52,7 @@ def market_date(moment: datetime) -> date:
     """The exchange's calendar date at `moment`."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(MARKET_TZ).date()
+    return trade_date(moment)
 
 
 def status(broker: Broker, clock: Clock) -> MarketStatus:

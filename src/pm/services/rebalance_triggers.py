@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pm.domain.errors import PmError
+from pm.domain.lots import trade_date
 from pm.domain.rebalance import Trigger
 from pm.domain.rebalance_runs import schedule_due
 from pm.domain.risk import Alert
@@ -25,8 +25,6 @@ from pm.services import rebalance_run as runs_service
 from pm.services.orders import OrderDesk
 from pm.services.validate import Guard
 from pm.services.watch import JobOutcome
-
-NEW_YORK = ZoneInfo("America/New_York")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,7 @@ def scheduled(ctx: TriggerContext, account_id: str) -> JobOutcome:
     ctx.desk.throttle()
     clock = ctx.desk.broker.get_clock()
     now = ctx.desk.clock.now()
-    day = now.astimezone(NEW_YORK).date().isoformat()
+    day = trade_date(now).isoformat()
     completed = ctx.runs.runs(account_id, status="completed", limit=1)
     scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
     why_not = schedule_due(
@@ -58,9 +56,7 @@ def scheduled(ctx: TriggerContext, account_id: str) -> JobOutcome:
         market_open=clock.is_open,
         market_day=day,
         last_completed=completed[0].completed_at if completed else None,
-        last_scheduled_day=(
-            scheduled[0].started_at.astimezone(NEW_YORK).date().isoformat() if scheduled else None
-        ),
+        last_scheduled_day=(trade_date(scheduled[0].started_at).isoformat() if scheduled else None),
     )
     if why_not is not None:
         return JobOutcome("skipped", detail={"reason": why_not})

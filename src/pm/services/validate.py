@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal, TypeVar
-from zoneinfo import ZoneInfo
 
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.lots import match_fifo, trade_date
+from pm.domain.lots import MARKET_TZ, match_fifo, trade_date
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
@@ -43,7 +42,6 @@ from pm.services.sectors import SectorResolver
 
 T = TypeVar("T")
 QTY_PLACES = Decimal("0.000000001")  # Alpaca's fractional quantities go to 9 places
-MARKET_TZ = ZoneInfo("America/New_York")  # a trading day, for the day-trade rule
 #: How far back the wash-sale guard looks for sells (the window and a day for time zones).
 WASH_LOOKBACK = timedelta(days=WASH_SALE_DAYS + 2)
 
