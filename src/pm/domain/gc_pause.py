@@ -18,8 +18,9 @@ from contextlib import contextmanager
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause automatic collection inside the block (nested or concurrent use is safe: only
-    the block that paused it resumes it)."""
+    """Pause automatic collection inside the block. Nested blocks leave it to the outermost
+    to resume; the pause is process-wide, so another thread's block may end it early (the
+    build then pays a collection or two, nothing worse)."""
     if not gc.isenabled():
         yield
         return
