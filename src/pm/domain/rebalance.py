@@ -603,12 +603,15 @@ def _intent_problems(i: PlannedOrder) -> list[str]:
 
 
 def stale_reasons(
-    doc: PlanDocument, live: Sequence[PlanPosition], max_price_move_pct: Decimal
+    based_on: Sequence[PlanPosition],
+    live: Sequence[PlanPosition],
+    max_price_move_pct: Decimal | None,
 ) -> list[str]:
-    """How the live positions differ from what the plan was based on: quantities must be
-    equal, prices within `max_price_move_pct` of the plan's (empty when the plan is fresh)."""
+    """How the live positions differ from those a plan was based on: quantities must be
+    equal, prices within `max_price_move_pct` of the plan's (None: quantities only, as when
+    a run starts under the order lock). Empty when the plan is fresh."""
     reasons: list[str] = []
-    planned = {p.symbol: p for p in doc.positions}
+    planned = {p.symbol: p for p in based_on}
     now = {p.symbol: p for p in live}
     for symbol in sorted(set(planned) | set(now)):
         was, is_ = planned.get(symbol), now.get(symbol)
@@ -618,7 +621,7 @@ def stale_reasons(
             continue
         if was.qty != is_.qty:
             reasons.append(f"{symbol} qty {was.qty} -> {is_.qty}")
-        if was.price > 0:
+        if max_price_move_pct is not None and was.price > 0:
             move = abs(is_.price - was.price) / was.price * HUNDRED
             if move > max_price_move_pct:
                 reasons.append(
