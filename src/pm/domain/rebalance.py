@@ -238,7 +238,8 @@ def effective_targets(
     return out, warnings
 
 
-def _round(qty: Decimal, step: Decimal, *, up: bool) -> Decimal:
+def to_step(qty: Decimal, step: Decimal, *, up: bool) -> Decimal:
+    """`qty` on a multiple of `step` (an asset's tradable increment), rounded up or down."""
     units = (qty / step).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
     return units * step
 
@@ -370,7 +371,7 @@ class _Planner:
             if t is None:
                 qty, reason = h.qty, "exit_not_in_targets"
             else:
-                qty = min(_round(excess / h.price, tr.step, up=True), h.qty)
+                qty = min(to_step(excess / h.price, tr.step, up=True), h.qty)
                 qty = min(qty, self.v.sell_caps.get(h.symbol, qty))
                 if qty <= 0:
                     continue  # a tax-aware plan leaves this trim for later (and says so)
@@ -465,7 +466,7 @@ class _Planner:
                 if amount - limit > CENT:  # not the cent kept below a hard limit
                     reason = why
                 amount = limit
-        qty = _round(max(amount, ZERO) / price, tr.step, up=False)
+        qty = to_step(max(amount, ZERO) / price, tr.step, up=False)
         if tr.step == WHOLE and qty * price < amount and reason == "underweight_add":
             reason = "rounded_whole_shares"
         small = "below_min_trade" if deficit < self.min_trade else reason
