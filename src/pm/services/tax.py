@@ -25,9 +25,9 @@ from pm.domain.models import Order, Position, Source
 from pm.domain.pm_orders import OrderIntent, order_symbol
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.tax import (
-    WASH_SALE_DAYS,
     Harvest,
     TaxLot,
+    buys_in_window,
     fifo_long_lots,
     harvest,
     value_lots,
@@ -268,12 +268,7 @@ def _changed(
     key = c.harvest.symbol
     if any(o.side == "buy" and holding_key(o.symbol) == key for o in open_orders):
         return "wash sale: an open buy order of the symbol"
-    fills = ledger.fills(account_id, symbol=key)
-    buys = [
-        f
-        for f in fills
-        if f.side == "buy" and 0 <= (today - trade_date(f.transaction_time)).days <= WASH_SALE_DAYS
-    ]
+    buys = buys_in_window(ledger.fills(account_id, symbol=key), key, today)
     if buys:
         return f"wash sale: bought {buys[-1].qty:f} on {trade_date(buys[-1].transaction_time)}"
     return None
