@@ -126,10 +126,10 @@ def _trigger(
         snapshot=snapshot,
         policy_id=made.policy.id,
         trigger=trigger,
-        rationale=(
+        rationale=(  # the run's id is known once it is stored: filled in below
             f"{trigger} trigger: {len(intents)} intents wait for approval ({why}); "
-            "`pm rebalance run --run RUN_ID --execute` sends them"
-        ).replace("RUN_ID", "{id}"),
+            "`pm rebalance run --run {id} --execute` sends them"
+        ),
         at=ctx.desk.clock.now(),
     )
     run = ctx.runs.update(
