@@ -11,6 +11,7 @@ checked again under the account's order lock, after settling, right before the o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -120,10 +121,7 @@ def plan_harvest(
     fills = repo.ledger.fills(account_id)
     matched = match_fifo(fills)
     today = trade_date(clock.now())
-    open_buys: dict[str, int] = {}
-    for o in open_orders:
-        if o.side == "buy":
-            open_buys[holding_key(o.symbol)] = open_buys.get(holding_key(o.symbol), 0) + 1
+    open_buys = Counter(holding_key(o.symbol) for o in open_orders if o.side == "buy")
     out: list[Candidate] = []
     for p in sorted(positions, key=lambda p: p.symbol):
         if p.qty <= 0 or p.current_price <= 0:
@@ -135,7 +133,7 @@ def plan_harvest(
             today,
             fills,
             held_qty=p.qty,
-            open_buy_orders=open_buys.get(holding_key(p.symbol), 0),
+            open_buy_orders=open_buys[holding_key(p.symbol)],
         )
         if found is None or -found.estimate.total < min_loss or found.estimate.total >= 0:
             continue
