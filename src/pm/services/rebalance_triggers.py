@@ -51,7 +51,7 @@ def scheduled(ctx: TriggerContext, account_id: str) -> JobOutcome:
     now = ctx.desk.clock.now()
     day = now.astimezone(NEW_YORK).date().isoformat()
     completed = ctx.runs.runs(account_id, status="completed", limit=1)
-    scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
+    last_scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
     why_not = schedule_due(
         policy.spec.rebalance_frequency,
         now=now,
@@ -59,7 +59,9 @@ def scheduled(ctx: TriggerContext, account_id: str) -> JobOutcome:
         market_day=day,
         last_completed=completed[0].completed_at if completed else None,
         last_scheduled_day=(
-            scheduled[0].started_at.astimezone(NEW_YORK).date().isoformat() if scheduled else None
+            last_scheduled[0].started_at.astimezone(NEW_YORK).date().isoformat()
+            if last_scheduled
+            else None
         ),
     )
     if why_not is not None:
