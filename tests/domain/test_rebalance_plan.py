@@ -382,11 +382,11 @@ def test_a_plan_document_is_checked_in_full() -> None:
 
 
 def test_staleness() -> None:
-    doc = _doc()
-    assert stale_reasons(doc, [PlanPosition("AAA", D(10), D(102))], D(2)) == []
-    moved = stale_reasons(doc, [PlanPosition("AAA", D(10), D("102.01"))], D(2))
+    planned = _doc().positions
+    assert stale_reasons(planned, [PlanPosition("AAA", D(10), D(102))], D(2)) == []
+    moved = stale_reasons(planned, [PlanPosition("AAA", D(10), D("102.01"))], D(2))
     assert moved == ["AAA price 100 -> 102.01 (2.01 % > 2 %)"]
-    assert stale_reasons(doc, [PlanPosition("AAA", D(9), D(100))], D(2)) == ["AAA qty 10 -> 9"]
-    assert stale_reasons(doc, [], D(2)) == ["AAA is gone since the plan"]
+    assert stale_reasons(planned, [PlanPosition("AAA", D(9), D(100))], D(2)) == ["AAA qty 10 -> 9"]
+    assert stale_reasons(planned, [], D(2)) == ["AAA is gone since the plan"]
     extra = [PlanPosition("AAA", D(10), D(100)), PlanPosition("ZZZ", D(1), D(1))]
-    assert stale_reasons(doc, extra, D(2)) == ["ZZZ is new since the plan"]
+    assert stale_reasons(planned, extra, D(2)) == ["ZZZ is new since the plan"]

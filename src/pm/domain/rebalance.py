@@ -238,7 +238,8 @@ def effective_targets(
     return out, warnings
 
 
-def _round(qty: Decimal, step: Decimal, *, up: bool) -> Decimal:
+def to_step(qty: Decimal, step: Decimal, *, up: bool) -> Decimal:
+    """`qty` on a multiple of `step` (an asset's tradable increment), rounded up or down."""
     units = (qty / step).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
     return units * step
 
@@ -370,7 +371,7 @@ class _Planner:
             if t is None:
                 qty, reason = h.qty, "exit_not_in_targets"
             else:
-                qty = min(_round(excess / h.price, tr.step, up=True), h.qty)
+                qty = min(to_step(excess / h.price, tr.step, up=True), h.qty)
                 qty = min(qty, self.v.sell_caps.get(h.symbol, qty))
                 if qty <= 0:
                     continue  # a tax-aware plan leaves this trim for later (and says so)
@@ -465,7 +466,7 @@ class _Planner:
                 if amount - limit > CENT:  # not the cent kept below a hard limit
                     reason = why
                 amount = limit
-        qty = _round(max(amount, ZERO) / price, tr.step, up=False)
+        qty = to_step(max(amount, ZERO) / price, tr.step, up=False)
         if tr.step == WHOLE and qty * price < amount and reason == "underweight_add":
             reason = "rounded_whole_shares"
         small = "below_min_trade" if deficit < self.min_trade else reason
@@ -603,12 +604,15 @@ def _intent_problems(i: PlannedOrder) -> list[str]:
 
 
 def stale_reasons(
-    doc: PlanDocument, live: Sequence[PlanPosition], max_price_move_pct: Decimal
+    based_on: Sequence[PlanPosition],
+    live: Sequence[PlanPosition],
+    max_price_move_pct: Decimal | None,
 ) -> list[str]:
-    """How the live positions differ from what the plan was based on: quantities must be
-    equal, prices within `max_price_move_pct` of the plan's (empty when the plan is fresh)."""
+    """How the live positions differ from those a plan was based on: quantities must be
+    equal, prices within `max_price_move_pct` of the plan's (None: quantities only, as when
+    a run starts under the order lock). Empty when the plan is fresh."""
     reasons: list[str] = []
-    planned = {p.symbol: p for p in doc.positions}
+    planned = {p.symbol: p for p in based_on}
     now = {p.symbol: p for p in live}
     for symbol in sorted(set(planned) | set(now)):
         was, is_ = planned.get(symbol), now.get(symbol)
@@ -618,7 +622,7 @@ def stale_reasons(
             continue
         if was.qty != is_.qty:
             reasons.append(f"{symbol} qty {was.qty} -> {is_.qty}")
-        if was.price > 0:
+        if max_price_move_pct is not None and was.price > 0:
             move = abs(is_.price - was.price) / was.price * HUNDRED
             if move > max_price_move_pct:
                 reasons.append(

@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from pm.domain.ledger import Fill
 from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from, term_of, trade_date
 from pm.domain.portfolio import holding_key
+from pm.domain.rebalance import to_step
 
 WASH_SALE_DAYS = 30
 ZERO = Decimal(0)
@@ -166,7 +167,7 @@ def best_trim(
     for lot in lots:
         position += lot.qty
         if least < position < most:
-            candidates.add(max(least, (position / step).to_integral_value(ROUND_FLOOR) * step))
+            candidates.add(max(least, to_step(position, step, up=False)))
     best = most
     best_cost = estimate_sell(lots, most, price, today).short_term
     for qty in sorted(candidates, reverse=True):

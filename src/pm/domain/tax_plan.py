@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from pm.domain.lots import ClosedLot, OpenLot
-from pm.domain.rebalance import HUNDRED, Intent, Plan, PlanInput, Tradability, plan
+from pm.domain.rebalance import HUNDRED, Intent, Plan, PlanInput, Tradability, plan, to_step
 from pm.domain.tax import RealizedEstimate, WashSale, best_trim, estimate_sell, fifo_long_lots
 from pm.domain.tax import wash_sale_of_buy as wash_of
 
@@ -46,16 +46,12 @@ def sell_caps(
             continue  # the ledger does not account for every unit held: the gain is unknown
         step = v.tradability.get(h.symbol, Tradability()).step
         allowed = v.equity * (intent.target_pct + tolerance_pct) / HUNDRED
-        least = _ceil((h.market_value - allowed) / h.price, step)
+        least = to_step((h.market_value - allowed) / h.price, step, up=True)
         least = min(max(least, ZERO), intent.qty)
         qty = best_trim(fifo, least, intent.qty, h.price, today, step)
         if qty < intent.qty:
             caps[h.symbol] = qty
     return caps
-
-
-def _ceil(qty: Decimal, step: Decimal) -> Decimal:
-    return (qty / step).to_integral_value(rounding=ROUND_CEILING) * step
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,7 +262,7 @@ def check_plan(
             f"plan is stale: it was made for account {doc.account_id}, not {account.account_id}"
         )
     live = [PlanPosition(holding_key(p.symbol), p.qty, p.current_price) for p in positions]
-    stale = stale_reasons(doc, live, max_price_move_pct)
+    stale = stale_reasons(doc.positions, live, max_price_move_pct)
     if stale:
         raise CheckFailed("plan is stale: " + "; ".join(stale) + ". Make a new plan.")
     prices = {p.symbol: p.price for p in live}

@@ -55,6 +55,7 @@ from pm.domain.pm_orders import (
     order_symbol,
 )
 from pm.domain.portfolio import drop_dust, holding_key
+from pm.domain.rebalance import PlanPosition, stale_reasons
 from pm.domain.rebalance_runs import (
     RebalanceRun,
     RunIntent,
@@ -311,16 +312,18 @@ def _still_as_planned(snapshot: dict[str, Any], positions: Sequence[Position]) -
     run, or any order, may have changed them while this one waited): else `CheckFailed`,
     nothing sent, no run stored."""
     based_on = snapshot.get("based_on") or {}
-    planned = {
-        holding_key(str(p["symbol"])): Decimal(str(p["qty"]))
-        for p in based_on.get("positions") or []
-    }
-    live = {holding_key(p.symbol): p.qty for p in drop_dust(positions)}
-    if "positions" in based_on and planned != live:
-        changed = sorted(s for s in set(planned) | set(live) if planned.get(s) != live.get(s))
+    if "positions" not in based_on:
+        return
+    planned = [
+        PlanPosition(holding_key(str(p["symbol"])), Decimal(str(p["qty"])), Decimal(0))
+        for p in based_on["positions"]
+    ]
+    live = [PlanPosition(holding_key(p.symbol), p.qty, Decimal(0)) for p in drop_dust(positions)]
+    stale = stale_reasons(planned, live, None)
+    if stale:
         raise CheckFailed(
             "plan is stale: the positions changed since it was made ("
-            + ", ".join(f"{s} {planned.get(s, 0)} -> {live.get(s, 0)}" for s in changed[:5])
+            + "; ".join(stale[:5])
             + "); another run or order got there first. Nothing was sent: plan again"
         )
 

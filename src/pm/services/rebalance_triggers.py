@@ -49,14 +49,16 @@ def scheduled(ctx: TriggerContext, account_id: str) -> JobOutcome:
     now = ctx.desk.clock.now()
     day = trade_date(now).isoformat()
     completed = ctx.runs.runs(account_id, status="completed", limit=1)
-    scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
+    last_scheduled = ctx.runs.runs(account_id, trigger_type="scheduled", limit=1)
     why_not = schedule_due(
         policy.spec.rebalance_frequency,
         now=now,
         market_open=clock.is_open,
         market_day=day,
         last_completed=completed[0].completed_at if completed else None,
-        last_scheduled_day=(trade_date(scheduled[0].started_at).isoformat() if scheduled else None),
+        last_scheduled_day=(
+            trade_date(last_scheduled[0].started_at).isoformat() if last_scheduled else None
+        ),
     )
     if why_not is not None:
         return JobOutcome("skipped", detail={"reason": why_not})
@@ -122,10 +124,10 @@ def _trigger(
         snapshot=snapshot,
         policy_id=made.policy.id,
         trigger=trigger,
-        rationale=(
+        rationale=(  # the run's id is known once it is stored: filled in below
             f"{trigger} trigger: {len(intents)} intents wait for approval ({why}); "
-            "`pm rebalance run --run RUN_ID --execute` sends them"
-        ).replace("RUN_ID", "{id}"),
+            "`pm rebalance run --run {id} --execute` sends them"
+        ),
         at=ctx.desk.clock.now(),
     )
     run = ctx.runs.update(

@@ -11,6 +11,7 @@ checked again under the account's order lock, after settling, right before the o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ from pm.domain.models import Order, Position, Source
 from pm.domain.pm_orders import OrderIntent, order_symbol
 from pm.domain.portfolio import drop_dust, holding_key
 from pm.domain.tax import (
-    WASH_SALE_DAYS,
     Harvest,
     TaxLot,
+    buys_in_window,
     fifo_long_lots,
     harvest,
     value_lots,
@@ -120,10 +121,7 @@ def plan_harvest(
     fills = repo.ledger.fills(account_id)
     matched = match_fifo(fills)
     today = trade_date(clock.now())
-    open_buys: dict[str, int] = {}
-    for o in open_orders:
-        if o.side == "buy":
-            open_buys[holding_key(o.symbol)] = open_buys.get(holding_key(o.symbol), 0) + 1
+    open_buys = Counter(holding_key(o.symbol) for o in open_orders if o.side == "buy")
     out: list[Candidate] = []
     for p in sorted(positions, key=lambda p: p.symbol):
         if p.qty <= 0 or p.current_price <= 0:
@@ -135,7 +133,7 @@ def plan_harvest(
             today,
             fills,
             held_qty=p.qty,
-            open_buy_orders=open_buys.get(holding_key(p.symbol), 0),
+            open_buy_orders=open_buys[holding_key(p.symbol)],
         )
         if found is None or -found.estimate.total < min_loss or found.estimate.total >= 0:
             continue
@@ -268,12 +266,7 @@ def _changed(
     key = c.harvest.symbol
     if any(o.side == "buy" and holding_key(o.symbol) == key for o in open_orders):
         return "wash sale: an open buy order of the symbol"
-    fills = ledger.fills(account_id, symbol=key)
-    buys = [
-        f
-        for f in fills
-        if f.side == "buy" and 0 <= (today - trade_date(f.transaction_time)).days <= WASH_SALE_DAYS
-    ]
+    buys = buys_in_window(ledger.fills(account_id, symbol=key), key, today)
     if buys:
         return f"wash sale: bought {buys[-1].qty:f} on {trade_date(buys[-1].transaction_time)}"
     return None
