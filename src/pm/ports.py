@@ -32,7 +32,13 @@ if TYPE_CHECKING:
     from pm.domain.policy import Policy, PolicySpec
     from pm.domain.portfolio import Snapshot
     from pm.domain.rebalance_runs import RebalanceRun
-    from pm.domain.reconcile import BookPosition, ConflictRecord, ReconcileDiff, RunRecord
+    from pm.domain.reconcile import (
+        BookPosition,
+        ConflictRecord,
+        ReconcileDiff,
+        RunRecord,
+        StoredBook,
+    )
     from pm.domain.regime import Observation
     from pm.domain.risk import Alert, AlertLevel
     from pm.domain.sectors import SectorRecord
@@ -345,7 +351,12 @@ class ReconcileStore(Protocol):
 
     def stream_open_book(self, account_id: str) -> Iterator[BookPosition]:
         """`open_book` read in chunks as it is consumed (one chunk of rows held at a time),
-        for a caller that goes through it once (`pm positions`' book write)."""
+        for a caller that goes through it once."""
+        ...
+
+    def stored_open_book(self, account_id: str) -> StoredBook:
+        """`stream_open_book` as the database stores it, for `domain.reconcile.diff_stored`
+        (`pm positions`' book write): rows in stored form, made records only where needed."""
         ...
 
     def apply(

@@ -21,7 +21,7 @@ from pm.db.reconcile_store import SqlReconcileStore
 from pm.db.repository import SqlRepository
 from pm.db.tables import jobs, position_conflicts, positions, reconciliation_runs
 from pm.domain.portfolio import drop_dust
-from pm.domain.reconcile import ALREADY_RUNNING, RunRecord, diff
+from pm.domain.reconcile import ALREADY_RUNNING, RunRecord, diff, diff_stored
 from pm.ports import BrokerIdentity
 from pm.services.accounts import resolve
 from pm.services.reconcile import ReconcileResult, reconcile
@@ -407,3 +407,33 @@ def test_streamed_book_is_the_open_book_chunk_by_chunk(database, repo, store, cl
     # the diff goes through a stream once and finds what it found in the list
     assert diff(broker.positions, iter(streamed)) == diff(broker.positions, whole)
     assert diff(broker.positions, store.stream_open_book("acct-1", chunk=2)).empty
+
+
+def test_stored_book_diffs_as_the_records_do(database, repo, store, clock) -> None:
+    """`stored_open_book` (what `pm positions`' book write diffs against): its rows made
+    records are `open_book`, and `diff_stored` over them finds what `diff` finds, on both
+    backends: nothing when the book is in step, each change when the broker moved on."""
+    broker = MemoryBroker(
+        positions=[pos(f"S{i}", qty=f"{i}.5", price=f"{100 + i}.125") for i in range(1, 8)]
+    )
+    run(broker, repo, store, clock)
+    stored = store.stored_open_book("acct-1", chunk=3)
+    records = [stored.record(row) for rows in stored.chunks for row in rows]
+    assert sorted(records, key=lambda r: r.id) == sorted(
+        store.open_book("acct-1"), key=lambda r: r.id
+    )
+    in_step = diff_stored(broker.positions, store.stored_open_book("acct-1", chunk=3))
+    assert in_step.empty
+    assert in_step.unchanged == 7
+    moved = [
+        pos("S1", qty="1.5", price="999"),  # repriced
+        pos("S2", qty="3"),  # another quantity
+        *broker.positions[2:6],  # S7 gone
+        pos("NEW"),
+    ]
+    changes = diff_stored(moved, store.stored_open_book("acct-1", chunk=3))
+    assert changes == diff(moved, store.open_book("acct-1"))
+    assert [p.symbol for p in changes.added] == ["NEW"]
+    assert [r.symbol for r in changes.removed] == ["S7"]
+    assert [c.symbol for c in changes.conflicts] == ["S2"]
+    assert [u.broker.symbol for u in changes.updated] == ["S1"]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pm.domain.portfolio import drop_dust
-from pm.domain.reconcile import BookPosition, diff, is_due, next_due
+from pm.domain.reconcile import BookPosition, StoredBook, diff, diff_stored, is_due, next_due
 from tests.support.clocks import T0
 from tests.support.positions import position
 
@@ -77,3 +77,60 @@ def test_applying_the_diff_yields_the_broker_view(broker, stored) -> None:
     final = set(by_id.values()) | {(p.symbol, p.qty, p.current_price) for p in result.added}
     expected = {p.symbol: p for p in drop_dust(live)}
     assert final == {(p.symbol, p.qty, p.current_price) for p in expected.values()}
+
+
+# Numbers as a book may store them: the broker's own spelling, or an equal one spelled
+# otherwise ("1.0", "1E+1"), which only a Decimal comparison finds equal.
+spelled = st.sampled_from(["0.00001", "1", "1.0", "2", "2.00", "-1", "10", "1E+1", "3"])
+
+
+def text_row(row: BookPosition) -> tuple[object, ...]:
+    return (row.id, row.symbol, *map(str, (row.qty, row.avg_entry_price, row.current_price)))
+
+
+def from_text(row: tuple[object, ...]) -> BookPosition:
+    i, symbol, *numbers = row
+    qty, entry, price = (Decimal(str(n)) for n in numbers)
+    return BookPosition(int(str(i)), str(symbol), qty, entry, price)
+
+
+@given(
+    broker=st.lists(st.tuples(symbols, quantities, prices, prices)),
+    stored=st.lists(st.tuples(symbols, spelled, spelled, spelled)),
+    chunk=st.integers(1, 4),
+    as_text=st.booleans(),
+)
+def test_diff_in_stored_form_is_the_diff(broker, stored, chunk, as_text) -> None:
+    """`diff_stored` finds exactly what `diff` finds over the same rows made records, however
+    the rows are chunked, in text (SQLite) or as Decimals (PostgreSQL), the numbers spelled
+    as the broker spells them or otherwise, a symbol open twice in the book included."""
+    live = [pos(s, q, p, entry=e) for s, q, p, e in broker]
+    rows = [book(s, q, p, e, id_=i) for i, (s, q, p, e) in enumerate(stored)]
+    raw = [
+        text_row(r) if as_text else (r.id, r.symbol, r.qty, r.avg_entry_price, r.current_price)
+        for r in rows
+    ]
+    chunks = [raw[i : i + chunk] for i in range(0, len(raw), chunk)]
+    stored_book = StoredBook(
+        chunks=iter(chunks),
+        stored=str if as_text else None,
+        record=from_text if as_text else (lambda r: BookPosition(*r)),
+    )
+    assert diff_stored(live, stored_book) == diff(live, rows)
+
+
+def test_diff_in_stored_form_counts_equal_text_unchanged_without_records() -> None:
+    """A row whose stored numbers are the broker's own text is unchanged and never becomes
+    a record; one spelled otherwise is made a record and compared as Decimals."""
+    made: list[tuple[object, ...]] = []
+
+    def record(row: tuple[object, ...]) -> BookPosition:
+        made.append(row)
+        return from_text(row)
+
+    live = [pos("A", "10", "100", entry="90"), pos("B", "10", "100", entry="90")]
+    rows = [(1, "A", "10", "90", "100"), (2, "B", "10.0", "90", "100")]
+    result = diff_stored(live, StoredBook([rows], str, record))
+    assert result.unchanged == 2
+    assert result.empty
+    assert made == [(2, "B", "10.0", "90", "100")]

@@ -134,3 +134,19 @@ def test_a_reader_that_goes_away_is_not_an_error(
     with sqlite3.connect(tmp_path / "pm.db") as db:
         count = db.execute("select count(*) from positions").fetchone()[0]
         assert count == 17  # the demo's positions, its dust lot dropped
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--demo", "positions", "--json"], 0), (["--demo", "positions", "show", "NOPE"], 4)],
+)
+def test_the_database_is_closed_at_exit(
+    pm_script: Path, env: dict[str, str], tmp_path: Path, args: list[str], code: int
+) -> None:
+    """pm closes its database's connections before it exits (the exit skips the collector's
+    walk of the heap, so nothing is left for it to close), after a success and after an
+    error: SQLite folds its write-ahead log back into the file, and no -wal file is left."""
+    done = run([pm_script, *args], env)
+    assert done.returncode == code, done.stderr
+    assert (tmp_path / "pm.db").exists()
+    assert not (tmp_path / "pm.db-wal").exists()

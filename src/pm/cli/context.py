@@ -258,6 +258,13 @@ class AppContext:
         """Which cached macro values belong to this command: "demo" or "fred"."""
         return "demo" if self.settings.pm_broker == "demo" else "fred"
 
+    def close(self) -> None:
+        """Close the database's connections, if this command opened it: SQLite then folds its
+        write-ahead log back into the file, as it does when the last connection closes."""
+        database: Database | None = self.__dict__.get("database")
+        if database is not None:
+            database.close()
+
     def finish(self) -> None:
         """Flush the data already printed, then run the deferred writes."""
         sys.stdout.flush()

@@ -39,6 +39,7 @@ from pm.domain.reconcile import (
     ReconcileDiff,
     RunRecord,
     RunStatus,
+    StoredBook,
     Trigger,
     elapsed_ms,
 )
@@ -114,6 +115,15 @@ def _run_values(run: RunRecord) -> dict[str, Any]:
         "host": run.host,
         "pid": run.pid,
     }
+
+
+def _book_position(row: tuple[Any, ...]) -> BookPosition:
+    return BookPosition(*row)
+
+
+def _book_position_from_text(row: tuple[Any, ...]) -> BookPosition:
+    i, symbol, qty, entry, price = row
+    return BookPosition(i, symbol, Decimal(qty), Decimal(entry), Decimal(price))
 
 
 def _run_from_row(row: Any) -> RunRecord:
@@ -257,10 +267,24 @@ class SqlReconcileStore(Transactions):
         return list(self.stream_open_book(account_id))
 
     def stream_open_book(self, account_id: str, chunk: int = CHUNK) -> Iterator[BookPosition]:
-        """The open book, `chunk` rows at a time, through the driver's cursor (a server-side
-        one on PostgreSQL): no SQLAlchemy row or column type per value. SQLite stores the
-        three numbers as their exact text (`DecimalType`), made Decimals here; psycopg
-        returns NUMERIC as Decimals."""
+        """The open book, `chunk` rows at a time (`stored_open_book`'s rows made records)."""
+        book = self.stored_open_book(account_id, chunk)
+        for rows in book.chunks:
+            yield from map(book.record, rows)
+
+    def stored_open_book(self, account_id: str, chunk: int = CHUNK) -> StoredBook:
+        """The open book as the driver returns it, `chunk` rows at a time, through the driver's
+        cursor (a server-side one on PostgreSQL): no SQLAlchemy row or column type per value.
+        SQLite stores the three numbers as their exact text (`DecimalType`: ``str`` of the
+        Decimal), which `record` makes Decimals; psycopg returns NUMERIC as Decimals."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        return StoredBook(
+            chunks=self._open_book_rows(account_id, chunk),
+            stored=str if sqlite else None,
+            record=_book_position_from_text if sqlite else _book_position,
+        )
+
+    def _open_book_rows(self, account_id: str, chunk: int) -> Iterator[Sequence[tuple[Any, ...]]]:
         with self.read() as conn:
             form = StoredForm(conn, positions_t)
             names = ", ".join(map(form.quote, ("id", "symbol", *_BOOK_NUMBERS)))
@@ -274,12 +298,7 @@ class SqlReconcileStore(Transactions):
             try:
                 cursor.execute(statement, (account_id,))
                 while rows := cursor.fetchmany(chunk):
-                    if form.sqlite:
-                        for i, s, q, e, c in rows:
-                            yield BookPosition(i, s, Decimal(q), Decimal(e), Decimal(c))
-                    else:
-                        for row in rows:
-                            yield BookPosition(*row)
+                    yield rows
             finally:
                 cursor.close()
 

@@ -24,7 +24,8 @@ def is_dust(position: Position) -> bool:
 
 
 def drop_dust(positions: Iterable[Position]) -> list[Position]:
-    return [p for p in positions if not is_dust(p)]
+    # `is_dust` inline: one call fewer per position (100,000 of them in a large account)
+    return [p for p in positions if not abs(p.qty) < DUST_QTY]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,13 @@ It also decides whether a run is due. No I/O, no clock reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from itertools import compress
+from operator import attrgetter, eq, itemgetter
+from typing import Any, Literal
 
 from pm.domain.models import Position
 from pm.domain.portfolio import drop_dust
@@ -84,35 +86,96 @@ def diff(broker: Iterable[Position], book: Iterable[BookPosition]) -> ReconcileD
     A symbol the broker lists twice counts once (the last one wins). Book rows that are dust
     are not held at the broker (it is dropped there), so they are closed.
     """
-    wanted = {p.symbol: p for p in drop_dust(broker)}
-    added: list[Position] = []
-    removed: list[BookPosition] = []
-    conflicts: list[Conflict] = []
-    updated: list[PriceUpdate] = []
-    unchanged = 0
-    # the broker's symbols also open in the book (the broker's own strings: `book` may be a
-    # stream of rows, none of which is kept unless it changes)
-    stored: set[str] = set()
+    comparison = _Comparison(broker)
     for row in book:
-        live = wanted.get(row.symbol)
-        if live is None:
-            removed.append(row)
+        comparison.compare(row)
+    return comparison.result()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBook:
+    """The open book as the database returns it, for `diff_stored`: rows of ``(id, symbol,
+    qty, avg_entry_price, current_price)`` with the numbers in their stored form, a chunk at
+    a time; `stored` puts a Decimal into that form (exact text on SQLite; None: the driver
+    returns Decimals), and `record` makes one row a `BookPosition`. Equal stored forms are
+    equal numbers; unequal ones may still be (``1.0`` and ``1.00``): `record` decides then."""
+
+    chunks: Iterable[Sequence[tuple[Any, ...]]]
+    stored: Callable[[Decimal], object] | None
+    record: Callable[[tuple[Any, ...]], BookPosition]
+
+
+_SYMBOL, _BROKER_SYMBOL = itemgetter(1), attrgetter("symbol")
+_NUMBERS = itemgetter(2, 3, 4)
+_QTY, _ENTRY, _PRICE = attrgetter("qty"), attrgetter("avg_entry_price"), attrgetter("current_price")
+
+
+def diff_stored(broker: Iterable[Position], book: StoredBook) -> ReconcileDiff:
+    """`diff` against rows in their stored form: the same result as ``diff(broker,
+    map(book.record, rows))``, but a row whose three numbers equal the broker's in stored form
+    (the usual case: the book was written from the broker) is counted unchanged without
+    becoming a record or three Decimals; the comparison of a chunk runs in C (``map``), and
+    only the other rows go through `diff`'s own comparison."""
+    comparison = _Comparison(broker)
+    wanted, stored = comparison.wanted, book.stored
+    for chunk in book.chunks:
+        lives = list(map(wanted.get, map(_SYMBOL, chunk)))
+        if not all(lives):  # rows the broker does not hold (None): the chunk row by row
+            for row in chunk:
+                comparison.compare(book.record(row))
             continue
-        stored.add(live.symbol)
+        columns = [map(getter, lives) for getter in (_QTY, _ENTRY, _PRICE)]
+        if stored is not None:
+            columns = [map(stored, column) for column in columns]
+        same = list(map(eq, map(_NUMBERS, chunk), zip(*columns, strict=True)))
+        comparison.stored.update(map(_BROKER_SYMBOL, compress(lives, same)))
+        comparison.unchanged += same.count(True)
+        if not all(same):
+            for row, equal in zip(chunk, same, strict=True):
+                if not equal:
+                    comparison.compare(book.record(row))
+    return comparison.result()
+
+
+class _Comparison:
+    """One diff in progress: the broker's positions by symbol, and what the rows so far say."""
+
+    def __init__(self, broker: Iterable[Position]) -> None:
+        self.wanted = {p.symbol: p for p in drop_dust(broker)}
+        self.removed: list[BookPosition] = []
+        self.conflicts: list[Conflict] = []
+        self.updated: list[PriceUpdate] = []
+        self.unchanged = 0
+        # the broker's symbols also open in the book (the broker's own strings: the book may
+        # be a stream of rows, none of which is kept unless it changes)
+        self.stored: set[str] = set()
+
+    def compare(self, row: BookPosition) -> None:
+        live = self.wanted.get(row.symbol)
+        if live is None:
+            self.removed.append(row)
+            return
+        self.stored.add(live.symbol)
         if live.qty != row.qty:
-            conflicts.append(Conflict(row.id, row.symbol, row.qty, live.qty, live))
+            self.conflicts.append(Conflict(row.id, row.symbol, row.qty, live.qty, live))
         elif live.current_price != row.current_price or live.avg_entry_price != row.avg_entry_price:
-            updated.append(PriceUpdate(row.id, live))
+            self.updated.append(PriceUpdate(row.id, live))
         else:
-            unchanged += 1
-    added = [p for symbol, p in wanted.items() if symbol not in stored]
-    return ReconcileDiff(
-        added=tuple(added),
-        removed=tuple(removed),
-        conflicts=tuple(conflicts),
-        updated=tuple(updated),
-        unchanged=unchanged,
-    )
+            self.unchanged += 1
+
+    def result(self) -> ReconcileDiff:
+        stored, wanted = self.stored, self.wanted
+        # every broker symbol is open in the book (the usual case): none to add
+        added = (
+            () if len(stored) == len(wanted) else (p for s, p in wanted.items() if s not in stored)
+        )
+        return ReconcileDiff(
+            added=tuple(added),
+            removed=tuple(self.removed),
+            conflicts=tuple(self.conflicts),
+            updated=tuple(self.updated),
+            unchanged=self.unchanged,
+        )
 
 
 def next_due(last_completed: datetime | None, interval: timedelta) -> datetime | None:

@@ -34,6 +34,7 @@ from pm.domain.reconcile import (
     RunRecord,
     Trigger,
     diff,
+    diff_stored,
     elapsed_ms,
     is_due,
     next_due,
@@ -97,8 +98,9 @@ def write_fetched(
         if not got:
             return None
         run = RunRecord(None, account_id, "completed", "positions", clock.now(), 0)
-        # the book streamed in chunks: only the diff's result is held, not a copy of the book
-        changes = diff(positions, store.stream_open_book(account_id))
+        # the book streamed in chunks, in stored form: only the diff's result is held, not a
+        # copy of the book, and the rows equal to the broker's never become records
+        changes = diff_stored(positions, store.stored_open_book(account_id))
         if changes.empty:
             return None
         done = store.apply(run, changes, clock)
