@@ -37,11 +37,11 @@ def run(argv: list[str] | None = None) -> int:
         return _complete(command, instruction)
     line = argv_module.read(command, sys.argv[1:] if argv is None else argv)
     app_ctx = AppContext()
-    try:
-        return _run(command, line, app_ctx)
-    finally:
+    code = _run(command, line, app_ctx)
+    if code != EXIT_INTERRUPTED:  # Ctrl-C ends at once: nothing waits on the database
         with suppress(Exception):  # closing after the outcome is known changes nothing in it
             app_ctx.close()
+    return code
 
 
 def _run(command: Command, line: argv_module.CommandLine, app_ctx: AppContext) -> int:
