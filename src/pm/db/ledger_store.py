@@ -20,6 +20,7 @@ from pm.db.bulk import StoredForm, executemany
 from pm.db.rows import records
 from pm.db.tables import cash_activities, fills, ledger_sync
 from pm.db.transactions import Transactions, ensure_account, upsert_insert
+from pm.domain.frozen import constructor
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import (
     ActivityKind,
@@ -42,6 +43,9 @@ _FILL_COLUMNS = (
     "transaction_time",
     "source",
 )
+
+#: `Fill(...)` for the fills read back (100,000 for the lots of a busy account's year).
+_new_fill = constructor(Fill)
 
 
 class SqlLedgerStore(Transactions):
@@ -81,11 +85,13 @@ class SqlLedgerStore(Transactions):
                 rows = result.cursor.fetchall()
                 result.close()
                 at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
+                new = _new_fill
                 return [
-                    Fill(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
+                    new(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
                     for f, s, d, q, p, t, o, b in rows
                 ]
-            return [Fill(*row) for row in conn.execute(query).tuples()]
+            new = _new_fill
+            return [new(*row) for row in conn.execute(query).tuples()]
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
         query = (
