@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pm.domain.frozen import constructor
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import Fill
 from pm.domain.models import OrderSide, PositionSide
@@ -97,6 +98,10 @@ class ClosedLot:
         return term_of(self.side, self.opened_at, trade_date(self.closed_at))
 
 
+_new_open = constructor(OpenLot)
+_new_closed = constructor(ClosedLot)
+
+
 @dataclass(frozen=True, slots=True)
 class Lots:
     open: tuple[OpenLot, ...]
@@ -105,16 +110,6 @@ class Lots:
     @property
     def realized_pl(self) -> Decimal:
         return sum((lot.realized_pl for lot in self.closed), Decimal(0))
-
-
-class _Open:
-    """A lot being matched: the opening fill and what is left of it (mutable, internal)."""
-
-    __slots__ = ("fill", "left")
-
-    def __init__(self, fill: Fill, left: Decimal) -> None:
-        self.fill = fill
-        self.left = left
 
 
 def _time_ordered(fills: Iterable[Fill]) -> list[Fill]:
@@ -142,49 +137,62 @@ def match_fifo(fills: Iterable[Fill]) -> Lots:
 
 
 def _match(fills: list[Fill]) -> Lots:
-    queues: dict[str, deque[_Open]] = {}
+    # A symbol's queue holds its open lots, oldest first, each as (opening fill, quantity
+    # left): all on one side, since a fill the other way closes lots before it opens one.
+    queues: dict[str, deque[tuple[Fill, Decimal]]] = {}
     closed: list[ClosedLot] = []
+    add_closed = closed.append
+    new_closed = _new_closed
+    lot_side = _LOT_SIDE
+    zero = _ZERO
     for fill in fills:
-        queue = queues.get(fill.symbol)
+        symbol = fill.symbol
+        queue = queues.get(symbol)
         if queue is None:
-            queue = queues[fill.symbol] = deque()
+            queue = queues[symbol] = deque()
         left = fill.qty
-        # the oldest lots of the other side first, each closed in full or in part
-        while left > _ZERO and queue and queue[0].fill.side != fill.side:
-            lot = queue[0]
-            if lot.left <= left:
-                taken = lot.left
-                queue.popleft()
-            else:
-                taken = left
-                lot.left -= left
-            opening = lot.fill
-            closed.append(
-                ClosedLot(
-                    fill.symbol,
-                    _LOT_SIDE[opening.side],
-                    taken,
-                    opening.price,
-                    fill.price,
-                    opening.transaction_time,
-                    fill.transaction_time,
-                    opening.fill_id,
-                    fill.fill_id,
+        if left > zero and queue and queue[0][0].side != fill.side:
+            # the oldest lots of the other side first, each closed in full or in part
+            side = lot_side[queue[0][0].side]
+            price = fill.price
+            at = fill.transaction_time
+            fill_id = fill.fill_id
+            while True:
+                opening, taken = queue[0]
+                if taken <= left:
+                    queue.popleft()
+                else:
+                    queue[0] = (opening, taken - left)
+                    taken = left
+                add_closed(
+                    new_closed(
+                        symbol,
+                        side,
+                        taken,
+                        opening.price,
+                        price,
+                        opening.transaction_time,
+                        at,
+                        opening.fill_id,
+                        fill_id,
+                    )
                 )
-            )
-            left -= taken
-        if left > _ZERO:
-            queue.append(_Open(fill, left))
+                left -= taken
+                if not (left > zero and queue):
+                    break
+        if left > zero:
+            queue.append((fill, left))
+    new_open = _new_open
     open_lots = tuple(
-        OpenLot(
-            lot.fill.symbol,
-            _LOT_SIDE[lot.fill.side],
-            lot.left,
-            lot.fill.price,
-            lot.fill.transaction_time,
-            lot.fill.fill_id,
+        new_open(
+            fill.symbol,
+            lot_side[fill.side],
+            left,
+            fill.price,
+            fill.transaction_time,
+            fill.fill_id,
         )
         for queue in queues.values()
-        for lot in queue
+        for fill, left in queue
     )
     return Lots(open=open_lots, closed=tuple(closed))
