@@ -23,7 +23,7 @@ from decimal import Decimal
 from pm.domain.errors import CredentialsError, PmError
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, Fill, LedgerSync
-from pm.domain.lots import ClosedLot, OpenLot, match_fifo
+from pm.domain.lots import ClosedLot, OpenLot
 from pm.domain.portfolio import holding_key
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Repository
@@ -213,8 +213,7 @@ def lots(
 ) -> LotsResult:
     """FIFO lots of the stored fills (one symbol's, or all), with the realized P/L of the
     closed ones and how far the ledger reaches."""
-    with gc_paused():  # one collection after 100,000 fills and their lots, not several
-        matched = match_fifo(repo.ledger.fills(account_id, symbol=_symbol(symbol)))
+    matched = repo.ledger.lots(account_id, symbol=_symbol(symbol))
     return LotsResult(
         open=() if closed_only else matched.open,
         closed=() if open_only else matched.closed,
