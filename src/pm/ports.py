@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pm.domain.breaker import BreakerStatus
     from pm.domain.exits import ExitEvent, ExitRule, ExitState
     from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill, LedgerSync
+    from pm.domain.lots import Lots
     from pm.domain.models import (
         Account,
         Asset,
@@ -443,6 +444,10 @@ class LedgerStore(Protocol):
         self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[Fill]:
         """Oldest first (by transaction time, then fill id): the order FIFO matching needs."""
+        ...
+
+    def lots(self, account_id: str, *, symbol: str | None = None) -> Lots:
+        """FIFO lots of the stored fills (one symbol's, or all): `match_fifo` of `fills`."""
         ...
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:

@@ -13,24 +13,33 @@ order lots need (the store's query, no conversion).
 Why the target cannot be met on SQLite: that floor alone is about 2x the parse, before a
 single fill is matched. Measured by this benchmark on the shared 2-core machine (wall time,
 best of 2, 100,000 activities): parse 0.63-0.64 s, bare executemany 0.46-0.47 s, bare fetch
-0.23-0.24 s: 2.09x-2.11x; pm's sync and lots 2.13-2.18 s: 3.37x-3.40x. Without the time
-index the insert is 0.37 s and the fetch (sorted by SQLite) 0.21 s: 1.94x, which leaves
-0.04 s for matching, against 0.26-0.30 s for FIFO over the 100,000 fills alone; without the
-unique index too (the sync would no longer be idempotent) 1.69x plus the matching. Of pm's
-own work beyond that floor, measured apart (CPU, pages parsed beforehand): the sync 0.69-0.75
-s (the insert 0.35 s and twenty commits 0.1 s of it; the stored form of the times and
-numbers, the range checks and the cursor the rest), reading the fills back into `Fill`
-records 0.44-0.50 s, FIFO 0.29-0.31 s. The cyclic garbage collector is paused while those
-100,000 records and their lots are built (its full collections walked them four or five
-times: 0.35-0.42 s more, 4.1x-4.4x before).
+0.23-0.24 s: 2.09x-2.11x; pm's sync and lots 1.83-2.04 s: 3.04x-3.27x (five runs
+interleaved with the code before the changes below, at 1.96-2.28 s: 3.35x-3.66x, 0.3x-0.5x
+more in each pair; the floor 2.05x-2.20x in those runs). Without the time index the insert
+is 0.37 s and the fetch (sorted by SQLite) 0.21 s: 1.94x, which leaves 0.04 s for matching,
+against 0.18-0.20 s for FIFO over the 100,000 fills alone; without the unique index too
+(the sync would no longer be idempotent) 1.69x plus the matching. Of pm's own work beyond
+that floor, measured apart (CPU, pages parsed beforehand): the sync 0.68-0.76 s (the insert
+0.34-0.37 s and twenty commits 0.1 s of it; the UTC text of the times 0.1 s, `isoformat` in
+C: formatting in Python is no faster, and SQLite's strftime in the insert 0.016 s faster at
+best; the numbers' text, the range checks and each commit's six small statements the rest),
+reading the fills back as the tuples FIFO reads 0.30-0.33 s (the driver's fetch 0.21-0.23 s
+of it), FIFO 0.18-0.20 s, and the one collection after it, which walks the 90,682 lots
+once, 0.05-0.065 s. The cyclic garbage collector is paused while each batch of pages is
+read and stored (with it on, the batch's records were promoted and counted towards full
+collections of the whole process) and while the lots are built (its full collections walked
+them four or five times: 0.35-0.42 s more, 4.1x-4.4x before). The records are built through
+their slots (`pm.domain.frozen`), not the frozen dataclass's ``__init__``, and the lots
+come from the rows with no `Fill` per fill in between.
 
 Keeping the FIFO state in the database instead (the sync matching each page's fills as it
 commits them, `lots` reading the lots back) was measured in a prototype and not done: in a
 compact form (each fill's fields once, the closed lots as references to them), matching
 and encoding in the sync cost 0.39 s and decoding the 57,263 closed lots alone 0.26-0.28 s,
-against 0.67-0.70 s for the lots as they are: 0.1 s saved at best, paid by every sync.
-Any design that stores the fills and has the lots in the database pays the parse, the
-fills' insert and a write or a read of the lots on top: over 2x by the floor above.
+against 0.54-0.60 s now for the lots as they are (0.67-0.70 s then): nothing saved, paid by
+every sync. Any design that stores the fills and has the lots in the database pays the
+parse, the fills' insert and a write or a read of the lots on top: over 2x by the floor
+above.
 
 The ratio is reported against the target and asserted against a regression guard
 (`GUARD_RATIO`: per-row inserts or a quadratic FIFO would cross it); the results (every
@@ -56,7 +65,7 @@ from tests.support.clocks import FakeClock
 
 T0 = datetime(2025, 1, 2, 14, 30, tzinfo=UTC)
 TARGET_RATIO = 2.0
-#: Asserted: a regression guard, well above the 3.4x-4.5x measured (see the module doc).
+#: Asserted: a regression guard, well above the 3.0x-3.7x measured (see the module doc).
 GUARD_RATIO = 8.0
 PAGE = 100
 SYMBOLS = [f"S{i:03d}" for i in range(200)]

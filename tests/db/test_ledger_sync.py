@@ -4,6 +4,7 @@ orders replaced by their executions, nothing stored from a malformed page."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -254,3 +255,47 @@ def test_two_syncs_at_once_store_each_fill_once(repo: SqlRepository, srv: FakeAl
     assert sum(r.new_cash for r in results) == 6
     assert len(repo.ledger.fills(ACCOUNT)) == 9
     assert len(repo.ledger.cash_activities(ACCOUNT)) == 6
+
+
+class _Recording(AlpacaBroker):
+    """The real adapter, noting whether the cyclic collector runs as each page is asked for."""
+
+    collecting: list[bool]
+
+    def get_activities(self, *args: Any, **kwargs: Any) -> ActivityPage:
+        self.collecting.append(gc.isenabled())
+        return super().get_activities(*args, **kwargs)
+
+
+def test_the_collector_is_paused_while_a_batch_is_read_and_stored_and_resumed_after(
+    repo: SqlRepository, srv: FakeAlpaca, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trades, "COMMIT_ROWS", 4)  # several batches
+    commits: list[bool] = []
+    commit_page = repo.ledger.commit_page
+
+    def recorded(*args: Any) -> tuple[int, int]:
+        commits.append(gc.isenabled())
+        return commit_page(*args)
+
+    monkeypatch.setattr(repo.ledger, "commit_page", recorded)
+    broker = _Recording(
+        api_key="k", secret_key="s", base_url=srv.base_url, clock=UtcClock(), max_attempts=1
+    )
+    broker.collecting = []
+    try:
+        assert gc.isenabled()
+        result = trades.sync(broker, repo, ACCOUNT, UtcClock(), page_size=2)
+        assert (result.new_fills, result.new_cash) == (9, 6)
+        assert gc.isenabled()
+        assert len(commits) >= 4
+        assert not any(commits)
+        assert not any(broker.collecting)
+        srv.script(200, Reply(503), path="/v2/account/activities")
+        repo.ledger.forget(ACCOUNT)
+        with pytest.raises(BrokerUnavailable):
+            trades.sync(broker, repo, ACCOUNT, UtcClock(), page_size=2)
+        assert gc.isenabled()  # resumed after a failed page too
+        assert len(repo.ledger.fills(ACCOUNT)) == 2  # the page read before it was stored
+    finally:
+        broker.close()

@@ -20,6 +20,7 @@ from pm.db.bulk import StoredForm, executemany
 from pm.db.rows import records
 from pm.db.tables import cash_activities, fills, ledger_sync
 from pm.db.transactions import Transactions, ensure_account, upsert_insert
+from pm.domain.frozen import constructor
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import (
     ActivityKind,
@@ -29,7 +30,7 @@ from pm.domain.ledger import (
     LedgerSync,
     order_fill_id,
 )
-from pm.domain.lots import match_fifo
+from pm.domain.lots import FifoFill, Lots, match_fifo_rows
 
 _FILL_COLUMNS = (
     "account_id",
@@ -43,49 +44,47 @@ _FILL_COLUMNS = (
     "source",
 )
 
+#: `Fill(...)` for the fills read back (100,000 for the lots of a busy account's year).
+_new_fill = constructor(Fill)
+
 
 class SqlLedgerStore(Transactions):
     def fills(
         self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[Fill]:
-        with gc_paused(), self.read() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            # On SQLite the stored text is converted here, once, not by the column types
-            # row by row (lots of a busy account read 100,000 fills).
-            raw = [type_coerce(c, Text()) if sqlite else c for c in (fills.c.qty, fills.c.price)]
-            when = (
-                type_coerce(fills.c.transaction_time, Text())
-                if sqlite
-                else fills.c.transaction_time
-            )
-            query = (
-                select(
-                    fills.c.fill_id,
-                    fills.c.symbol,
-                    fills.c.side,
-                    *raw,
-                    when,
-                    fills.c.source,
-                    fills.c.broker_order_id,
-                )
-                .where(fills.c.account_id == account_id)
-                .order_by(fills.c.transaction_time, fills.c.fill_id)
-            )
-            if symbol is not None:
-                query = query.where(fills.c.symbol == symbol)
-            if since is not None:
-                query = query.where(fills.c.transaction_time >= since)
+        # the rows are gone before the collector resumes, so it walks only the records
+        with gc_paused():
+            return self._fills(account_id, symbol, since)
+
+    def _fills(self, account_id: str, symbol: str | None, since: datetime | None) -> list[Fill]:
+        with self.read() as conn:
+            rows, sqlite = _fill_rows(conn, account_id, symbol, since)
+            new = _new_fill
             if sqlite:
-                # the driver's rows as they are: every column is converted below anyway
-                result = conn.execute(query)
-                rows = result.cursor.fetchall()
-                result.close()
                 at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
                 return [
-                    Fill(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
+                    new(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
                     for f, s, d, q, p, t, o, b in rows
                 ]
-            return [Fill(*row) for row in conn.execute(query).tuples()]
+            return [new(*row) for row in rows]
+
+    def lots(self, account_id: str, *, symbol: str | None = None) -> Lots:
+        """FIFO lots of the stored fills, matched from the rows as read (no `Fill` records
+        in between: a busy account's year is 100,000 of them)."""
+        # the rows are gone before the collector resumes, so it walks only the lots
+        with gc_paused():
+            return match_fifo_rows(self._fifo_rows(account_id, symbol))
+
+    def _fifo_rows(self, account_id: str, symbol: str | None) -> list[FifoFill]:
+        with self.read() as conn:
+            rows, sqlite = _fill_rows(conn, account_id, symbol, None)
+            if sqlite:
+                at = datetime.fromisoformat
+                return [
+                    (f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"))
+                    for f, s, d, q, p, t, _, _ in rows
+                ]
+            return [(f, s, d, q, p, t) for f, s, d, q, p, t, _, _ in rows]
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
         query = (
@@ -180,7 +179,7 @@ class SqlLedgerStore(Transactions):
         if row is not None and row[0] is not None and (row[1], row[2]) == (count, last_id):
             pl: Decimal = row[0]
             return pl
-        pl = match_fifo(self.fills(account_id)).realized_pl
+        pl = self.lots(account_id).realized_pl
         with self.write() as conn:
             conn.execute(
                 update(ledger_sync)
@@ -209,6 +208,40 @@ class SqlLedgerStore(Transactions):
                 select(ledger_sync).where(ledger_sync.c.account_id == account_id)
             ).one()
         return records(LedgerSync, [row])[0]
+
+
+def _fill_rows(
+    conn: Connection, account_id: str, symbol: str | None, since: datetime | None
+) -> tuple[Sequence[Any], bool]:
+    """The account's fills as the driver returns them, oldest first (by time, then id), in
+    the columns of `Fill`, and whether they are SQLite's stored text: on SQLite the text is
+    converted by the caller, once, not by the column types row by row."""
+    sqlite = conn.dialect.name == "sqlite"
+    raw = [type_coerce(c, Text()) if sqlite else c for c in (fills.c.qty, fills.c.price)]
+    when = type_coerce(fills.c.transaction_time, Text()) if sqlite else fills.c.transaction_time
+    query = (
+        select(
+            fills.c.fill_id,
+            fills.c.symbol,
+            fills.c.side,
+            *raw,
+            when,
+            fills.c.source,
+            fills.c.broker_order_id,
+        )
+        .where(fills.c.account_id == account_id)
+        .order_by(fills.c.transaction_time, fills.c.fill_id)
+    )
+    if symbol is not None:
+        query = query.where(fills.c.symbol == symbol)
+    if since is not None:
+        query = query.where(fills.c.transaction_time >= since)
+    if sqlite:  # the driver's rows as they are: every column is converted by the caller
+        result = conn.execute(query)
+        rows: Sequence[Any] = result.cursor.fetchall()
+        result.close()
+        return rows, True
+    return conn.execute(query).tuples().all(), False
 
 
 def _lock_sync(conn: Connection, account_id: str, now: datetime) -> None:

@@ -7,6 +7,11 @@ build pays for walking its own result several times (about a third of `pm trades
 on 100,000 fills). The records hold no reference cycles, so nothing is left for the
 collector to find: pausing it during the build and resuming it afterwards (its counters
 carry on, so the next collection sees the new objects once) frees the same memory.
+
+The activities sync pauses it for each batch of pages, from the first page's request to the
+batch's commit: the records parsed live until then, and with collection on they were walked
+by every collection meanwhile and promoted until full collections walked the whole process
+(0.07-0.1 s of the sync of 100,000 fills, and more in a process holding more objects).
 """
 
 from __future__ import annotations

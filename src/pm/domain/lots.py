@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pm.domain.frozen import constructor
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import Fill
 from pm.domain.models import OrderSide, PositionSide
@@ -97,6 +99,10 @@ class ClosedLot:
         return term_of(self.side, self.opened_at, trade_date(self.closed_at))
 
 
+_new_open = constructor(OpenLot)
+_new_closed = constructor(ClosedLot)
+
+
 @dataclass(frozen=True, slots=True)
 class Lots:
     open: tuple[OpenLot, ...]
@@ -107,84 +113,77 @@ class Lots:
         return sum((lot.realized_pl for lot in self.closed), Decimal(0))
 
 
-class _Open:
-    """A lot being matched: the opening fill and what is left of it (mutable, internal)."""
-
-    __slots__ = ("fill", "left")
-
-    def __init__(self, fill: Fill, left: Decimal) -> None:
-        self.fill = fill
-        self.left = left
+#: What FIFO reads of a fill: (fill_id, symbol, side, qty, price, transaction_time). The
+#: store reads these from its rows directly (`match_fifo_rows`), with no `Fill` in between.
+FifoFill = tuple[str, str, OrderSide, Decimal, Decimal, datetime]
+_FIFO_FIELDS = attrgetter("fill_id", "symbol", "side", "qty", "price", "transaction_time")
 
 
-def _time_ordered(fills: Iterable[Fill]) -> list[Fill]:
-    """`fills` by time, then id; a list already in that order (what the store reads) is
+def _time_ordered(rows: list[FifoFill]) -> list[FifoFill]:
+    """`rows` by time, then id; a list already in that order (what the store reads) is
     used as it is, after one pass that checks it."""
-    listed = fills if isinstance(fills, list) else list(fills)
-    previous: Fill | None = None
-    for fill in listed:
+    previous: FifoFill | None = None
+    for row in rows:
         if previous is not None and (
-            fill.transaction_time < previous.transaction_time
-            or (
-                fill.transaction_time == previous.transaction_time
-                and fill.fill_id < previous.fill_id
-            )
+            row[5] < previous[5] or (row[5] == previous[5] and row[0] < previous[0])
         ):
-            return sorted(listed, key=lambda f: (f.transaction_time, f.fill_id))
-        previous = fill
-    return listed
+            return sorted(rows, key=lambda r: (r[5], r[0]))
+        previous = row
+    return rows
 
 
 def match_fifo(fills: Iterable[Fill]) -> Lots:
     """Open and closed lots of `fills` (any order: they are sorted by time, then id)."""
     with gc_paused():
-        return _match(_time_ordered(fills))
+        return _match(_time_ordered(list(map(_FIFO_FIELDS, fills))))
 
 
-def _match(fills: list[Fill]) -> Lots:
-    queues: dict[str, deque[_Open]] = {}
+def match_fifo_rows(rows: list[FifoFill]) -> Lots:
+    """`match_fifo` of fills given as `FifoFill` tuples (any order, as there)."""
+    with gc_paused():
+        return _match(_time_ordered(rows))
+
+
+def _match(fills: list[FifoFill]) -> Lots:
+    # A symbol's queue holds its open lots, oldest first, each as (opening fill, quantity
+    # left): all on one side, since a fill the other way closes lots before it opens one.
+    queues: dict[str, deque[tuple[FifoFill, Decimal]]] = {}
     closed: list[ClosedLot] = []
+    add_closed = closed.append
+    new_closed = _new_closed
+    lot_side = _LOT_SIDE
+    zero = _ZERO
     for fill in fills:
-        queue = queues.get(fill.symbol)
+        symbol = fill[1]
+        queue = queues.get(symbol)
         if queue is None:
-            queue = queues[fill.symbol] = deque()
-        left = fill.qty
-        # the oldest lots of the other side first, each closed in full or in part
-        while left > _ZERO and queue and queue[0].fill.side != fill.side:
-            lot = queue[0]
-            if lot.left <= left:
-                taken = lot.left
-                queue.popleft()
-            else:
-                taken = left
-                lot.left -= left
-            opening = lot.fill
-            closed.append(
-                ClosedLot(
-                    fill.symbol,
-                    _LOT_SIDE[opening.side],
-                    taken,
-                    opening.price,
-                    fill.price,
-                    opening.transaction_time,
-                    fill.transaction_time,
-                    opening.fill_id,
-                    fill.fill_id,
+            queue = queues[symbol] = deque()
+        left = fill[3]
+        if left > zero and queue and queue[0][0][2] != fill[2]:
+            # the oldest lots of the other side first, each closed in full or in part
+            fill_id, _, _, _, price, at = fill
+            side = lot_side[queue[0][0][2]]
+            while True:
+                opening, taken = queue[0]
+                if taken <= left:
+                    queue.popleft()
+                else:
+                    queue[0] = (opening, taken - left)
+                    taken = left
+                add_closed(
+                    new_closed(
+                        symbol, side, taken, opening[4], price, opening[5], at, opening[0], fill_id
+                    )
                 )
-            )
-            left -= taken
-        if left > _ZERO:
-            queue.append(_Open(fill, left))
+                left -= taken
+                if not (left > zero and queue):
+                    break
+        if left > zero:
+            queue.append((fill, left))
+    new_open = _new_open
     open_lots = tuple(
-        OpenLot(
-            lot.fill.symbol,
-            _LOT_SIDE[lot.fill.side],
-            lot.left,
-            lot.fill.price,
-            lot.fill.transaction_time,
-            lot.fill.fill_id,
-        )
+        new_open(symbol, lot_side[side], left, price, at, fill_id)
         for queue in queues.values()
-        for lot in queue
+        for (fill_id, symbol, side, _, price, at), left in queue
     )
     return Lots(open=open_lots, closed=tuple(closed))

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from pm.domain import performance as perf
 from pm.domain.errors import BadInput, BrokerUnavailable, NotFound
-from pm.domain.lots import MARKET_TZ, match_fifo, trade_date
+from pm.domain.lots import MARKET_TZ, trade_date
 from pm.domain.models import Position
 from pm.ports import Broker, MarketData, Repository
 
@@ -92,7 +92,7 @@ def performance(
     rf = perf.per_period_rate(float(risk_free_rate), periods)
     closed = [
         lot
-        for lot in match_fifo(repo.ledger.fills(account_id)).closed
+        for lot in repo.ledger.lots(account_id).closed
         if first <= trade_date(lot.closed_at) <= last
     ]
     if not closed and repo.ledger.sync_state(account_id) is None:

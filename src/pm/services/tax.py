@@ -63,7 +63,7 @@ def tax_lots(
     """The ledger's open lots (FIFO), each valued at its position's current price."""
     positions = broker.get_positions()
     prices = {holding_key(p.symbol): p.current_price for p in positions if p.current_price > 0}
-    matched = match_fifo(repo.ledger.fills(account_id, symbol=_symbol(symbol)))
+    matched = repo.ledger.lots(account_id, symbol=_symbol(symbol))
     today = trade_date(clock.now())
     return TaxLots(
         lots=tuple(value_lots(matched.open, prices, today)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from pm.domain.lots import match_fifo, trade_date
+from pm.domain.lots import trade_date
 from pm.domain.rebalance import Trigger
 from pm.domain.tax_plan import TaxAwarePlanner, annotate
 from pm.ports import LedgerStore, PolicyStore
@@ -27,7 +27,7 @@ def tax_aware_plan(
     tolerance_pct: Decimal,
 ) -> RebalancePlan:
     """The tax-aware plan (see `pm.domain.tax_plan`): the same gate, the same inputs."""
-    matched = match_fifo(ledger.fills(account_id))
+    matched = ledger.lots(account_id)
     today = trade_date(guard.clock.now())
     planner = TaxAwarePlanner(matched.open, today, tolerance_pct)
     made = make_plan(

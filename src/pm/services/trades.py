@@ -23,7 +23,7 @@ from decimal import Decimal
 from pm.domain.errors import CredentialsError, PmError
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage, Fill, LedgerSync
-from pm.domain.lots import ClosedLot, OpenLot, match_fifo
+from pm.domain.lots import ClosedLot, OpenLot
 from pm.domain.portfolio import holding_key
 from pm.logging import get_logger
 from pm.ports import Broker, Clock, Repository
@@ -103,29 +103,43 @@ def _stream(
     after: date | None,
     page_size: int,
 ) -> tuple[int, int, int]:
-    new_fills = new_cash = pages = 0
+    new_fills = new_cash = pages = rows = 0
     pending: list[ActivityPage] = []
 
     def commit() -> None:
-        nonlocal new_fills, new_cash
+        nonlocal new_fills, new_cash, rows
         if pending:
             f, c = repo.ledger.commit_page(account_id, kind, joined(pending), clock.now())
             new_fills += f
             new_cash += c
             pending.clear()
+            rows = 0
 
+    more = True
     try:
-        while pages < MAX_PAGES:
-            page = broker.get_activities(kind, page_token=token, after=after, page_size=page_size)
-            pages += 1
-            if page.count == 0 or page.last_id is None:
-                break
-            pending.append(page)
-            if sum(p.count for p in pending) >= COMMIT_ROWS:
+        while more and pages < MAX_PAGES:
+            # A batch (its pages, then their commit) with the collector paused: its records
+            # live until the commit, and every collection meanwhile would walk them again
+            # (see gc_pause). Resumed after each commit, so the little cyclic garbage the
+            # transport leaves (its retry state) waits for one batch at most.
+            with gc_paused():
+                while pages < MAX_PAGES:
+                    page = broker.get_activities(
+                        kind, page_token=token, after=after, page_size=page_size
+                    )
+                    pages += 1
+                    if page.count == 0 or page.last_id is None:
+                        more = False
+                        break
+                    pending.append(page)
+                    rows += page.count
+                    if page.count < page_size or (token is not None and page.last_id <= token):
+                        more = False  # the last page (or a broker that does not move on: stop)
+                        break
+                    token = page.last_id
+                    if rows >= COMMIT_ROWS:
+                        break
                 commit()
-            if page.count < page_size or (token is not None and page.last_id <= token):
-                break  # the last page (or a broker that does not move on: stop, do not spin)
-            token = page.last_id
     finally:  # what was read is stored, with its cursor, even when the next page failed
         commit()
     return new_fills, new_cash, pages
@@ -199,8 +213,7 @@ def lots(
 ) -> LotsResult:
     """FIFO lots of the stored fills (one symbol's, or all), with the realized P/L of the
     closed ones and how far the ledger reaches."""
-    with gc_paused():  # one collection after 100,000 fills and their lots, not several
-        matched = match_fifo(repo.ledger.fills(account_id, symbol=_symbol(symbol)))
+    matched = repo.ledger.lots(account_id, symbol=_symbol(symbol))
     return LotsResult(
         open=() if closed_only else matched.open,
         closed=() if open_only else matched.closed,

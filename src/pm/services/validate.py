@@ -26,7 +26,7 @@ from typing import Literal, TypeVar
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.lots import MARKET_TZ, match_fifo, trade_date
+from pm.domain.lots import MARKET_TZ, trade_date
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key
@@ -296,7 +296,7 @@ def _wash_sales(guard: Guard, account_id: str, buys: Sequence[str]) -> dict[str,
     sold = sorted({holding_key(f.symbol) for f in recent if f.side == "sell"} & wanted)
     out: dict[str, str] = {}
     for key in sold:
-        closed = match_fifo(guard.ledger.fills(account_id, symbol=key)).closed
+        closed = guard.ledger.lots(account_id, symbol=key).closed
         wash = wash_sale_of_buy(closed, key, today)
         if wash is not None:
             out[key] = wash.sentence()
