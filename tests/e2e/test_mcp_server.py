@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -75,6 +76,41 @@ def test_pm_mcp_allow_writes_in_the_environment_offers_the_write_tools(tmp_path:
                 return {t.name for t in (await client.list_tools()).tools}
 
     assert {"close_position", "trip_circuit_breaker"} <= anyio.run(names)
+
+
+def test_a_warning_pm_says_on_stderr_arrives_in_the_tool_result(tmp_path: Path) -> None:
+    """The demo's ledger cannot be brought up to date (its database refuses new fills): at a
+    terminal `pm trades` warns on stderr; over stdio, where stderr is only the server's log,
+    the warning comes back in the tool's result, after the JSON."""
+    if not PM_SCRIPT.exists():
+        pytest.skip(f"no installed `pm` console script at {PM_SCRIPT} (run `uv sync` first)")
+    env = _env(tmp_path)
+    upgrade = subprocess.run(
+        [str(PM_SCRIPT), "db", "upgrade"], env=env, capture_output=True, text=True, check=False
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    with sqlite3.connect(tmp_path / "pm.db") as db:
+        db.execute(
+            "CREATE TRIGGER no_fills BEFORE INSERT ON fills "
+            "BEGIN SELECT RAISE(ABORT, 'fills are read-only here'); END"
+        )
+    params = StdioServerParameters(command=str(PM_SCRIPT), args=["--demo", "mcp"], env=env)
+
+    async def session() -> Any:
+        with anyio.fail_after(60):
+            async with Client(params) as client:
+                return await client.call_tool("get_lots", {"which": "open"})
+
+    lots = anyio.run(session)
+    assert not lots.is_error
+    assert lots.structured_content == {"lots": []}  # nothing stored: and it says why
+    json_text, warning = lots.content
+    assert json_text.type == "text"
+    assert json.loads(json_text.text) == {"lots": []}
+    assert warning.type == "text"
+    assert warning.text.startswith("warning: trade ledger not synced: database sqlite:///")
+    assert warning.text.endswith(": fills are read-only here")
+    assert lots.meta["pm/warnings"] == [warning.text.removeprefix("warning: ")]
 
 
 def _free_port() -> int:

@@ -49,6 +49,7 @@ class Terminal:
     def __init__(self) -> None:
         self.format: Format = "table"
         self._flag: str | None = None
+        self._kept: list[str] | None = None  # warnings kept, not written (`collecting`)
 
     # -- the output format -----------------------------------------------------------------
 
@@ -130,12 +131,26 @@ class Terminal:
         self.err.print(renderable)
 
     def warn(self, message: str) -> None:
-        """A warning on stderr (never stdout, so pipelines stay clean)."""
+        """A warning on stderr (never stdout, so pipelines stay clean); inside `collecting`,
+        kept for the answer instead."""
+        if self._kept is not None:
+            self._kept.append(message)
+            return
         if self._stderr_plain(f"warning: {message}"):
             return
         from rich.text import Text
 
         self.err.print(Text.assemble(("warning:", "bold yellow"), " ", message))
+
+    @contextmanager
+    def collecting(self) -> Iterator[list[str]]:
+        """Inside the block warnings are kept, in order, in the list it gives, and not written:
+        `pm mcp` returns them with the tool's answer (its stderr is only the server's log)."""
+        outer, self._kept = self._kept, []
+        try:
+            yield self._kept
+        finally:
+            self._kept = outer
 
     def simulated_banner(self) -> None:
         """Said once per command that uses the demo account."""

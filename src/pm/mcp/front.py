@@ -1,13 +1,14 @@
 """Runs one tool against the account, as a command runs at a terminal: the same object graph
-(`AppContext`), one call at a time, deferred writes finished before the answer, and every
-error turned into the CLI's JSON error object (secrets scrubbed)."""
+(`AppContext`), one call at a time, deferred writes finished before the answer, the warnings
+a command would say on stderr kept for the answer, and every error turned into the CLI's JSON
+error object (secrets scrubbed)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from pm.cli.context import AppContext
 from pm.cli.errors import error_object
@@ -21,6 +22,16 @@ class LiveRefused(BadInput):
     """A write tool on Alpaca's live endpoint without every permission it needs."""
 
     kind = "LiveRefused"
+
+
+class Answer(NamedTuple):
+    """A tool call's outcome: its data, or (not ok) the JSON error object; and the warnings
+    said through the app's Terminal while it ran (a ledger not synced, stale data, a VaR
+    fallback), secrets scrubbed, for the answer (none on an error: see `Front.run`)."""
+
+    ok: bool
+    data: Any
+    warnings: tuple[str, ...] = ()
 
 
 class Front:
@@ -38,16 +49,30 @@ class Front:
         self.confirmations = confirmations or Confirmations(app.clock)
         self._lock = threading.Lock()  # one tool at a time, like one command at a terminal
 
-    def run(self, fn: Callable[..., Any], arguments: dict[str, Any]) -> tuple[bool, Any]:
-        """(True, the tool's data) or (False, the JSON error object)."""
-        with self._lock:
+    def run(self, fn: Callable[..., Any], arguments: dict[str, Any]) -> Answer:
+        """The tool's data with the warnings it said, or the JSON error object.
+
+        At a terminal a command's warnings go to stderr; on the stdio transport that is only
+        the server's log, which no assistant reads, so while a tool runs the Terminal keeps
+        them and they come back with its answer (and are logged at INFO). A failed call's
+        answer is the error object alone, as ever: its warnings are logged at WARNING."""
+        tool = fn.__name__
+        with self._lock, self.app.terminal.collecting() as said:
             try:
                 data = fn(self, **arguments)
                 self.app.writes.run()  # the book's sync writes, before the answer
             except Exception as error:
                 self.app.writes.pending.clear()  # a failed command writes nothing after it
-                return False, self.failed(fn.__name__, error)
-        return True, data
+                for message in self._scrubbed(said):
+                    log.warning("tool %s warned before failing: %s", tool, message)
+                return Answer(False, self.failed(tool, error))
+        warnings = self._scrubbed(said)
+        for message in warnings:
+            log.info("tool %s warned: %s", tool, message)
+        return Answer(True, data, warnings)
+
+    def _scrubbed(self, messages: list[str]) -> tuple[str, ...]:
+        return tuple(self.app.scrub(m) for m in messages)
 
     def failed(self, tool: str, error: BaseException) -> dict[str, Any]:
         """The JSON error object of a failed call (secrets scrubbed), logged to stderr."""

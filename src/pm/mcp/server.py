@@ -24,7 +24,7 @@ from pm.mcp.front import Front
 from pm.validation_text import phrase
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from mcp.server.mcpserver import Context
 
@@ -32,12 +32,20 @@ if TYPE_CHECKING:
 
 Transport = Literal["stdio", "http"]
 
+#: The result's `_meta` key for a call's warnings, there only when there are some. Not in the
+#: structured content, which stays exactly the command's --json (a test compares them; a plan's
+#: and a validation's own `warnings` field are theirs).
+WARNINGS_META = "pm/warnings"
+
 INSTRUCTIONS = (
     "pm: portfolio operations for an Alpaca account (or the simulated demo account). Read "
     "tools return the same fields as pm's --json output; money and quantities are exact "
     "decimal numbers. Write tools (present only when the server was started with "
     "--allow-writes) run in two steps: call without confirmation_token for a preview, show it "
-    "to the person, and call again with the token (valid 60 s, once) only if they agree."
+    "to the person, and call again with the token (valid 60 s, once) only if they agree. "
+    "A result may carry warnings (data not live, a ledger not synced, a fallback): each is "
+    "a text item 'warning: ...' after the JSON (also listed in the result's _meta under "
+    f"{WARNINGS_META!r}); tell the person, and never present such data as live."
 )
 
 
@@ -126,8 +134,10 @@ def _callable(front: Front, spec: tools.ToolSpec) -> Callable[..., CallToolResul
     parameters = list(signature.parameters.values())[1:]
 
     def call(**arguments: Any) -> CallToolResult:
-        ok, data = front.run(spec.run, arguments)
-        return result(spec.structured(data) if ok else data, error=not ok)
+        answer = front.run(spec.run, arguments)
+        if not answer.ok:
+            return result(answer.data, error=True)
+        return result(spec.structured(answer.data), error=False, warnings=answer.warnings)
 
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=parameters, return_annotation=CallToolResult
@@ -137,12 +147,20 @@ def _callable(front: Front, spec: tools.ToolSpec) -> Callable[..., CallToolResul
     return call
 
 
-def result(data: dict[str, Any], *, error: bool) -> CallToolResult:
+def result(data: dict[str, Any], *, error: bool, warnings: Sequence[str] = ()) -> CallToolResult:
     """The record as JSON text (Decimals written exactly, as --json does) and as structured
-    content; an error carries the CLI's JSON error object both ways."""
+    content; an error carries the CLI's JSON error object both ways.
+
+    Each warning the call said is one more text item, ``warning: <message>``, after the JSON,
+    and the list is in the result's ``_meta`` under `WARNINGS_META`. The JSON text and the
+    structured content stay exactly the command's --json record: a top-level key there
+    would be a field no command has (and clash with a plan's own `warnings`)."""
     text = json_text(data)
+    content = [TextContent(type="text", text=text)]
+    content += [TextContent(type="text", text=f"warning: {w}") for w in warnings]
     return CallToolResult(
-        content=[TextContent(type="text", text=text)],
+        meta={WARNINGS_META: list(warnings)} if warnings else None,
+        content=content,
         structured_content=json.loads(text),
         is_error=error,
     )

@@ -7,6 +7,12 @@ its service, there is one function both call: `measure` and `make_plan` in the c
 `assess` in `pm.cli.regime_job`).
 Adding a tool (`execute_rebalance`) is a function here and one line in `TOOLS`.
 
+A command's warnings reach the assistant: whatever a tool's path says through the app's
+Terminal (`pm.cli.ledger.local_sync`'s "trade ledger not synced") is kept by `Front.run` for the
+answer, and where the command shows a view with warnings (a stale snapshot, a VaR fallback, a
+regime unknown), the tool builds its record through that view (`_shown`) so that they are said
+too.
+
 Write tools run in two steps (`pm.mcp.confirm`): without `confirmation_token` they return a
 preview and a token; with it they execute through the same service, pre-trade gate and audit
 log as the command line, with `origin: mcp` in the audit arguments.
@@ -18,12 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo
 
 from pm.domain.money import parse_input
 from pm.mcp.front import Front
+
+if TYPE_CHECKING:
+    from pm.cli.terminal import Shown
 
 ORIGIN = "mcp"
 
@@ -65,18 +74,27 @@ def _typed(value: Decimal, info: ValidationInfo) -> Decimal:
 Number = Annotated[Decimal, AfterValidator(_typed)]
 
 
+def _shown(front: Front, shown: Shown) -> dict[str, Any]:
+    """A view's record, its warnings said through the Terminal as the command says them
+    (`Front.run` keeps them for the answer)."""
+    for message in shown.warnings:
+        front.app.terminal.warn(message)
+    record: dict[str, Any] = shown.data
+    return record
+
+
 # -- read tools ------------------------------------------------------------------------------
 
 
 def get_portfolio_snapshot(front: Front) -> dict[str, Any]:
     """Equity, cash, buying power and P/L of the account, live from the broker (the fields of
     `pm snapshot --json`)."""
-    from pm.records import snapshot as records
+    from pm.cli.views import snapshot as view
     from pm.services import snapshot as service
 
     app = front.app
     result = service.take(app.broker(), app.repo, app.clock, app.writes)
-    return records.snapshot(result.snapshot, result.age)
+    return _shown(front, view.snapshot(result))
 
 
 PositionSort = Literal[
@@ -106,7 +124,7 @@ def check_portfolio_risk(
     """Concentration, sector exposure, VaR/CVaR, drawdown, alerts and the risk level of the
     live book (the fields of `pm risk --json`; a breached limit is in `alerts`, not an
     error)."""
-    from pm.records import risk as records
+    from pm.cli.views import risk as view
     from pm.services import risk as service
 
     app = front.app
@@ -121,7 +139,7 @@ def check_portfolio_risk(
         actor=app.actor,
         var_method=var_method,
     )
-    return records.report(report)
+    return _shown(front, view.report(report))
 
 
 def validate_order(
@@ -191,9 +209,10 @@ def get_performance(
     statistics over a window of days, from the broker's daily portfolio history and the
     ledger (the fields of `pm performance --json`)."""
     from pm.cli.performance_report import measure
-    from pm.records import performance as records
+    from pm.cli.views import performance as view
 
-    return records.report(measure(front.app, since=since, until=until, benchmark=benchmark))
+    report = measure(front.app, since=since, until=until, benchmark=benchmark)
+    return _shown(front, view.report(report))
 
 
 def get_regime(front: Front) -> dict[str, Any]:
@@ -201,9 +220,9 @@ def get_regime(front: Front) -> dict[str, Any]:
     position-size multiplier (the fields of `pm regime --json`). As `pm regime` does, a VIX
     above PM_EMERGENCY_VIX trips the circuit breaker (`breaker_tripped`)."""
     from pm.cli.regime_job import assess
-    from pm.records import regime as records
+    from pm.cli.views import regime as view
 
-    return records.report(assess(front.app))
+    return _shown(front, view.report(assess(front.app)))
 
 
 def rebalance_plan(
@@ -218,9 +237,9 @@ def rebalance_plan(
     `pm rebalance plan --json`). threshold: only trim positions beyond their overweight
     threshold."""
     from pm.cli.rebalancing import make_plan
-    from pm.records import rebalance as records
+    from pm.cli.views import rebalance as view
 
-    return records.plan(make_plan(front.app, policy, trigger))
+    return _shown(front, view.plan(make_plan(front.app, policy, trigger)))
 
 
 def get_trades(
@@ -404,7 +423,7 @@ def execute_rebalance(
     unless `queue`."""
     from pm.cli.guard import build_desk
     from pm.cli.rebalancing import make_plan, run_inputs, run_settings_for, send_run
-    from pm.records import rebalance as records
+    from pm.cli.views import rebalance as view
     from pm.records import rebalance_run as run_records
     from pm.services.rebalance_run import market_gate
 
@@ -426,7 +445,7 @@ def execute_rebalance(
             "were planned out: see the plan's warnings); the orders are checked again when "
             "sent",
         }
-        what = {"plan": records.plan(made), "gate": gate}
+        what = {"plan": _shown(front, view.plan(made)), "gate": gate}  # the plan's warnings
         return _preview(front, action, arguments, state, what, held=made)
     planned = front.confirmations.redeem(confirmation_token, action, arguments, state)
     intents, snapshot = run_inputs(planned, settings)  # the previewed plan, not today's
