@@ -41,3 +41,41 @@ def test_ctrl_c_while_the_broker_hangs_exits_130_at_once(
     assert proc.returncode == 130, err
     assert out == ""
     assert err.strip().splitlines()[-1] == "interrupted"
+
+
+# An interrupt raised inside a finalizer: Python prints it ("Exception ignored in") and goes
+# on, so the program never sees it. Here the program would then sleep 20 s and exit 0.
+SWALLOWED = """\
+import time
+from pm.cli.graceful import interrupt_with_deadline
+
+interrupt_with_deadline(130, 0.5)
+
+
+class Slow:
+    def __del__(self):
+        print("ready", flush=True)
+        time.sleep(10)
+
+
+Slow()
+time.sleep(20)
+"""
+
+
+def test_ctrl_c_that_python_swallows_still_ends_the_process_with_130() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SWALLOWED],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 5, err
+    assert proc.returncode == 130, err
+    assert "Exception ignored" in err  # Python did swallow it: the deadline ended the process
+    assert err.strip().splitlines()[-1] == "interrupted"

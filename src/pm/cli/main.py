@@ -119,6 +119,9 @@ def _discard_stdout() -> None:
 
 
 def entry() -> None:
+    from pm.cli.graceful import interrupt_with_deadline
+
+    interrupt_with_deadline(EXIT_INTERRUPTED)
     code = run()
     if code == EXIT_INTERRUPTED:  # Ctrl-C: do not wait at exit for a broker call still hanging
         sys.stdout.flush()
