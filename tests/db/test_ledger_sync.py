@@ -151,6 +151,22 @@ def test_activities_replace_the_provisional_fill_of_pms_own_order(repo: SqlRepos
     assert _qty(repo) == Decimal("30")
 
 
+def test_pms_own_fill_recorded_after_part_of_its_executions_holds_only_the_rest(
+    repo: SqlRepository,
+) -> None:
+    repo.accounts.register_account(ACCOUNT, "alpaca:test", datetime.now(UTC))
+    now = datetime.now(UTC)
+    repo.ledger.commit_page(ACCOUNT, "fill", _page(_execution(1, "12", "225.95")), now)
+    assert repo.ledger.add_fills(ACCOUNT, [_provisional("30")]) == 1
+    by_id = {f.fill_id: f for f in repo.ledger.fills(ACCOUNT)}
+    assert by_id[order_fill_id(LOT2_ORDER)].qty == Decimal("18")
+    assert _qty(repo) == Decimal("30")
+    # the rest of the executions replace it
+    repo.ledger.commit_page(ACCOUNT, "fill", _page(_execution(2, "18", "226")), now)
+    assert [f.source for f in repo.ledger.fills(ACCOUNT)] == ["activity", "activity"]
+    assert _qty(repo) == Decimal("30")
+
+
 def test_bulk_inserted_fills_read_back_exactly(repo: SqlRepository) -> None:
     fills = [
         Fill(

@@ -10,6 +10,7 @@ import pytest
 
 from pm.domain.ledger import Fill
 from pm.domain.lots import OpenLot, match_fifo
+from pm.domain.market_calendar import trade_date
 from pm.domain.tax import (
     best_trim,
     buys_in_window,
@@ -17,7 +18,6 @@ from pm.domain.tax import (
     fifo_long_lots,
     harvest,
     in_wash_window,
-    trade_date,
     value_lots,
     wash_sale_of_buy,
     window,

@@ -9,6 +9,7 @@ activities twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -100,9 +101,8 @@ class SqlLedgerStore(Transactions):
     def add_fills(self, account_id: str, new: Sequence[Fill]) -> int:
         """Store the fills not stored yet (by `fill_id`) in one transaction; returns how many.
 
-        A fill of pm's own order (`source` "order") whose executions the activities sync
-        already stored is stored only for the quantity they do not cover (not at all when
-        they cover it), so the order's fill is never counted twice whichever comes first.
+        A fill of pm's own order is stored only for what the activities sync has not
+        stored already (`uncovered_fills`).
         """
         with self.write() as conn:
             known = set(
@@ -114,20 +114,10 @@ class SqlLedgerStore(Transactions):
                 )
             )
             fresh = [f for f in new if f.fill_id not in known]
-            covered = activity_qty_by_order(
-                conn,
-                account_id,
-                {f.broker_order_id for f in fresh if f.source == "order" and f.broker_order_id},
-            )
-            rows = []
-            for f in fresh:
-                if f.source == "order" and f.broker_order_id in covered:
-                    left = f.qty - covered[f.broker_order_id]
-                    if left <= 0:
-                        continue
-                    rows.append({"account_id": account_id, **_fill_row(f), "qty": left})
-                    continue
-                rows.append({"account_id": account_id, **_fill_row(f)})
+            rows = [
+                {"account_id": account_id, **_fill_row(f)}
+                for f in uncovered_fills(conn, account_id, fresh)
+            ]
             if rows:
                 conn.execute(fills.insert(), rows)
         return len(rows)
@@ -259,7 +249,28 @@ def _lock_sync(conn: Connection, account_id: str, now: datetime) -> None:
     ).one()
 
 
-def activity_qty_by_order(
+def uncovered_fills(conn: Connection, account_id: str, new: Sequence[Fill]) -> list[Fill]:
+    """What of `new` to store: a fill of pm's own order (`source` "order") whose executions
+    the activities sync already stored keeps only the quantity they do not cover (and is
+    dropped when they cover it all), so the order's fill is never counted twice whichever
+    comes first. Other fills are kept as they are."""
+    covered = _activity_qty_by_order(
+        conn,
+        account_id,
+        {f.broker_order_id for f in new if f.source == "order" and f.broker_order_id},
+    )
+    kept = []
+    for f in new:
+        if f.source == "order" and f.broker_order_id in covered:
+            left = f.qty - covered[f.broker_order_id]
+            if left > 0:
+                kept.append(replace(f, qty=left))
+        else:
+            kept.append(f)
+    return kept
+
+
+def _activity_qty_by_order(
     conn: Connection, account_id: str, order_ids: set[str]
 ) -> dict[str, Decimal]:
     """Quantity the stored FILL activities of each of `order_ids` cover."""

@@ -26,7 +26,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from pm.db import reconcile_lock as locks
-from pm.db.ledger_store import activity_qty_by_order
+from pm.db.ledger_store import uncovered_fills
 from pm.db.queries import insert_one, newest_first, one_of_account
 from pm.db.rows import jsonable, records
 from pm.db.tables import audit_log, fills, orders, position_column
@@ -34,6 +34,7 @@ from pm.db.tables import positions as positions_t
 from pm.db.transactions import Transactions, ensure_account
 from pm.domain.book import asset_class_of, valuation
 from pm.domain.errors import NotFound
+from pm.domain.ledger import Fill
 from pm.domain.models import Order
 from pm.domain.orders import signed
 from pm.domain.pm_orders import (
@@ -195,24 +196,30 @@ class SqlOrderStore(Transactions):
             return
         assert answer.filled_avg_price is not None
         when = answer.filled_at or at
-        # Executions the activities sync stored already (a settle after it ran) count once:
-        # the provisional row holds only what they do not cover, as `add_fills` does.
-        covered = activity_qty_by_order(conn, order.account_id, {answer.id}).get(
-            answer.id, Decimal(0)
+        provisional = Fill(
+            fill_id,
+            holding_key(order.symbol),
+            order.side,
+            answer.filled_qty,
+            answer.filled_avg_price,
+            when,
+            "order",
+            answer.id,
         )
-        if answer.filled_qty > covered:
+        # Executions the activities sync stored already (a settle after it ran) count once.
+        for f in uncovered_fills(conn, order.account_id, [provisional]):
             conn.execute(
                 insert(fills).values(
                     account_id=order.account_id,
-                    fill_id=fill_id,
+                    fill_id=f.fill_id,
                     order_id=order.id,
-                    broker_order_id=answer.id,
-                    symbol=holding_key(order.symbol),
-                    side=order.side,
-                    qty=answer.filled_qty - covered,
-                    price=answer.filled_avg_price,
-                    transaction_time=when,
-                    source="order",
+                    broker_order_id=f.broker_order_id,
+                    symbol=f.symbol,
+                    side=f.side,
+                    qty=f.qty,
+                    price=f.price,
+                    transaction_time=f.transaction_time,
+                    source=f.source,
                 )
             )
         _move_book(conn, order, answer.filled_qty, answer.filled_avg_price, at)

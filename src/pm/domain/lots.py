@@ -15,23 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pm.domain.frozen import constructor
 from pm.domain.gc_pause import gc_paused
 from pm.domain.ledger import Fill
+from pm.domain.market_calendar import trade_date
 from pm.domain.models import OrderSide, PositionSide
 
 Term = Literal["short", "long"]
-
-#: Trade dates are New York dates (an evening crypto fill in UTC is still that day's trade).
-MARKET_TZ = ZoneInfo("America/New_York")
-
-
-def trade_date(moment: datetime) -> date:
-    """The New York calendar date of `moment` (a trade's date for tax purposes)."""
-    return moment.astimezone(MARKET_TZ).date()
-
 
 _ZERO = Decimal(0)
 #: The side of the lot an opening fill starts.

@@ -25,7 +25,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pm.domain.ledger import Fill
-from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from, term_of, trade_date
+from pm.domain.lots import ClosedLot, OpenLot, Term, long_term_from, term_of
+from pm.domain.market_calendar import trade_date
 from pm.domain.portfolio import holding_key
 from pm.domain.rebalance import to_step
 

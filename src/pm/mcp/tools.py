@@ -267,7 +267,7 @@ def get_lots(
     """FIFO tax lots of the stored fills under `lots`: open ones, then closed ones with
     realized P/L, holding days and term (the fields of `pm trades lots --json`)."""
     from pm.cli.ledger import ledger_account
-    from pm.domain.lots import trade_date
+    from pm.domain.market_calendar import trade_date
     from pm.records import trades as records
     from pm.services import trades as service
 

@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any
 
 from pm.domain.ledger import Fill, LedgerSync
-from pm.domain.lots import ClosedLot, OpenLot, term_of, trade_date
+from pm.domain.lots import ClosedLot, OpenLot, term_of
+from pm.domain.market_calendar import trade_date
 from pm.services.trades import LotsResult, SyncResult
 
 FILL_COLUMNS = (

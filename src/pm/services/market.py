@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from pm.domain.errors import PmError
-from pm.domain.lots import MARKET_TZ, trade_date
+from pm.domain.market_calendar import MARKET_TZ, trade_date
 from pm.domain.models import MarketClock, Source, TradingDay
 from pm.ports import Broker, Clock
 from pm.services.live import source_of

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from pm.domain import performance as perf
 from pm.domain.errors import BadInput, BrokerUnavailable, NotFound
-from pm.domain.lots import MARKET_TZ, trade_date
+from pm.domain.market_calendar import MARKET_TZ, trade_date
 from pm.domain.models import Position
 from pm.ports import Broker, MarketData, Repository
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pm.domain.errors import PmError
-from pm.domain.lots import trade_date
+from pm.domain.market_calendar import trade_date
 from pm.domain.rebalance import Trigger
 from pm.domain.rebalance_runs import schedule_due
 from pm.domain.risk import Alert

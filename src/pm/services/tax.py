@@ -21,7 +21,8 @@ from typing import Any
 
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.ledger import LedgerSync
-from pm.domain.lots import match_fifo, trade_date
+from pm.domain.lots import match_fifo
+from pm.domain.market_calendar import trade_date
 from pm.domain.models import Order, Position, Source
 from pm.domain.pm_orders import OrderIntent, order_symbol
 from pm.domain.portfolio import drop_dust, holding_key

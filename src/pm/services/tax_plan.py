@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from pm.domain.lots import trade_date
+from pm.domain.market_calendar import trade_date
 from pm.domain.rebalance import Trigger
 from pm.domain.tax_plan import TaxAwarePlanner, annotate
 from pm.ports import LedgerStore, PolicyStore

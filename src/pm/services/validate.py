@@ -26,7 +26,7 @@ from typing import Literal, TypeVar
 from pm.domain.breaker import BreakerStatus
 from pm.domain.errors import BadInput, CheckFailed
 from pm.domain.limits import RiskLimits
-from pm.domain.lots import MARKET_TZ, trade_date
+from pm.domain.market_calendar import MARKET_TZ, trade_date
 from pm.domain.models import Account, Actor, OrderSide, Position, Source
 from pm.domain.money import MAX_INPUT
 from pm.domain.portfolio import drop_dust, holding_key

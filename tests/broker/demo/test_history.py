@@ -14,6 +14,7 @@ from pm.broker.demo.seed import DEMO_ACCOUNT_ID, SEED_CASH, SEED_HOLDINGS
 from pm.broker.demo.universe import UNIVERSE
 from pm.domain import performance as perf
 from pm.domain.lots import match_fifo
+from pm.domain.market_calendar import MARKET_TZ
 from pm.domain.portfolio import DUST_QTY
 from tests.broker.demo.fakes import FixedClock, MemoryStore, at
 
@@ -50,7 +51,7 @@ def test_ids_are_alpacas_and_stable_across_asked_days() -> None:
     assert all(f.source == "activity" for f in fills)
     first = fills[0]
     # the prefix is the New York time of the fill to the millisecond
-    local = first.transaction_time.astimezone(history.NEW_YORK)
+    local = first.transaction_time.astimezone(MARKET_TZ)
     assert first.fill_id.startswith(local.strftime("%Y%m%d%H%M%S"))
     later = {f.fill_id for f in history.fills(DEMO_ACCOUNT_ID, UNTIL + timedelta(days=40))}
     assert {f.fill_id for f in fills} <= later

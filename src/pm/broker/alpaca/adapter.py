@@ -22,6 +22,7 @@ from pm.domain.errors import (
     NotFound,
 )
 from pm.domain.ledger import ACTIVITY_PAGE_SIZE, ActivityKind, ActivityPage
+from pm.domain.market_calendar import MARKET_TZ
 from pm.domain.models import (
     Account,
     Asset,
@@ -222,8 +223,8 @@ class AlpacaBroker:
         `end` are New York dates (sent as RFC 3339 New York midnight and end of day)."""
         params = {
             "timeframe": "1D",
-            "start": datetime.combine(start, time(0, 0), parse.MARKET_TZ).isoformat(),
-            "end": datetime.combine(end, time(23, 59, 59), parse.MARKET_TZ).isoformat(),
+            "start": datetime.combine(start, time(0, 0), MARKET_TZ).isoformat(),
+            "end": datetime.combine(end, time(23, 59, 59), MARKET_TZ).isoformat(),
             "cashflow_types": "ALL",
         }
         raw = self._get("/account/portfolio/history", params)

@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from pm.domain.market_calendar import MARKET_TZ
 from pm.domain.models import (
     Account,
     Asset,
@@ -32,9 +32,6 @@ from pm.domain.models import (
 from pm.domain.money import parse_decimal
 from pm.domain.performance import HistoryPoint
 from pm.domain.portfolio import holding_key
-
-# The trading calendar's open/close times are exchange-local.
-MARKET_TZ = ZoneInfo("America/New_York")
 
 _SIDES_POSITION: dict[object, PositionSide] = {"long": "long", "short": "short"}
 _SIDES_ORDER: dict[object, OrderSide] = {"buy": "buy", "sell": "sell"}

@@ -14,22 +14,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from pm.domain.ledger import ActivityKind, ActivityPage, CashActivity, Fill
+from pm.domain.market_calendar import MARKET_TZ
 from pm.domain.models import Order
 from pm.domain.portfolio import holding_key
 
 #: The seeded history: fills and cash activities, any order.
 History = Callable[[], tuple[Sequence[Fill], Sequence[CashActivity]]]
 
-NEW_YORK = ZoneInfo("America/New_York")
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pm.invalid/demo/activities")
 
 
 def fill_activity_id(at: datetime, key: str) -> str:
     """Alpaca's fill id: the New York time to the millisecond, then a uuid."""
-    local = at.astimezone(NEW_YORK)
+    local = at.astimezone(MARKET_TZ)
     return f"{local:%Y%m%d%H%M%S}{local.microsecond // 1000:03d}::{uuid.uuid5(_NAMESPACE, key)}"
 
 

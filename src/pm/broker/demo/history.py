@@ -35,11 +35,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pm.broker.demo.activities import cash_activity_id, fill_activity_id
-from pm.broker.demo.market_hours import NEW_YORK, is_trading_day
+from pm.broker.demo.market_hours import is_trading_day
 from pm.broker.demo.prices import price_on
 from pm.broker.demo.seed import DEMO_ACCOUNT_ID, SEED_CASH, SEED_HOLDINGS
 from pm.broker.demo.universe import UNIVERSE, Instrument
 from pm.domain.ledger import CashActivity, Fill
+from pm.domain.market_calendar import MARKET_TZ
 from pm.domain.models import OrderSide
 from pm.domain.money import CENT
 from pm.domain.portfolio import DUST_QTY
@@ -99,7 +100,7 @@ def _fill(symbol: str, side: OrderSide, qty: Decimal, price: Decimal, at: dateti
 
 def _at(day: date, minutes: int) -> datetime:
     """10:00 New York plus `minutes`, in UTC (milliseconds from the minutes, so ids vary)."""
-    local = datetime.combine(day, time(10, 0), NEW_YORK) + timedelta(
+    local = datetime.combine(day, time(10, 0), MARKET_TZ) + timedelta(
         minutes=minutes, milliseconds=(minutes * 37) % 1000
     )
     return local.astimezone(UTC)

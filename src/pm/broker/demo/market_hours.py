@@ -7,11 +7,10 @@ datetimes are timezone-aware UTC.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from pm.domain.market_calendar import MARKET_TZ
 from pm.domain.models import MarketClock, TradingDay
 
-NEW_YORK = ZoneInfo("America/New_York")
 OPEN_TIME = time(9, 30)
 CLOSE_TIME = time(16, 0)
 
@@ -29,8 +28,8 @@ def is_trading_day(day: date) -> bool:
 
 def session(day: date) -> TradingDay:
     """The regular session of `day` (which should be a weekday), in UTC."""
-    open_ = datetime.combine(day, OPEN_TIME, tzinfo=NEW_YORK).astimezone(UTC)
-    close = datetime.combine(day, CLOSE_TIME, tzinfo=NEW_YORK).astimezone(UTC)
+    open_ = datetime.combine(day, OPEN_TIME, tzinfo=MARKET_TZ).astimezone(UTC)
+    close = datetime.combine(day, CLOSE_TIME, tzinfo=MARKET_TZ).astimezone(UTC)
     return TradingDay(date=day, open=open_, close=close)
 
 
@@ -44,7 +43,7 @@ def _next_trading_day(day: date) -> date:
 def market_clock(now: datetime) -> MarketClock:
     """Whether the demo market is open at `now`, and its next open and close."""
     now = as_utc(now)
-    local_day = now.astimezone(NEW_YORK).date()
+    local_day = now.astimezone(MARKET_TZ).date()
     today = session(local_day) if is_trading_day(local_day) else None
     if today is not None and today.open <= now < today.close:
         following = session(_next_trading_day(local_day))

@@ -67,7 +67,7 @@ def lots(
     holding days and term (long: held more than a year)."""
     from pm.cli.views import trades as view
     from pm.domain.errors import BadInput
-    from pm.domain.lots import trade_date
+    from pm.domain.market_calendar import trade_date
     from pm.services import trades as service
 
     if open_ and closed:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pm.cli.terminal import Shown
 from pm.cli.views.common import source_line, when
-from pm.domain.lots import MARKET_TZ
+from pm.domain.market_calendar import MARKET_TZ
 from pm.records import market as records
 from pm.services.market import MarketStatus, Session
 
