@@ -31,7 +31,7 @@ from pm.domain.ledger import (
     LedgerSync,
     order_fill_id,
 )
-from pm.domain.lots import FifoFill, Lots, match_fifo_rows
+from pm.domain.lots import FillRow, Lots, match_fifo_rows
 
 _FILL_COLUMNS = (
     "account_id",
@@ -54,38 +54,16 @@ class SqlLedgerStore(Transactions):
         self, account_id: str, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[Fill]:
         # the rows are gone before the collector resumes, so it walks only the records
-        with gc_paused():
-            return self._fills(account_id, symbol, since)
-
-    def _fills(self, account_id: str, symbol: str | None, since: datetime | None) -> list[Fill]:
-        with self.read() as conn:
-            rows, sqlite = _fill_rows(conn, account_id, symbol, since)
+        with gc_paused(), self.read() as conn:
             new = _new_fill
-            if sqlite:
-                at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
-                return [
-                    new(f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b)
-                    for f, s, d, q, p, t, o, b in rows
-                ]
-            return [new(*row) for row in rows]
+            return [new(*row) for row in _fill_rows(conn, account_id, symbol, since)]
 
     def lots(self, account_id: str, *, symbol: str | None = None) -> Lots:
         """FIFO lots of the stored fills, matched from the rows as read (no `Fill` records
         in between: a busy account's year is 100,000 of them)."""
         # the rows are gone before the collector resumes, so it walks only the lots
-        with gc_paused():
-            return match_fifo_rows(self._fifo_rows(account_id, symbol))
-
-    def _fifo_rows(self, account_id: str, symbol: str | None) -> list[FifoFill]:
-        with self.read() as conn:
-            rows, sqlite = _fill_rows(conn, account_id, symbol, None)
-            if sqlite:
-                at = datetime.fromisoformat
-                return [
-                    (f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"))
-                    for f, s, d, q, p, t, _, _ in rows
-                ]
-            return [(f, s, d, q, p, t) for f, s, d, q, p, t, _, _ in rows]
+        with gc_paused(), self.read() as conn:
+            return match_fifo_rows(_fill_rows(conn, account_id, symbol, None))
 
     def cash_activities(self, account_id: str, *, since: date | None = None) -> list[CashActivity]:
         query = (
@@ -202,10 +180,9 @@ class SqlLedgerStore(Transactions):
 
 def _fill_rows(
     conn: Connection, account_id: str, symbol: str | None, since: datetime | None
-) -> tuple[Sequence[Any], bool]:
-    """The account's fills as the driver returns them, oldest first (by time, then id), in
-    the columns of `Fill`, and whether they are SQLite's stored text: on SQLite the text is
-    converted by the caller, once, not by the column types row by row."""
+) -> list[FillRow]:
+    """The account's fills as `FillRow` tuples, oldest first (by time, then id). On SQLite
+    the stored text is converted here, once, not by the column types row by row."""
     sqlite = conn.dialect.name == "sqlite"
     raw = [type_coerce(c, Text()) if sqlite else c for c in (fills.c.qty, fills.c.price)]
     when = type_coerce(fills.c.transaction_time, Text()) if sqlite else fills.c.transaction_time
@@ -226,12 +203,15 @@ def _fill_rows(
         query = query.where(fills.c.symbol == symbol)
     if since is not None:
         query = query.where(fills.c.transaction_time >= since)
-    if sqlite:  # the driver's rows as they are: every column is converted by the caller
-        result = conn.execute(query)
-        rows: Sequence[Any] = result.cursor.fetchall()
-        result.close()
-        return rows, True
-    return conn.execute(query).tuples().all(), False
+    if not sqlite:
+        return list(conn.execute(query).tuples())
+    result = conn.execute(query)  # the driver's rows as they are: every column converted below
+    rows = result.cursor.fetchall()
+    result.close()
+    at = datetime.fromisoformat  # the stored UTC wall time, read as UTC
+    return [
+        (f, s, d, Decimal(q), Decimal(p), at(t + "+00:00"), o, b) for f, s, d, q, p, t, o, b in rows
+    ]
 
 
 def _lock_sync(conn: Connection, account_id: str, now: datetime) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -18,7 +18,7 @@ from typing import Literal
 
 from pm.domain.frozen import constructor
 from pm.domain.gc_pause import gc_paused
-from pm.domain.ledger import Fill
+from pm.domain.ledger import Fill, FillSource
 from pm.domain.market_calendar import trade_date
 from pm.domain.models import OrderSide, PositionSide
 
@@ -104,16 +104,16 @@ class Lots:
         return sum((lot.realized_pl for lot in self.closed), Decimal(0))
 
 
-#: What FIFO reads of a fill: (fill_id, symbol, side, qty, price, transaction_time). The
-#: store reads these from its rows directly (`match_fifo_rows`), with no `Fill` in between.
-FifoFill = tuple[str, str, OrderSide, Decimal, Decimal, datetime]
-_FIFO_FIELDS = attrgetter("fill_id", "symbol", "side", "qty", "price", "transaction_time")
+#: A `Fill`'s fields as a tuple, in its order: what the store reads, and what FIFO matches
+#: (`match_fifo_rows`), so that 100,000 fills need no `Fill` record in between.
+FillRow = tuple[str, str, OrderSide, Decimal, Decimal, datetime, FillSource, str | None]
+_FILL_FIELDS = attrgetter(*(f.name for f in fields(Fill)))
 
 
-def _time_ordered(rows: list[FifoFill]) -> list[FifoFill]:
+def _time_ordered(rows: list[FillRow]) -> list[FillRow]:
     """`rows` by time, then id; a list already in that order (what the store reads) is
     used as it is, after one pass that checks it."""
-    previous: FifoFill | None = None
+    previous: FillRow | None = None
     for row in rows:
         if previous is not None and (
             row[5] < previous[5] or (row[5] == previous[5] and row[0] < previous[0])
@@ -126,19 +126,19 @@ def _time_ordered(rows: list[FifoFill]) -> list[FifoFill]:
 def match_fifo(fills: Iterable[Fill]) -> Lots:
     """Open and closed lots of `fills` (any order: they are sorted by time, then id)."""
     with gc_paused():
-        return _match(_time_ordered(list(map(_FIFO_FIELDS, fills))))
+        return _match(_time_ordered(list(map(_FILL_FIELDS, fills))))
 
 
-def match_fifo_rows(rows: list[FifoFill]) -> Lots:
-    """`match_fifo` of fills given as `FifoFill` tuples (any order, as there)."""
+def match_fifo_rows(rows: list[FillRow]) -> Lots:
+    """`match_fifo` of fills given as `FillRow` tuples (any order, as there)."""
     with gc_paused():
         return _match(_time_ordered(rows))
 
 
-def _match(fills: list[FifoFill]) -> Lots:
+def _match(fills: list[FillRow]) -> Lots:
     # A symbol's queue holds its open lots, oldest first, each as (opening fill, quantity
     # left): all on one side, since a fill the other way closes lots before it opens one.
-    queues: dict[str, deque[tuple[FifoFill, Decimal]]] = {}
+    queues: dict[str, deque[tuple[FillRow, Decimal]]] = {}
     closed: list[ClosedLot] = []
     add_closed = closed.append
     new_closed = _new_closed
@@ -152,7 +152,7 @@ def _match(fills: list[FifoFill]) -> Lots:
         left = fill[3]
         if left > zero and queue and queue[0][0][2] != fill[2]:
             # the oldest lots of the other side first, each closed in full or in part
-            fill_id, _, _, _, price, at = fill
+            fill_id, _, _, _, price, at, _, _ = fill
             side = lot_side[queue[0][0][2]]
             while True:
                 opening, taken = queue[0]
@@ -175,6 +175,6 @@ def _match(fills: list[FifoFill]) -> Lots:
     open_lots = tuple(
         new_open(symbol, lot_side[side], left, price, at, fill_id)
         for queue in queues.values()
-        for (fill_id, symbol, side, _, price, at), left in queue
+        for (fill_id, symbol, side, _, price, at, _, _), left in queue
     )
     return Lots(open=open_lots, closed=tuple(closed))
