@@ -8,6 +8,7 @@ import re
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -34,12 +35,18 @@ def db_path(pm_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return pm_home
 
 
-def test_a_demo_run_executes_the_plan_and_is_shown_and_listed(
-    pm: PmRunner, db_path: Path, demo_policy: None
-) -> None:
+def plan_then_run(pm: PmRunner) -> tuple[dict[str, Any], Any]:
+    """The demo's plan as JSON, then `rebalance run --execute` of it (succeeded)."""
     planned = pm("--demo", "rebalance", "plan", "--json").json()
     done = pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue", "--json")
     assert done.code == 0, done.stderr
+    return planned, done
+
+
+def test_a_demo_run_executes_the_plan_and_is_shown_and_listed(
+    pm: PmRunner, db_path: Path, demo_policy: None
+) -> None:
+    planned, done = plan_then_run(pm)
     run = done.json()
     assert run["status"] == "completed"
     assert run["skipped"] == []
@@ -115,9 +122,7 @@ def test_the_jq_style_edited_plan_executes(pm: PmRunner, db_path: Path, demo_pol
 def test_a_shown_run_writes_its_intents_and_metrics_as_json_numbers(
     pm: PmRunner, db_path: Path, demo_policy: None
 ) -> None:
-    planned = pm("--demo", "rebalance", "plan", "--json").json()
-    done = pm("--demo", "rebalance", "run", "--execute", "--yes", "--queue", "--json")
-    assert done.code == 0, done.stderr
+    planned, done = plan_then_run(pm)
     for shown in (done, pm("--demo", "rebalance", "show", str(done.json()["run_id"]), "--json")):
         run = shown.json()  # numbers parse as Decimal, strings stay str
         for intent, plan_intent in zip(run["intents"], planned["intents"], strict=True):
